@@ -1,0 +1,43 @@
+# Thin wrapper over meson/ninja. `make check` and `make demo` install what
+# they need first, so they work on a fresh Debian machine as root.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BERTH      := $(CURDIR)/$(BUILD)/berth
+
+.PHONY: all deps demo check check-unit check-integration bench install clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+
+deps:
+	@scripts/install-deps.sh
+
+demo: deps all
+	scripts/demo.sh $(BERTH)
+
+# Unit tests run under ASan+UBSan; the integration suite uses the normal build.
+check-unit: deps $(ASAN_BUILD)/build.ninja
+	ninja -C $(ASAN_BUILD)
+	meson test -C $(ASAN_BUILD) --print-errorlogs
+
+check-integration: deps all
+	tests/run-integration.sh $(BERTH)
+
+check: check-unit check-integration
+
+bench: deps all
+	bench/run.sh $(BERTH)
+
+install: all
+	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

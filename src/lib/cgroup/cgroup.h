@@ -1,0 +1,45 @@
+/* One interface over the host's cgroup layout: v1, v2, or hybrid (v1
+ * hierarchies plus a cgroup2 mount holding some controllers), and later
+ * systemd. A `cgroup` is the set of directories one container owns. */
+#ifndef BERTH_CGROUP_H
+#define BERTH_CGROUP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "spec.h"
+
+typedef struct cgroup cgroup;
+
+/* Work out where the container's cgroup lives from linux.cgroupsPath (NULL:
+ * runc's default for the id) and make the directories, in every v1
+ * hierarchy and on the cgroup2 mount. Nothing is left behind on error. */
+int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup **out,
+                  berth_error **err);
+/* Apply linux.resources. Fields this host cannot honour fail with a message
+ * that names the field. */
+int cgroup_apply(cgroup *cg, const spec_resources *res, berth_error **err);
+/* Move pid into every directory of the cgroup. */
+int cgroup_add_pid(cgroup *cg, pid_t pid, berth_error **err);
+/* An O_DIRECTORY fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP),
+ * or -1 when the host has no unified hierarchy for it. Owned by cg. */
+int cgroup_unified_fd(cgroup *cg);
+/* Every pid in the cgroup (from cgroup.procs). */
+int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, berth_error **err);
+/* Signal every process in the cgroup (freezing around it so none escape by
+ * forking, where a freezer exists). */
+int cgroup_signal_all(cgroup *cg, int sig, berth_error **err);
+int cgroup_freeze(cgroup *cg, bool frozen, berth_error **err);
+/* 1 frozen, 0 not, -1 on error. */
+int cgroup_is_frozen(cgroup *cg, berth_error **err);
+/* Remove the directories (retrying while the kernel says EBUSY). */
+int cgroup_destroy(cgroup *cg, berth_error **err);
+
+/* Persisted in state.json so later commands find the same directories. */
+json_t *cgroup_to_json(const cgroup *cg);
+int cgroup_from_json(json_t *j, cgroup **out, berth_error **err);
+void cgroup_free(cgroup *cg);
+
+#endif

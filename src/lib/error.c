@@ -1,0 +1,86 @@
+#define _GNU_SOURCE
+#include "error.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *fallback_oom_text = "out of memory while reporting an error";
+
+int berth_vfail(berth_error **err, int code, const char *fmt, va_list ap) {
+  if (err == NULL)
+    return -1;
+  berth_error *e = calloc(1, sizeof(*e));
+  if (e == NULL)
+    return -1;
+  e->code = code;
+  if (vasprintf(&e->msg, fmt, ap) < 0)
+    e->msg = NULL;
+  berth_error_free(*err);
+  *err = e;
+  return -1;
+}
+
+int berth_fail(berth_error **err, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  berth_vfail(err, code, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int berth_fail_errno(berth_error **err, const char *fmt, ...) {
+  int code = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  berth_vfail(err, code, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int berth_wrap(berth_error **err, const char *fmt, ...) {
+  if (err == NULL || *err == NULL)
+    return -1;
+  char *ctx = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vasprintf(&ctx, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return -1;
+  char *joined = NULL;
+  if (asprintf(&joined, "%s: %s", ctx, (*err)->msg ? (*err)->msg : "") >= 0) {
+    free((*err)->msg);
+    (*err)->msg = joined;
+  }
+  free(ctx);
+  return -1;
+}
+
+const char *berth_error_text(berth_error *err) {
+  if (err == NULL)
+    return "unknown error";
+  if (err->msg == NULL)
+    return fallback_oom_text;
+  if (err->code == 0)
+    return err->msg;
+  free(err->text);
+  err->text = NULL;
+  if (asprintf(&err->text, "%s: %s", err->msg, strerror(err->code)) < 0)
+    return err->msg;
+  return err->text;
+}
+
+void berth_error_free(berth_error *err) {
+  if (err == NULL)
+    return;
+  free(err->msg);
+  free(err->text);
+  free(err);
+}
+
+void berth_error_clear(berth_error **err) {
+  berth_error_free(*err);
+  *err = NULL;
+}

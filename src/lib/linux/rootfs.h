@@ -1,0 +1,31 @@
+/* The container's filesystem: runs in the container's init, inside its new
+ * mount namespace. Order (as runc): rootfs_prepare -> createContainer hooks
+ * -> rootfs_pivot -> console -> rootfs_finalize. */
+#ifndef BERTH_ROOTFS_H
+#define BERTH_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "spec.h"
+
+typedef struct rootfs_opts {
+  const spec *spec;
+  const char *rootfs; /* absolute host path of root.path */
+  bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+  bool has_terminal;  /* /dev/console will be bound later */
+} rootfs_opts;
+
+/* Propagation of /, bind the rootfs onto itself, every spec mount in order,
+ * /dev (default devices + linux.devices, /dev/ptmx, fd/std* links). */
+int rootfs_prepare(const rootfs_opts *o, berth_error **err);
+/* pivot_root (or MS_MOVE + chroot) into the rootfs; cwd becomes "/". */
+int rootfs_pivot(const rootfs_opts *o, berth_error **err);
+/* Bind the pty slave (a path inside the new root, e.g. /dev/pts/0) or the
+ * given fd onto /dev/console. */
+int rootfs_bind_console(int slave_fd, berth_error **err);
+/* After pivot: maskedPaths, readonlyPaths, root.readonly, and the final
+ * rootfsPropagation. */
+int rootfs_finalize(const rootfs_opts *o, berth_error **err);
+
+#endif
