@@ -1,0 +1,32 @@
+/* The berth subcommands. Each gets the global options and the words after
+ * its own name, and returns the process exit status. */
+#ifndef BERTH_COMMANDS_H
+#define BERTH_COMMANDS_H
+
+#include <stdbool.h>
+
+struct cli_globals {
+  const char *root;       /* --root, default /run/berth */
+  const char *log_path;   /* --log, NULL for stderr only */
+  const char *log_format; /* "text" or "json" */
+  bool debug;
+  bool systemd_cgroup;
+  const char *rootless; /* "auto", "true" or "false" */
+};
+
+typedef int (*cli_command_fn)(struct cli_globals *g, int argc, char **argv);
+
+int cmd_create(struct cli_globals *g, int argc, char **argv);
+int cmd_start(struct cli_globals *g, int argc, char **argv);
+int cmd_run(struct cli_globals *g, int argc, char **argv);
+int cmd_state(struct cli_globals *g, int argc, char **argv);
+int cmd_list(struct cli_globals *g, int argc, char **argv);
+int cmd_kill(struct cli_globals *g, int argc, char **argv);
+int cmd_delete(struct cli_globals *g, int argc, char **argv);
+int cmd_spec(struct cli_globals *g, int argc, char **argv);
+int cmd_features(struct cli_globals *g, int argc, char **argv);
+
+/* `--version` text: "berth version X\ncommit: ...\nspec: 1.3.0\n..." */
+void cli_print_version(void);
+
+#endif
