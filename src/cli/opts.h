@@ -45,4 +45,26 @@ int opts_parse(const struct opt_def *defs, int argc, char **argv, bool stop_at_p
 void opts_print_help(const struct opt_def *defs);
 void opts_list_free(struct opt_list *l);
 
+/* What `berth COMMAND --help` shows, in urfave's layout. */
+struct opt_command_help {
+  const char *name;        /* "create" */
+  const char *summary;     /* "create a container" */
+  const char *args_usage;  /* "<container-id>"; NULL prints "[arguments...]" */
+  const char *description; /* NULL for none */
+};
+
+/* NAME, USAGE, DESCRIPTION and OPTIONS on stdout. */
+void opts_print_command_help(const struct opt_command_help *cmd, const struct opt_def *defs);
+/* urfave's reaction to a bad command line: "Incorrect Usage: <why>" and the
+ * help on stdout, `why` through the log. Returns the exit status, 1. */
+int opts_usage_error(const struct opt_command_help *cmd, const struct opt_def *defs,
+                     const char *why);
+
+enum opt_arg_count { OPT_ARGS_EXACT, OPT_ARGS_MIN, OPT_ARGS_MAX };
+/* runc's positional-argument check: on a mismatch prints "Incorrect Usage."
+ * and the help, logs `<argv0>: "spec" requires exactly 0 argument(s)` (or
+ * "a minimum of" / "a maximum of") and returns 1; otherwise 0. */
+int opts_check_args(const struct opt_command_help *cmd, const struct opt_def *defs, size_t npos,
+                    size_t want, enum opt_arg_count how);
+
 #endif
