@@ -313,6 +313,13 @@ DEFINE_LEVEL_LOGGER(cli_log_warn, CLI_LOG_WARN)
 DEFINE_LEVEL_LOGGER(cli_log_info, CLI_LOG_INFO)
 DEFINE_LEVEL_LOGGER(cli_log_debug, CLI_LOG_DEBUG)
 
+const char *cli_errno_text(int errnum) {
+  static char text[128];
+  snprintf(text, sizeof(text), "%s", strerror(errnum));
+  text[0] = (char)tolower((unsigned char)text[0]);
+  return text;
+}
+
 /* ---- setup ------------------------------------------------------------ */
 
 int cli_log_fd(void) {
@@ -348,12 +355,8 @@ int cli_log_setup(const struct cli_globals *g) {
     return 0;
   int fd = open(g->log_path, O_WRONLY | O_CREAT | O_APPEND | O_SYNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    /* Go spells errno texts in lower case; callers match on them. */
-    char reason[128];
-    snprintf(reason, sizeof(reason), "%s", strerror(errno));
-    reason[0] = (char)tolower((unsigned char)reason[0]);
     char *msg = NULL;
-    if (asprintf(&msg, "open %s: %s", g->log_path, reason) >= 0)
+    if (asprintf(&msg, "open %s: %s", g->log_path, cli_errno_text(errno)) >= 0)
       cli_log_write(CLI_LOG_ERROR, msg);
     free(msg);
     return -1;

@@ -45,6 +45,11 @@ void cli_log_write(enum cli_log_level level, const char *msg);
 void cli_log_vwrite(enum cli_log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* strerror(errnum) spelled as Go spells it ("no such file or directory"),
+ * since runc's messages, which callers match, carry Go's texts. Points to
+ * a buffer that the next call reuses. */
+const char *cli_errno_text(int errnum);
+
 /* `s` quoted as Go's %q does (used by runc's messages and by logrus' text
  * format): "a\"b\n" -> "\"a\\\"b\\n\"". Heap string; NULL only when out of
  * memory. */
