@@ -14,6 +14,7 @@ typedef struct rootfs_opts {
   const char *rootfs; /* absolute host path of root.path */
   bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
   bool has_terminal;  /* /dev/console will be bound later */
+  const char *bundle; /* relative bind sources are relative to it; NULL: cwd */
 } rootfs_opts;
 
 /* Propagation of /, bind the rootfs onto itself, every spec mount in order,

@@ -1,0 +1,339 @@
+/* One entry of the spec's "mounts", mounted inside the rootfs on a target
+ * resolved with pathsafe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "linux/pathsafe.h"
+#include "linux/rootfs_internal.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+
+int mount_on_fd(const char *source, int target_fd, const char *type, unsigned long flags,
+                const char *data) {
+  char target[64];
+  pathsafe_fd_path(target_fd, target, sizeof(target));
+  return mount(source, target, type, flags, data);
+}
+
+int bind_fd_onto_fd(int source_fd, int target_fd, int recursive) {
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
+  if (recursive)
+    flags |= AT_RECURSIVE;
+  int tree = open_tree(source_fd, "", flags);
+  if (tree < 0)
+    return -1;
+  int rc = move_mount(tree, "", target_fd, "",
+                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  int saved = errno;
+  close(tree);
+  errno = saved;
+  return rc;
+}
+
+/* The lexical form of an absolute container path: "/proc/" and "/./proc"
+ * both become "/proc". Only used to compare against well-known places. */
+static void clean_path(const char *in, char *out, size_t len) {
+  size_t o = 0;
+  out[o++] = '/';
+  for (const char *p = in; *p != '\0' && o < len - 1;) {
+    while (*p == '/')
+      p++;
+    const char *end = p;
+    while (*end != '\0' && *end != '/')
+      end++;
+    size_t n = (size_t)(end - p);
+    if (n == 2 && p[0] == '.' && p[1] == '.') {
+      while (o > 1 && out[o - 1] != '/')
+        o--;
+      if (o > 1)
+        o--;
+    } else if (n > 0 && !(n == 1 && p[0] == '.') && o + n + 1 < len) {
+      if (o > 1)
+        out[o++] = '/';
+      memcpy(out + o, p, n);
+      o += n;
+    }
+    p = end;
+  }
+  out[o] = '\0';
+}
+
+static bool type_is(const spec_mount *m, const char *type) {
+  return m->type != NULL && strcmp(m->type, type) == 0;
+}
+
+/* Container paths inside /proc that may be mounted over (what lxcfs
+ * provides); anything else could hide or redirect procfs files. */
+static const char *const proc_overlays[] = {
+    "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",
+    "/proc/swaps", "/proc/uptime", "/proc/loadavg", "/proc/slabinfo",
+    "/proc/pressure/cpu", "/proc/pressure/io", "/proc/pressure/memory",
+    "/proc/sys/kernel/ns_last_pid", NULL,
+};
+
+static int check_proc_destination(const char *dest, const spec_mount *m, bool bind,
+                                  const char *source, berth_error **err) {
+  if (strcmp(dest, "/proc") == 0) {
+    if (!bind && type_is(m, "proc"))
+      return 0;
+    struct statfs sfs;
+    struct stat st;
+    if (bind && statfs(source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC &&
+        stat(source, &st) == 0 && st.st_ino == 1)
+      return 0;
+    return berth_fail(err, 0, "\"%s\" cannot be mounted on \"/proc\": not a procfs root",
+                      m->source ? m->source : "");
+  }
+  if (strncmp(dest, "/proc/", 6) != 0)
+    return 0;
+  for (size_t i = 0; proc_overlays[i] != NULL; i++)
+    if (strcmp(dest, proc_overlays[i]) == 0)
+      return 0;
+  return berth_fail(err, 0, "\"%s\" cannot be mounted because it is inside /proc", dest);
+}
+
+/* proc and sysfs land on an ordinary directory: a symlink there (created by
+ * the image, or swapped in by a racing container) could send a fresh procfs
+ * somewhere another container can see. */
+static int open_plain_directory(rootfs_ctx *ctx, const char *dest, const char *what,
+                                berth_error **err) {
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof(parent), "%s", dest);
+  char *slash = strrchr(parent, '/');
+  const char *base = slash ? slash + 1 : parent;
+  if (slash != NULL)
+    *slash = '\0';
+  int dir = pathsafe_mkdir_all(ctx->root_fd, parent[0] ? parent : "/", 0755, err);
+  if (dir < 0)
+    return -1;
+  struct stat st;
+  int fd = -1;
+  if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+    berth_fail(err, 0, "\"%s\" is not a directory (a symlink?): refusing to mount %s on it",
+               dest, what);
+  } else if (mkdirat(dir, base, 0755) < 0 && errno != EEXIST) {
+    berth_fail_errno(err, "mkdir \"%s\"", dest);
+  } else if ((fd = openat(dir, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+    berth_fail_errno(err, "open \"%s\"", dest);
+  }
+  close(dir);
+  return fd;
+}
+
+/* Bind sources are host paths; relative ones are relative to the bundle. */
+static int open_bind_source(rootfs_ctx *ctx, const char *source, berth_error **err) {
+  char path[PATH_MAX];
+  if (source[0] != '/' && ctx->o->bundle != NULL)
+    snprintf(path, sizeof(path), "%s/%s", ctx->o->bundle, source);
+  else
+    snprintf(path, sizeof(path), "%s", source);
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno(err, "bind source \"%s\"", path);
+  return fd;
+}
+
+/* Flags a remount must keep when they are locked (e.g. inherited by a user
+ * namespace); statfs reports them with ST_* values. */
+static unsigned long locked_flags(int fd) {
+  struct statfs sfs;
+  if (fstatfs(fd, &sfs) < 0)
+    return 0;
+  unsigned long out = 0;
+  static const struct { unsigned long st, ms; } map[] = {
+      {ST_NOSUID, MS_NOSUID}, {ST_NODEV, MS_NODEV}, {ST_NOEXEC, MS_NOEXEC},
+      {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME},
+      {ST_RELATIME, MS_RELATIME}, {ST_RDONLY, MS_RDONLY},
+  };
+  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+    if (sfs.f_flags & map[i].st)
+      out |= map[i].ms;
+  return out;
+}
+
+/* A bind mount takes none of its flags at creation: apply them now. */
+static int remount_bind(rootfs_ctx *ctx, const char *dest, unsigned long flags,
+                        berth_error **err) {
+  int fd = pathsafe_open(ctx->root_fd, dest, O_PATH, 0, err);
+  if (fd < 0)
+    return -1;
+  unsigned long f = (flags & ~MS_REC) | MS_BIND | MS_REMOUNT;
+  int rc = mount_on_fd(NULL, fd, NULL, f, NULL);
+  if (rc < 0 && errno == EPERM)
+    rc = mount_on_fd(NULL, fd, NULL, f | (locked_flags(fd) & ~MS_RDONLY), NULL);
+  if (rc < 0)
+    berth_fail_errno(err, "remount \"%s\"", dest);
+  close(fd);
+  return rc;
+}
+
+static int mount_bind(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
+                      const mount_options *mo, berth_error **err) {
+  if (m->source == NULL)
+    return berth_fail(err, 0, "a bind mount needs a source");
+  int src = open_bind_source(ctx, m->source, err);
+  if (src < 0)
+    return -1;
+  struct stat st;
+  int rc = -1;
+  if (fstat(src, &st) < 0) {
+    berth_fail_errno(err, "stat \"%s\"", m->source);
+    goto out;
+  }
+  int target = pathsafe_mount_target(ctx->root_fd, m->destination, S_ISDIR(st.st_mode), err);
+  if (target < 0)
+    goto out;
+  char src_path[64];
+  pathsafe_fd_path(src, src_path, sizeof(src_path));
+  rc = mount_on_fd(src_path, target, NULL, MS_BIND | (mo->flags & MS_REC), NULL);
+  if (rc < 0)
+    berth_fail_errno(err, "bind \"%s\" on \"%s\"", m->source, m->destination);
+  close(target);
+  if (rc == 0 && (mo->flags & ~(MS_REC | MS_REMOUNT | MS_BIND)) != 0)
+    rc = remount_bind(ctx, dest, mo->flags, err);
+out:
+  close(src);
+  return rc;
+}
+
+static bool has_mode_option(const char *data) {
+  for (const char *p = data; p != NULL; p = strchr(p, ',')) {
+    if (*p == ',')
+      p++;
+    if (strncmp(p, "mode=", 5) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* A fresh tmpfs takes the mode of the directory it covers unless the
+ * options give one, so /tmp keeps its sticky bit. */
+static int keep_directory_mode(rootfs_ctx *ctx, const char *dest, mode_t mode,
+                               berth_error **err) {
+  int fd = pathsafe_open(ctx->root_fd, dest, O_RDONLY | O_DIRECTORY, 0, err);
+  if (fd < 0)
+    return -1;
+  int rc = fchmod(fd, mode & 07777);
+  if (rc < 0)
+    berth_fail_errno(err, "chmod \"%s\"", dest);
+  close(fd);
+  return rc;
+}
+
+static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
+                            const mount_options *mo, berth_error **err) {
+  bool plain_dir = type_is(m, "proc") || type_is(m, "sysfs") || strcmp(dest, "/proc") == 0 ||
+                   strcmp(dest, "/sys") == 0;
+  int target;
+  if (mo->flags & MS_REMOUNT)
+    target = pathsafe_open(ctx->root_fd, m->destination, O_PATH, 0, err);
+  else if (plain_dir)
+    target = open_plain_directory(ctx, dest, m->type, err);
+  else
+    target = pathsafe_mkdir_all(ctx->root_fd, m->destination, 0755, err);
+  if (target < 0)
+    return -1;
+  unsigned long flags = mo->flags;
+  bool tmpfs = type_is(m, "tmpfs");
+  /* Files are still to be made in /dev and tmpfs modes to be set: both go
+   * read-only in rootfs_finalize. */
+  if (tmpfs || strcmp(dest, "/dev") == 0)
+    flags &= ~MS_RDONLY;
+  struct stat before;
+  bool keep_mode = tmpfs && !has_mode_option(mo->data) && fstat(target, &before) == 0;
+  const char *source = m->source ? m->source : m->type;
+  int rc = mount_on_fd(source, target, m->type, flags, mo->data);
+  if (rc < 0)
+    berth_fail_errno(err, "mount \"%s\" on \"%s\"", source, m->destination);
+  close(target);
+  if (rc == 0 && keep_mode)
+    rc = keep_directory_mode(ctx, m->destination, before.st_mode, err);
+  return rc;
+}
+
+static int apply_propagation_and_attrs(rootfs_ctx *ctx, const char *dest,
+                                       const mount_options *mo, berth_error **err) {
+  if (mo->n_propagation == 0 && mo->rec_attr_set == 0 && mo->rec_attr_clr == 0)
+    return 0;
+  int fd = pathsafe_open(ctx->root_fd, dest, O_PATH, 0, err);
+  if (fd < 0)
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; i < mo->n_propagation && rc == 0; i++) {
+    rc = mount_on_fd(NULL, fd, NULL, mo->propagation[i], NULL);
+    if (rc < 0)
+      berth_fail_errno(err, "set propagation of \"%s\"", dest);
+  }
+  if (rc == 0 && (mo->rec_attr_set != 0 || mo->rec_attr_clr != 0)) {
+    struct mount_attr attr = {.attr_set = mo->rec_attr_set, .attr_clr = mo->rec_attr_clr};
+    rc = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+    if (rc < 0)
+      berth_fail_errno(err, "set recursive mount attributes of \"%s\"", dest);
+  }
+  close(fd);
+  return rc;
+}
+
+static int validate(const spec_mount *m, const char *dest, const mount_options *mo,
+                    bool bind, berth_error **err) {
+  if (mo->idmap || m->uid_mappings.n > 0 || m->gid_mappings.n > 0)
+    return berth_fail(err, ENOTSUP, "idmapped mounts are not supported yet");
+  if (bind && mo->data != NULL)
+    return berth_fail(err, 0, "option \"%s\" is not valid for a bind mount",
+                      mo->first_data_option);
+  if (!bind && m->type == NULL)
+    return berth_fail(err, 0, "no type given and not a bind mount");
+  if (mo->tmpcopyup && !type_is(m, "tmpfs"))
+    return berth_fail(err, 0, "option \"tmpcopyup\" needs a tmpfs mount");
+  return 0;
+}
+
+static int mount_entry(rootfs_ctx *ctx, const spec_mount *m, mount_options *mo,
+                       berth_error **err) {
+  char dest[PATH_MAX];
+  clean_path(m->destination, dest, sizeof(dest));
+  if (type_is(m, "bind"))
+    mo->flags |= MS_BIND;
+  bool bind = (mo->flags & MS_BIND) != 0;
+  if (validate(m, dest, mo, bind, err) < 0)
+    return -1;
+  if (check_proc_destination(dest, m, bind, m->source, err) < 0)
+    return -1;
+  int rc;
+  if (bind)
+    rc = mount_bind(ctx, m, dest, mo, err);
+  else if (type_is(m, "cgroup"))
+    rc = rootfs_mount_cgroup(ctx, m, mo, err);
+  else if (mo->tmpcopyup)
+    rc = rootfs_mount_tmpcopyup(ctx, m, mo, err);
+  else
+    rc = mount_filesystem(ctx, m, dest, mo, err);
+  if (rc < 0)
+    return -1;
+  return apply_propagation_and_attrs(ctx, m->destination, mo, err);
+}
+
+int rootfs_mount_one(rootfs_ctx *ctx, size_t index, berth_error **err) {
+  const spec_mount *m = &ctx->o->spec->mounts[index];
+  if (m->destination == NULL)
+    return berth_fail(err, 0, "mounts[%zu]: no destination", index);
+  mount_options mo;
+  if (mount_options_parse(&m->options, &mo, err) < 0)
+    return -1;
+  int rc = mount_entry(ctx, m, &mo, err);
+  mount_options_free(&mo);
+  if (rc < 0)
+    berth_wrap(err, "mounts[%zu] (\"%s\")", index, m->destination);
+  return rc;
+}
