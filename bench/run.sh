@@ -67,6 +67,9 @@ use_plain_cgroup_v1() {
 
 make_bundle() {
 	local rootfs=$BUNDLE/rootfs applet
+	# A dynamically linked busybox would find no libc in the bare rootfs.
+	[[ "$(ldd /bin/busybox 2>&1 || true)" == *"not a dynamic"* ]] ||
+		die "/bin/busybox is not static (install busybox-static)"
 	mkdir -p "$rootfs/bin" "$rootfs/proc" "$rootfs/sys" "$rootfs/dev"
 	cp /bin/busybox "$rootfs/bin/busybox"
 	for applet in $("$rootfs/bin/busybox" --list); do
@@ -228,11 +231,14 @@ leftover_cgroups() {
 }
 
 cleanup() {
-	local status=$? name id dir
+	local status=$? name dir
+	# Each runtime keeps one directory per container under its --root.
 	for name in berth runc crun; do
 		[[ -n "${BIN[$name]:-}" && -d "$WORK/root-$name" ]] || continue
-		for id in $(runtime "$name" list -q 2>/dev/null || true); do
-			runtime "$name" delete --force "$id" >/dev/null 2>&1 || true
+		for dir in "$WORK/root-$name"/*/; do
+			[[ -d "$dir" ]] || continue
+			dir=${dir%/}
+			runtime "$name" delete --force "${dir##*/}" >/dev/null 2>&1 || true
 		done
 	done
 	# A floor killed half-way leaves its cgroup; its pid names it.
