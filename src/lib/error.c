@@ -1,4 +1,3 @@
-#define _GNU_SOURCE
 #include "error.h"
 
 #include <errno.h>
@@ -67,7 +66,13 @@ const char *berth_error_text(berth_error *err) {
     return err->msg;
   free(err->text);
   err->text = NULL;
-  if (asprintf(&err->text, "%s: %s", err->msg, strerror(err->code)) < 0)
+  /* Lower-case like Go's errno texts: callers of runc match substrings such
+   * as "no such file or directory" and "permission denied". */
+  char reason[256];
+  snprintf(reason, sizeof(reason), "%s", strerror(err->code));
+  if (reason[0] >= 'A' && reason[0] <= 'Z' && !(reason[1] >= 'A' && reason[1] <= 'Z'))
+    reason[0] = (char)(reason[0] - 'A' + 'a');
+  if (asprintf(&err->text, "%s: %s", err->msg, reason) < 0)
     return err->msg;
   return err->text;
 }
@@ -83,4 +88,21 @@ void berth_error_free(berth_error *err) {
 void berth_error_clear(berth_error **err) {
   berth_error_free(*err);
   *err = NULL;
+}
+
+static berth_warn_fn warn_handler;
+
+void berth_set_warn_handler(berth_warn_fn fn) { warn_handler = fn; }
+
+void berth_warn(const char *fmt, ...) {
+  if (warn_handler == NULL)
+    return;
+  char *text = NULL;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vasprintf(&text, fmt, ap);
+  va_end(ap);
+  if (n >= 0)
+    warn_handler(text);
+  free(text);
 }

@@ -1,6 +1,6 @@
 /* One error type for the whole library: an errno plus a sentence of context.
  * Each layer prepends its own context, so the final text reads outermost
- * first: `create "web": mount "/proc": Operation not permitted`. */
+ * first: `create "web": mount "/proc": operation not permitted`. */
 #ifndef BERTH_ERROR_H
 #define BERTH_ERROR_H
 
@@ -30,4 +30,10 @@ void berth_error_free(berth_error *err);
 /* Convenience for cleanup paths: frees *err and sets it to NULL. */
 void berth_error_clear(berth_error **err);
 
+/* Warnings: things the library ignores or works around but the user
+ * should know (unknown capabilities, a failing poststop hook). The CLI
+ * installs a handler that logs them; without one they are dropped. */
+typedef void (*berth_warn_fn)(const char *msg);
+void berth_set_warn_handler(berth_warn_fn fn);
+void berth_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #endif

@@ -1,0 +1,18 @@
+/* Small pieces shared by the lifecycle commands. */
+#ifndef BERTH_CLI_UTIL_H
+#define BERTH_CLI_UTIL_H
+
+#include "error.h"
+#include "opts.h"
+
+/* Log `err` (prefixed with `prefix` when not NULL), free it, return 1. */
+int cli_fail(const char *prefix, berth_error *err);
+/* Parse the command's words; handles --help and usage errors. Returns -1
+ * to continue, otherwise the exit status to return. */
+int cli_parse(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,
+              char **argv, bool stop_at_positional, const char ***pos, size_t *npos,
+              size_t want, enum opt_arg_count how);
+/* SIGTERM, TERM, 15 -> 15; -1 when unknown. */
+int cli_parse_signal(const char *s);
+
+#endif

@@ -1,0 +1,102 @@
+/* berth: global options, then the subcommand. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "opts.h"
+
+struct command {
+  const char *name;
+  cli_command_fn fn;
+  const char *summary;
+};
+
+static const struct command commands[] = {
+    {"create", cmd_create, "create a container"},
+    {"delete", cmd_delete, "delete any resources held by the container often used with detached container"},
+    {"features", cmd_features, "show the enabled features"},
+    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
+    {"list", cmd_list, "lists containers started by berth with the given root"},
+    {"run", cmd_run, "create and run a container"},
+    {"spec", cmd_spec, "create a new specification file"},
+    {"start", cmd_start, "executes the user defined process in a created container"},
+    {"state", cmd_state, "output the state of a container"},
+};
+
+static void print_usage(const struct opt_def *globals) {
+  printf("NAME:\n   berth - Open Container Initiative runtime\n\n"
+         "USAGE:\n   berth [global options] command [command options] [arguments...]\n\n"
+         "COMMANDS:\n");
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+    printf("   %-10s %s\n", commands[i].name, commands[i].summary);
+  printf("\nGLOBAL OPTIONS:\n");
+  opts_print_help(globals);
+}
+
+static void warn_to_log(const char *msg) { cli_log_warn("%s", msg); }
+
+static const char *default_root(void) {
+  const char *xdg = getenv("XDG_RUNTIME_DIR");
+  if (geteuid() != 0 && xdg != NULL && *xdg != '\0') {
+    static char buf[4096];
+    snprintf(buf, sizeof(buf), "%s/berth", xdg);
+    return buf;
+  }
+  return "/run/berth";
+}
+
+int main(int argc, char **argv) {
+  struct cli_globals g = {.log_format = "text", .rootless = "auto"};
+  bool version = false, help = false;
+  const char *criu = NULL;
+  const struct opt_def globals[] = {
+      {"debug", 0, OPT_BOOL, &g.debug, "enable debug logging", NULL},
+      {"log", 0, OPT_STRING, &g.log_path, "set the log file to write berth logs to (default is '/dev/stderr')", "value"},
+      {"log-format", 0, OPT_STRING, &g.log_format, "set the log format ('text' (default), or 'json')", "value"},
+      {"root", 0, OPT_STRING, &g.root, "root directory for storage of container state (this should be located in tmpfs)", "value"},
+      {"systemd-cgroup", 0, OPT_BOOL, &g.systemd_cgroup, "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\"", NULL},
+      {"rootless", 0, OPT_STRING, &g.rootless, "ignore cgroup permission errors ('true', 'false', or 'auto')", "value"},
+      {"criu", 0, OPT_STRING, &criu, NULL, "value"},
+      {"version", 'v', OPT_BOOL, &version, "print the version", NULL},
+      {0},
+  };
+  const char **pos = NULL;
+  size_t npos = 0;
+  berth_error *err = NULL;
+  if (opts_parse(globals, argc - 1, argv + 1, true, &pos, &npos, &help, &err) < 0) {
+    fprintf(stderr, "Incorrect Usage: %s\n\n", berth_error_text(err));
+    print_usage(globals);
+    berth_error_free(err);
+    return 1;
+  }
+  if (version) {
+    cli_print_version();
+    return 0;
+  }
+  if (npos == 0 || help) {
+    print_usage(globals);
+    return 0;
+  }
+  if (g.root == NULL)
+    g.root = default_root();
+  cli_log_setup(&g);
+  berth_set_warn_handler(warn_to_log);
+  const char *name = pos[0];
+  /* The command's own words start right after its name in argv. */
+  int first = 1;
+  while (first < argc && argv[first] != name)
+    first++;
+  free(pos);
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    if (strcmp(commands[i].name, name) == 0) {
+      int rc = commands[i].fn(&g, argc - first - 1, argv + first + 1);
+      cli_log_close();
+      return rc;
+    }
+  }
+  cli_log_error("No help topic for '%s'", name);
+  return 3;
+}

@@ -1,0 +1,43 @@
+/* The container lifecycle, as the berth commands drive it. */
+#ifndef BERTH_CONTAINER_H
+#define BERTH_CONTAINER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+struct create_opts {
+  const char *root;
+  const char *id;
+  const char *bundle; /* NULL: the current directory */
+  const char *pid_file;
+  const char *console_socket;
+  const char *pidfd_socket;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool systemd_cgroup;
+  int preserve_fds;
+  /* Foreground `run` with a terminal keeps the pty master itself instead of
+   * sending it to a console socket. */
+  bool keep_pty_master;
+};
+
+struct create_result {
+  pid_t pid;
+  int pty_master; /* -1 unless keep_pty_master and process.terminal */
+};
+
+int container_create(const struct create_opts *o, struct create_result *res, berth_error **err);
+int container_start(const char *root, const char *id, berth_error **err);
+/* Signal the init (or, with `all` or SIGKILL without a private pid
+ * namespace, every process in the cgroup). */
+int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err);
+int container_delete(const char *root, const char *id, bool force, berth_error **err);
+/* The OCI state object; the caller owns it. */
+int container_get_state(const char *root, const char *id, json_t **out, berth_error **err);
+/* Array of state objects plus "owner", for `list`. */
+int container_list(const char *root, json_t **out, berth_error **err);
+
+#endif

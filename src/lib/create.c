@@ -1,0 +1,370 @@
+/* The parent side of `create`: everything done from outside the container,
+ * and the undo of all of it when any step fails. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container.h"
+#include "create_internal.h"
+#include "hooks.h"
+#include "init.h"
+#include "linux/namespaces.h"
+#include "linux/terminal.h"
+#include "sync.h"
+
+struct create_job {
+  const struct create_opts *o;
+  spec *spec;
+  char bundle[PATH_MAX];
+  char rootfs[PATH_MAX];
+  char config_path[PATH_MAX];
+  int dirfd;
+  int fifo_fd;
+  int sock[2];
+  cgroup *cg;
+  container_state st;
+  pid_t pid;
+  int listen_fds;
+};
+
+static int resolve_bundle(struct create_job *j, berth_error **err) {
+  const char *b = j->o->bundle ? j->o->bundle : ".";
+  if (realpath(b, j->bundle) == NULL)
+    return berth_fail_errno(err, "bundle \"%s\"", b);
+  snprintf(j->config_path, sizeof(j->config_path), "%s/config.json", j->bundle);
+  if (access(j->config_path, F_OK) < 0 && errno == ENOENT)
+    return berth_fail(err, 0, "JSON specification file config.json not found in bundle \"%s\"",
+                      j->bundle);
+  if (spec_load(j->config_path, &j->spec, err) < 0)
+    return -1;
+  for (size_t i = 0; i < j->spec->warnings.n; i++)
+    berth_warn("%s", j->spec->warnings.v[i]);
+  char root[PATH_MAX];
+  const char *rp = j->spec->root_path;
+  if (rp == NULL)
+    return berth_fail(err, 0, "%s: root.path is required", j->config_path);
+  if (rp[0] == '/')
+    snprintf(root, sizeof(root), "%s", rp);
+  else
+    snprintf(root, sizeof(root), "%s/%s", j->bundle, rp);
+  if (realpath(root, j->rootfs) == NULL)
+    return berth_fail_errno(err, "root.path \"%s\"", root);
+  struct stat st;
+  if (stat(j->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+    return berth_fail(err, ENOTDIR, "root.path \"%s\"", root);
+  return 0;
+}
+
+static int check_terminal_opts(const struct create_job *j, berth_error **err) {
+  bool tty = j->spec->process->terminal;
+  if (tty && !j->o->keep_pty_master && j->o->console_socket == NULL)
+    return berth_fail(err, 0, "cannot allocate tty if berth will detach without setting "
+                              "console socket");
+  if (!tty && j->o->console_socket != NULL)
+    return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate tty");
+  return 0;
+}
+
+static int copy_config(struct create_job *j, berth_error **err) {
+  int in = open(j->config_path, O_RDONLY | O_CLOEXEC);
+  if (in < 0)
+    return berth_fail_errno(err, "open \"%s\"", j->config_path);
+  int out = openat(j->dirfd, STATE_CONFIG, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (out < 0) {
+    close(in);
+    return berth_fail_errno(err, "keep a copy of config.json");
+  }
+  char buf[65536];
+  ssize_t n;
+  int rc = 0;
+  while ((n = read(in, buf, sizeof(buf))) > 0) {
+    if (write(out, buf, (size_t)n) != n) {
+      rc = berth_fail_errno(err, "keep a copy of config.json");
+      break;
+    }
+  }
+  if (n < 0)
+    rc = berth_fail_errno(err, "read \"%s\"", j->config_path);
+  close(in);
+  close(out);
+  return rc;
+}
+
+static int make_fifo(struct create_job *j, berth_error **err) {
+  if (mkfifoat(j->dirfd, STATE_FIFO, 0622) < 0)
+    return berth_fail_errno(err, "create exec fifo");
+  /* Opened by path only: the init reopens it for writing through
+   * /proc/self/fd once it is ready, which blocks until `start`. */
+  j->fifo_fd = openat(j->dirfd, STATE_FIFO, O_PATH | O_CLOEXEC);
+  if (j->fifo_fd < 0)
+    return berth_fail_errno(err, "open exec fifo");
+  return 0;
+}
+
+static json_t *annotations_json(const spec *s) {
+  json_t *a = json_object();
+  for (size_t i = 0; a && i < s->annotations.n; i++)
+    json_object_set_new(a, s->annotations.v[i].key, json_string(s->annotations.v[i].value));
+  return a;
+}
+
+static int fill_state(struct create_job *j, berth_error **err) {
+  j->st.id = (char *)j->o->id;
+  j->st.bundle = j->bundle;
+  j->st.rootfs = j->rootfs;
+  j->st.created = state_timestamp_now();
+  j->st.owner = "";
+  j->st.annotations = annotations_json(j->spec);
+  if (j->st.created == NULL || j->st.annotations == NULL)
+    return berth_fail(err, ENOMEM, "build state");
+  return 0;
+}
+
+static void count_passed_fds(struct create_job *j) {
+  const char *lf = getenv("LISTEN_FDS");
+  j->listen_fds = lf ? atoi(lf) : 0;
+  if (j->listen_fds < 0)
+    j->listen_fds = 0;
+}
+
+static pid_t clone_init(struct create_job *j, berth_error **err) {
+  int flags = ns_clone_flags(j->spec);
+  struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
+  int saved_pidns;
+  if (ns_enter_pid_for_children(j->spec, &saved_pidns, err) < 0)
+    return -1;
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+  if (pid < 0 && errno == ENOSYS)
+    pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid == 0) {
+    close(j->sock[0]);
+    close(j->dirfd); /* the lock stays with the parent alone */
+    struct init_ctx ctx = {
+        .spec = j->spec, .state = &j->st, .bundle = j->bundle, .rootfs = j->rootfs,
+        .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
+        .extra_fds = j->listen_fds + j->o->preserve_fds, .listen_fds = j->listen_fds,
+        .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring};
+    container_init(&ctx);
+  }
+  int saved = errno;
+  berth_error *restore_err = NULL;
+  ns_restore_pid_for_children(saved_pidns, &restore_err);
+  berth_error_free(restore_err);
+  if (pid < 0)
+    return berth_fail(err, saved, "clone the container's init");
+  return pid;
+}
+
+static int write_oom_score_adj(pid_t pid, const spec_process *p, berth_error **err) {
+  if (!p->oom_score_adj.set)
+    return 0;
+  char path[64], val[32];
+  snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+  int len = snprintf(val, sizeof(val), "%lld", (long long)p->oom_score_adj.v);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno(err, "open %s", path);
+  ssize_t n = write(fd, val, (size_t)len);
+  int saved = errno;
+  close(fd);
+  if (n != len)
+    return berth_fail(err, saved, "set process.oomScoreAdj to %s", val);
+  return 0;
+}
+
+static char *state_json_text(const container_state *st, enum container_status status) {
+  json_t *o = state_oci_json(st, status);
+  char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  return text;
+}
+
+static int run_runtime_hooks(struct create_job *j, berth_error **err) {
+  if (j->spec->hooks[HOOK_PRESTART].n == 0 && j->spec->hooks[HOOK_CREATE_RUNTIME].n == 0)
+    return 0;
+  char *text = state_json_text(&j->st, STATUS_CREATING);
+  if (text == NULL)
+    return berth_fail(err, ENOMEM, "encode state for hooks");
+  int rc = hooks_run(j->spec, HOOK_PRESTART, text, err);
+  if (rc == 0)
+    rc = hooks_run(j->spec, HOOK_CREATE_RUNTIME, text, err);
+  free(text);
+  return rc;
+}
+
+static int handle_console(struct create_job *j, int fd, struct create_result *res,
+                          berth_error **err) {
+  if (j->o->keep_pty_master) {
+    res->pty_master = fd;
+    return 0;
+  }
+  int rc = terminal_send_fd(j->o->console_socket, fd, "/dev/ptmx", err);
+  close(fd);
+  return rc;
+}
+
+/* Drive the child through the protocol in sync.h until READY. */
+static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
+  if (j->cg != NULL && cgroup_add_pid(j->cg, j->pid, err) < 0)
+    return -1;
+  if (write_oom_score_adj(j->pid, j->spec->process, err) < 0)
+    return -1;
+  j->st.pid = j->pid;
+  if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
+    return -1;
+  enum sync_phase phase = PHASE_WAIT_HOOKS;
+  struct sync_msg m;
+  int fd;
+  if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0)
+    return -1;
+  if (run_runtime_hooks(j, err) < 0)
+    return -1;
+  if (sync_send(j->sock[0], SYNC_HOOKS_DONE, 0, -1, err) < 0)
+    return -1;
+  while (phase != PHASE_DONE) {
+    if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0)
+      return -1;
+    if (m.type == SYNC_CONSOLE && fd >= 0 && handle_console(j, fd, res, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, berth_error **err) {
+  char tmp[PATH_MAX];
+  if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int)sizeof(tmp))
+    return berth_fail(err, ENAMETOOLONG, "pid file \"%s\"", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return berth_fail_errno(err, "write pid file \"%s\"", path);
+  char buf[32];
+  int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+  ssize_t n = write(fd, buf, (size_t)len);
+  close(fd);
+  if (n != len || rename(tmp, path) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return berth_fail(err, saved, "write pid file \"%s\"", path);
+  }
+  return 0;
+}
+
+static int send_pidfd(const char *socket_path, pid_t pid, berth_error **err) {
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return berth_fail_errno(err, "pidfd_open %d", (int)pid);
+  int rc = terminal_send_fd(socket_path, pidfd, "pidfd", err);
+  close(pidfd);
+  return rc;
+}
+
+static int finish(struct create_job *j, berth_error **err) {
+  if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
+    return berth_fail(err, ESRCH, "the container's init exited during create");
+  if (j->cg != NULL)
+    j->st.cgroup = cgroup_to_json(j->cg);
+  if (state_save(j->dirfd, &j->st, err) < 0)
+    return -1;
+  if (j->o->pid_file && write_pid_file(j->o->pid_file, j->pid, err) < 0)
+    return -1;
+  if (j->o->pidfd_socket && send_pidfd(j->o->pidfd_socket, j->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int setup_cgroup(struct create_job *j, berth_error **err) {
+  if (cgroup_create(j->spec->linux.cgroups_path, j->o->id, j->o->systemd_cgroup, &j->cg, err) < 0)
+    return -1;
+  if (j->spec->linux.resources != NULL && cgroup_apply(j->cg, j->spec->linux.resources, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
+  if (copy_config(j, err) < 0 || make_fifo(j, err) < 0 || fill_state(j, err) < 0)
+    return -1;
+  if (setup_cgroup(j, err) < 0)
+    return -1;
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
+    return berth_fail_errno(err, "socketpair");
+  count_passed_fds(j);
+  j->pid = clone_init(j, err);
+  if (j->pid < 0)
+    return -1;
+  close(j->sock[1]);
+  j->sock[1] = -1;
+  if (talk_to_init(j, res, err) < 0 || finish(j, err) < 0)
+    return -1;
+  res->pid = j->pid;
+  return 0;
+}
+
+static void undo_create(struct create_job *j, struct create_result *res) {
+  if (j->pid > 0) {
+    kill(j->pid, SIGKILL);
+    while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  }
+  if (res->pty_master >= 0) {
+    close(res->pty_master);
+    res->pty_master = -1;
+  }
+  berth_error *e = NULL;
+  if (j->cg != NULL && cgroup_destroy(j->cg, &e) < 0) {
+    berth_warn("clean up after failed create: %s", berth_error_text(e));
+    berth_error_clear(&e);
+  }
+  if (j->dirfd >= 0 && state_dir_remove(j->o->root, j->o->id, j->dirfd, &e) < 0) {
+    berth_warn("clean up after failed create: %s", berth_error_text(e));
+    berth_error_clear(&e);
+  }
+  if (j->o->pid_file)
+    unlink(j->o->pid_file);
+}
+
+static void release_job(struct create_job *j) {
+  for (int i = 0; i < 2; i++) {
+    if (j->sock[i] >= 0)
+      close(j->sock[i]);
+  }
+  if (j->fifo_fd >= 0)
+    close(j->fifo_fd);
+  if (j->dirfd >= 0)
+    close(j->dirfd);
+  cgroup_free(j->cg);
+  free(j->st.created);
+  json_decref(j->st.annotations);
+  json_decref(j->st.cgroup);
+  spec_free(j->spec);
+}
+
+int container_create(const struct create_opts *o, struct create_result *res, berth_error **err) {
+  struct create_job j = {.o = o, .dirfd = -1, .fifo_fd = -1, .sock = {-1, -1}};
+  res->pid = 0;
+  res->pty_master = -1;
+  int rc = -1;
+  if (state_check_id(o->id, err) < 0 || resolve_bundle(&j, err) < 0 ||
+      create_check_supported(j.spec, err) < 0 || check_terminal_opts(&j, err) < 0)
+    goto out;
+  j.dirfd = state_dir_create(o->root, o->id, err);
+  if (j.dirfd < 0)
+    goto out;
+  rc = run_create(&j, res, err);
+  if (rc < 0)
+    undo_create(&j, res);
+out:
+  release_job(&j);
+  return rc;
+}

@@ -1,0 +1,15 @@
+/* OCI hooks: each runs with the container state JSON on stdin, in order,
+ * with its own timeout. */
+#ifndef BERTH_HOOKS_H
+#define BERTH_HOOKS_H
+
+#include "error.h"
+#include "spec.h"
+
+/* Run every hook of `kind`; the first failure stops the rest and is
+ * returned ("prestart hook #1 \"/bin/x\": exit status 3"). */
+int hooks_run(const spec *s, enum spec_hook_kind kind, const char *state_json, berth_error **err);
+/* poststop: a failure is only a warning and the remaining hooks still run. */
+void hooks_run_poststop(const spec *s, const char *state_json);
+
+#endif

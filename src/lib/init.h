@@ -1,0 +1,28 @@
+/* The container's init: the child side of create. It runs in the cloned
+ * process (no re-exec of berth), sets the container up from inside, reports
+ * each step to the parent, blocks on exec.fifo, and execs the user's
+ * program. It never returns. */
+#ifndef BERTH_INIT_H
+#define BERTH_INIT_H
+
+#include <stdbool.h>
+
+#include "spec.h"
+#include "state.h"
+
+struct init_ctx {
+  const spec *spec;
+  container_state *state; /* pid is filled in from the parent's GO */
+  const char *bundle;
+  const char *rootfs;
+  int sync_fd;
+  int fifo_fd;       /* O_PATH descriptor of exec.fifo */
+  int extra_fds;     /* LISTEN_FDS + --preserve-fds, kept open from fd 3 */
+  int listen_fds;    /* how many of those are systemd socket activation */
+  bool no_pivot;
+  bool no_new_keyring;
+};
+
+__attribute__((noreturn)) void container_init(struct init_ctx *ctx);
+
+#endif

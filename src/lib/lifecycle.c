@@ -1,0 +1,333 @@
+/* start, kill, delete, state and list: everything after create. Each holds
+ * the container's lock for its whole run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "container.h"
+#include "hooks.h"
+#include "spec.h"
+#include "state.h"
+
+/* A locked, loaded container. */
+struct handle {
+  int dirfd;
+  container_state *st;
+  cgroup *cg;
+};
+
+static void handle_close(struct handle *h) {
+  if (h->dirfd >= 0)
+    close(h->dirfd);
+  container_state_free(h->st);
+  cgroup_free(h->cg);
+}
+
+static int handle_open(const char *root, const char *id, struct handle *h, berth_error **err) {
+  h->dirfd = -1;
+  h->st = NULL;
+  h->cg = NULL;
+  h->dirfd = state_dir_open(root, id, err);
+  if (h->dirfd < 0)
+    return -1;
+  if (state_load(h->dirfd, &h->st, err) < 0 ||
+      (h->st->cgroup && cgroup_from_json(h->st->cgroup, &h->cg, err) < 0)) {
+    handle_close(h);
+    return -1;
+  }
+  return 0;
+}
+
+static enum container_status handle_status(struct handle *h) {
+  enum container_status s = state_process_status(h->dirfd, h->st);
+  if ((s == STATUS_RUNNING || s == STATUS_CREATED) && h->cg != NULL &&
+      cgroup_is_frozen(h->cg, NULL) == 1)
+    return STATUS_PAUSED;
+  return s;
+}
+
+static int load_saved_spec(struct handle *h, spec **out, berth_error **err) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/fd/%d/" STATE_CONFIG, h->dirfd);
+  if (spec_load(path, out, err) < 0)
+    return berth_wrap(err, "load the container's copy of config.json");
+  return 0;
+}
+
+static char *state_text(struct handle *h, enum container_status status) {
+  json_t *j = state_oci_json(h->st, status);
+  char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+  json_decref(j);
+  return text;
+}
+
+/* A pidfd for the init, checked against the start time recorded at
+ * create, so a recycled pid is never signalled. */
+static int open_init_pidfd(struct handle *h) {
+  int fd = (int)syscall(SYS_pidfd_open, h->st->pid, 0);
+  if (fd < 0)
+    return -1;
+  uint64_t start;
+  if (proc_stat_of(h->st->pid, &start, NULL) < 0 || start != h->st->start_time) {
+    close(fd);
+    errno = ESRCH;
+    return -1;
+  }
+  return fd;
+}
+
+static int signal_init(struct handle *h, int sig, berth_error **err) {
+  int fd = open_init_pidfd(h);
+  if (fd < 0)
+    return berth_fail(err, 0, "container not running");
+  int rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+  int saved = errno;
+  close(fd);
+  if (rc < 0) {
+    if (saved == ESRCH)
+      return berth_fail(err, 0, "no such process");
+    return berth_fail(err, saved, "kill container");
+  }
+  return 0;
+}
+
+/* Wait (bounded) until the init is gone or a zombie. */
+static void wait_init_gone(struct handle *h, int timeout_ms) {
+  int fd = open_init_pidfd(h);
+  if (fd < 0)
+    return;
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
+    ;
+  close(fd);
+}
+
+static int poststart(struct handle *h, berth_error **err) {
+  spec *s = NULL;
+  if (load_saved_spec(h, &s, err) < 0)
+    return -1;
+  int rc = 0;
+  if (s->hooks[HOOK_POSTSTART].n > 0) {
+    char *text = state_text(h, STATUS_RUNNING);
+    rc = hooks_run(s, HOOK_POSTSTART, text ? text : "{}", err);
+    free(text);
+    if (rc < 0) {
+      /* Spec 1.3: a failing poststart hook stops the container. */
+      berth_error *ignored = NULL;
+      signal_init(h, SIGKILL, &ignored);
+      berth_error_free(ignored);
+    }
+  }
+  spec_free(s);
+  return rc;
+}
+
+/* Open the fifo without blocking, then wait for the init's byte while
+ * checking that it is still alive, so a dead init cannot hang `start`. */
+static int release_init(struct handle *h, berth_error **err) {
+  int fd = openat(h->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno(err, "open exec fifo");
+  int rc = -1;
+  for (;;) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int r = poll(&p, 1, 100);
+    if (r < 0 && errno != EINTR) {
+      berth_fail_errno(err, "wait on exec fifo");
+      break;
+    }
+    if (r > 0 && (p.revents & POLLIN)) {
+      char c;
+      ssize_t n = read(fd, &c, 1);
+      if (n == 1) {
+        rc = 0;
+        break;
+      }
+      if (n < 0 && errno == EAGAIN)
+        continue;
+    }
+    if (state_process_status(h->dirfd, h->st) == STATUS_STOPPED) {
+      berth_fail(err, 0, "cannot start a container that has stopped");
+      break;
+    }
+  }
+  close(fd);
+  if (rc == 0 && unlinkat(h->dirfd, STATE_FIFO, 0) < 0)
+    return berth_fail_errno(err, "remove exec fifo");
+  return rc;
+}
+
+int container_start(const char *root, const char *id, berth_error **err) {
+  struct handle h;
+  if (handle_open(root, id, &h, err) < 0)
+    return -1;
+  int rc = -1;
+  switch (handle_status(&h)) {
+  case STATUS_CREATED:
+    rc = release_init(&h, err);
+    if (rc == 0)
+      rc = poststart(&h, err);
+    break;
+  case STATUS_STOPPED:
+    berth_fail(err, 0, "cannot start a container that has stopped");
+    break;
+  case STATUS_PAUSED:
+    berth_fail(err, 0, "cannot start a paused container");
+    break;
+  default:
+    berth_fail(err, 0, "cannot start an already running container");
+    break;
+  }
+  handle_close(&h);
+  return rc;
+}
+
+static bool shares_host_pid_ns(struct handle *h) {
+  spec *s = NULL;
+  berth_error *e = NULL;
+  if (load_saved_spec(h, &s, &e) < 0) {
+    berth_error_free(e);
+    return false;
+  }
+  const spec_namespace *ns = spec_find_namespace(s, NS_PID);
+  bool shared = ns == NULL;
+  spec_free(s);
+  return shared;
+}
+
+static int kill_locked(struct handle *h, int sig, bool all, berth_error **err) {
+  enum container_status s = handle_status(h);
+  if (s == STATUS_STOPPED) {
+    /* runc: --all only turns "not running" into success. */
+    if (all)
+      return 0;
+    return berth_fail(err, 0, "container not running");
+  }
+  /* Without its own pid namespace, killing the init leaves the others
+   * running: reach every process through the cgroup. */
+  if (h->cg != NULL && (all || (sig == SIGKILL && shares_host_pid_ns(h))))
+    return cgroup_signal_all(h->cg, sig, err);
+  return signal_init(h, sig, err);
+}
+
+int container_kill(const char *root, const char *id, int sig, bool all, berth_error **err) {
+  struct handle h;
+  if (handle_open(root, id, &h, err) < 0)
+    return -1;
+  int rc = kill_locked(&h, sig, all, err);
+  handle_close(&h);
+  return rc;
+}
+
+static int destroy(const char *root, const char *id, struct handle *h, berth_error **err) {
+  if (h->cg != NULL && cgroup_destroy(h->cg, err) < 0)
+    return -1;
+  spec *s = NULL;
+  berth_error *e = NULL;
+  if (load_saved_spec(h, &s, &e) == 0) {
+    if (s->hooks[HOOK_POSTSTOP].n > 0) {
+      char *text = state_text(h, STATUS_STOPPED);
+      hooks_run_poststop(s, text ? text : "{}");
+      free(text);
+    }
+    spec_free(s);
+  } else {
+    berth_warn("poststop hooks not run: %s", berth_error_text(e));
+    berth_error_free(e);
+  }
+  return state_dir_remove(root, id, h->dirfd, err);
+}
+
+static int kill_everything(struct handle *h, berth_error **err) {
+  int rc = h->cg != NULL ? cgroup_signal_all(h->cg, SIGKILL, err) : signal_init(h, SIGKILL, err);
+  if (rc < 0 && handle_status(h) != STATUS_STOPPED)
+    return -1;
+  berth_error_clear(err);
+  wait_init_gone(h, 10000);
+  return 0;
+}
+
+int container_delete(const char *root, const char *id, bool force, berth_error **err) {
+  struct handle h;
+  if (handle_open(root, id, &h, err) < 0) {
+    if (force && *err && strcmp((*err)->msg, "container does not exist") == 0) {
+      berth_error_clear(err);
+      return 0;
+    }
+    return -1;
+  }
+  int rc = 0;
+  enum container_status s = handle_status(&h);
+  if (s == STATUS_CREATED || ((s == STATUS_RUNNING || s == STATUS_PAUSED) && force)) {
+    rc = kill_everything(&h, err);
+  } else if (s != STATUS_STOPPED) {
+    rc = berth_fail(err, 0, "cannot delete container %s that is not stopped: %s", id,
+                    state_status_name(s));
+  }
+  if (rc == 0)
+    rc = destroy(root, id, &h, err);
+  handle_close(&h);
+  return rc;
+}
+
+int container_get_state(const char *root, const char *id, json_t **out, berth_error **err) {
+  struct handle h;
+  if (handle_open(root, id, &h, err) < 0)
+    return -1;
+  *out = state_oci_json(h.st, handle_status(&h));
+  handle_close(&h);
+  if (*out == NULL)
+    return berth_fail(err, ENOMEM, "encode state");
+  return 0;
+}
+
+static const char *owner_name(const char *root, const char *id, char *buf, size_t len) {
+  char path[4096];
+  struct stat st;
+  snprintf(path, sizeof(path), "%s/%s", root, id);
+  if (stat(path, &st) < 0)
+    return "";
+  struct passwd *pw = getpwuid(st.st_uid);
+  if (pw == NULL) {
+    snprintf(buf, len, "#%u", (unsigned)st.st_uid);
+    return buf;
+  }
+  snprintf(buf, len, "%s", pw->pw_name);
+  return buf;
+}
+
+int container_list(const char *root, json_t **out, berth_error **err) {
+  char **ids;
+  size_t n;
+  if (state_list_ids(root, &ids, &n, err) < 0)
+    return -1;
+  json_t *arr = json_array();
+  for (size_t i = 0; i < n; i++) {
+    struct handle h;
+    berth_error *e = NULL;
+    if (handle_open(root, ids[i], &h, &e) == 0) {
+      json_t *o = state_oci_json(h.st, handle_status(&h));
+      char buf[64];
+      if (o != NULL) {
+        json_object_set_new(o, "owner", json_string(owner_name(root, ids[i], buf, sizeof(buf))));
+        json_array_append_new(arr, o);
+      }
+      handle_close(&h);
+    }
+    berth_error_free(e);
+    free(ids[i]);
+  }
+  free(ids);
+  *out = arr;
+  return 0;
+}

@@ -1,0 +1,122 @@
+#include "linux/namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+int ns_clone_flags(const spec *s) {
+  int flags = 0;
+  for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+    const spec_namespace *ns = &s->linux.namespaces[i];
+    if (ns->path != NULL || ns->type == NS_CGROUP || ns->type == NS_TIME)
+      continue;
+    flags |= ns->clone_flag;
+  }
+  return flags;
+}
+
+bool ns_is_private(const spec *s, enum spec_ns_type type) {
+  return spec_find_namespace(s, type) != NULL;
+}
+
+static int join_one(const spec_namespace *ns, berth_error **err) {
+  int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno(err, "open %s namespace \"%s\"", spec_ns_type_name(ns->type), ns->path);
+  int rc = setns(fd, ns->clone_flag);
+  int saved = errno;
+  close(fd);
+  if (rc < 0)
+    return berth_fail(err, saved, "join %s namespace \"%s\"", spec_ns_type_name(ns->type),
+                      ns->path);
+  return 0;
+}
+
+int ns_join_paths(const spec *s, berth_error **err) {
+  /* The user namespace decides what the others may do: it goes first. */
+  const spec_namespace *user = spec_find_namespace(s, NS_USER);
+  if (user != NULL && user->path != NULL && join_one(user, err) < 0)
+    return -1;
+  for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+    const spec_namespace *ns = &s->linux.namespaces[i];
+    if (ns->path == NULL || ns->type == NS_USER || ns->type == NS_PID)
+      continue;
+    if (join_one(ns, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int write_time_offsets(const spec *s, berth_error **err) {
+  char buf[128];
+  int len = 0;
+  if (s->linux.time_monotonic.set)
+    len += snprintf(buf + len, sizeof(buf) - (size_t)len, "monotonic %lld %u\n",
+                    (long long)s->linux.time_monotonic.secs, s->linux.time_monotonic.nanosecs);
+  if (s->linux.time_boottime.set)
+    len += snprintf(buf + len, sizeof(buf) - (size_t)len, "boottime %lld %u\n",
+                    (long long)s->linux.time_boottime.secs, s->linux.time_boottime.nanosecs);
+  if (len == 0)
+    return 0;
+  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno(err, "open /proc/self/timens_offsets");
+  ssize_t n = write(fd, buf, (size_t)len);
+  int saved = errno;
+  close(fd);
+  if (n != len)
+    return berth_fail(err, n < 0 ? saved : EIO, "write linux.timeOffsets");
+  return 0;
+}
+
+int ns_unshare_late(const spec *s, berth_error **err) {
+  const spec_namespace *t = spec_find_namespace(s, NS_TIME);
+  if (t != NULL && t->path == NULL) {
+    /* Only children (and this process after execve) enter the new time
+     * namespace, and offsets can be set only until someone is inside. */
+    if (unshare(CLONE_NEWTIME) < 0)
+      return berth_fail_errno(err, "create time namespace");
+    if (write_time_offsets(s, err) < 0)
+      return -1;
+  } else if (s->linux.time_monotonic.set || s->linux.time_boottime.set) {
+    return berth_fail(err, 0, "linux.timeOffsets: requires a new time namespace");
+  }
+  const spec_namespace *c = spec_find_namespace(s, NS_CGROUP);
+  if (c != NULL && c->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
+    return berth_fail_errno(err, "create cgroup namespace");
+  return 0;
+}
+
+int ns_enter_pid_for_children(const spec *s, int *saved_fd, berth_error **err) {
+  *saved_fd = -1;
+  const spec_namespace *pid = spec_find_namespace(s, NS_PID);
+  if (pid == NULL || pid->path == NULL)
+    return 0;
+  int self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+  if (self < 0)
+    return berth_fail_errno(err, "open /proc/self/ns/pid");
+  if (join_one(pid, err) < 0) {
+    close(self);
+    return -1;
+  }
+  *saved_fd = self;
+  return 0;
+}
+
+int ns_restore_pid_for_children(int saved_fd, berth_error **err) {
+  if (saved_fd < 0)
+    return 0;
+  int rc = setns(saved_fd, CLONE_NEWPID);
+  int saved = errno;
+  close(saved_fd);
+  if (rc < 0)
+    return berth_fail(err, saved, "return to the runtime's pid namespace");
+  return 0;
+}

@@ -1,0 +1,25 @@
+/* Which namespaces a container creates or joins, and the joining itself. */
+#ifndef BERTH_NAMESPACES_H
+#define BERTH_NAMESPACES_H
+
+#include "error.h"
+#include "spec.h"
+
+/* CLONE_NEW* flags to pass to clone3: every listed namespace without a
+ * path, except cgroup and time, which the child unshares itself once it
+ * sits in its cgroup / has written its clock offsets. */
+int ns_clone_flags(const spec *s);
+/* setns into every namespace given by path, user first, pid excluded (the
+ * parent handles pid, which only affects children). */
+int ns_join_paths(const spec *s, berth_error **err);
+/* The late ones: a new time namespace with its offsets, then a new cgroup
+ * namespace rooted at the container's cgroup. */
+int ns_unshare_late(const spec *s, berth_error **err);
+/* Parent side of a pid namespace given by path: enter it for children
+ * before clone and leave it after. *saved_fd is -1 when nothing was done. */
+int ns_enter_pid_for_children(const spec *s, int *saved_fd, berth_error **err);
+int ns_restore_pid_for_children(int saved_fd, berth_error **err);
+/* Is this namespace private to the container (created or joined)? */
+bool ns_is_private(const spec *s, enum spec_ns_type type);
+
+#endif

@@ -1,0 +1,93 @@
+#include "linux/terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+int terminal_open_pty(const spec_process *p, int *master, int *slave, berth_error **err) {
+  int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0)
+    return berth_fail_errno(err, "open /dev/ptmx");
+  int unlock = 0;
+  if (ioctl(m, TIOCSPTLCK, &unlock) < 0) {
+    berth_fail_errno(err, "unlock pty");
+    close(m);
+    return -1;
+  }
+  int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (s < 0) {
+    berth_fail_errno(err, "open pty peer");
+    close(m);
+    return -1;
+  }
+  if (p->has_console_size) {
+    struct winsize ws = {.ws_row = (unsigned short)p->console_height,
+                         .ws_col = (unsigned short)p->console_width};
+    if (ioctl(s, TIOCSWINSZ, &ws) < 0) {
+      berth_fail_errno(err, "set process.consoleSize");
+      close(m);
+      close(s);
+      return -1;
+    }
+  }
+  *master = m;
+  *slave = s;
+  return 0;
+}
+
+int terminal_make_controlling(int slave, berth_error **err) {
+  if (setsid() < 0)
+    return berth_fail_errno(err, "setsid");
+  if (ioctl(slave, TIOCSCTTY, 0) < 0)
+    return berth_fail_errno(err, "make the pty the controlling terminal");
+  for (int fd = 0; fd <= 2; fd++) {
+    if (dup2(slave, fd) < 0)
+      return berth_fail_errno(err, "dup pty onto fd %d", fd);
+  }
+  return 0;
+}
+
+int terminal_send_fd(const char *socket_path, int fd, const char *name, berth_error **err) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(socket_path) >= sizeof(addr.sun_path))
+    return berth_fail(err, ENAMETOOLONG, "console socket \"%s\"", socket_path);
+  strcpy(addr.sun_path, socket_path);
+  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return berth_fail_errno(err, "create socket for \"%s\"", socket_path);
+  if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+    berth_fail_errno(err, "connect to console socket \"%s\"", socket_path);
+    close(sock);
+    return -1;
+  }
+  struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  memset(&control, 0, sizeof(control));
+  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                      .msg_controllen = sizeof(control.buf)};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+  int saved = errno;
+  close(sock);
+  if (n < 0)
+    return berth_fail(err, saved, "send the pty to console socket \"%s\"", socket_path);
+  return 0;
+}

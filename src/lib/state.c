@@ -1,0 +1,363 @@
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spec.h"
+
+const char *state_status_name(enum container_status s) {
+  switch (s) {
+  case STATUS_CREATING: return "creating";
+  case STATUS_CREATED: return "created";
+  case STATUS_RUNNING: return "running";
+  case STATUS_PAUSED: return "paused";
+  case STATUS_STOPPED: return "stopped";
+  }
+  return "unknown";
+}
+
+int state_check_id(const char *id, berth_error **err) {
+  if (id == NULL || *id == '\0')
+    return berth_fail(err, 0, "container id cannot be empty");
+  if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+    return berth_fail(err, 0, "invalid container id format: %s", id);
+  for (const char *p = id; *p; p++) {
+    char c = *p;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '+' || c == '.' || c == '-';
+    if (!ok)
+      return berth_fail(err, 0, "invalid container id format: %s", id);
+  }
+  if (strlen(id) > 1024)
+    return berth_fail(err, 0, "invalid container id format: id is longer than 1024 bytes");
+  return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+  char buf[4096];
+  if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(buf, mode) < 0 && errno != EEXIST)
+      return -1;
+    *p = '/';
+  }
+  if (mkdir(buf, mode) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+static int lock_dir(int fd, const char *id, berth_error **err) {
+  while (flock(fd, LOCK_EX) < 0) {
+    if (errno != EINTR)
+      return berth_fail_errno(err, "lock container \"%s\"", id);
+  }
+  return 0;
+}
+
+int state_dir_create(const char *root, const char *id, berth_error **err) {
+  if (state_check_id(id, err) < 0)
+    return -1;
+  if (mkdir_p(root, 0700) < 0)
+    return berth_fail_errno(err, "create state root \"%s\"", root);
+  int rootfd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (rootfd < 0)
+    return berth_fail_errno(err, "open state root \"%s\"", root);
+  if (mkdirat(rootfd, id, 0711) < 0) {
+    int e = errno;
+    close(rootfd);
+    if (e == EEXIST)
+      return berth_fail(err, 0, "container with given ID already exists");
+    return berth_fail(err, e, "create state directory \"%s/%s\"", root, id);
+  }
+  int fd = openat(rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  close(rootfd);
+  if (fd < 0)
+    return berth_fail_errno(err, "open state directory \"%s/%s\"", root, id);
+  if (lock_dir(fd, id, err) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int state_dir_open(const char *root, const char *id, berth_error **err) {
+  if (state_check_id(id, err) < 0)
+    return -1;
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s", root, id);
+  int fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return berth_fail(err, 0, "container does not exist");
+    return berth_fail_errno(err, "open state directory \"%s\"", path);
+  }
+  if (lock_dir(fd, id, err) < 0) {
+    close(fd);
+    return -1;
+  }
+  /* A concurrent delete may have removed it while we waited for the lock. */
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+    close(fd);
+    return berth_fail(err, 0, "container does not exist");
+  }
+  return fd;
+}
+
+static int remove_tree_at(int dirfd) {
+  DIR *d = fdopendir(dup(dirfd));
+  if (d == NULL)
+    return -1;
+  struct dirent *de;
+  int rc = 0;
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (unlinkat(dirfd, de->d_name, 0) == 0 || errno == ENOENT)
+      continue;
+    if (errno != EISDIR) {
+      rc = -1;
+      continue;
+    }
+    int sub = openat(dirfd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (sub < 0 || remove_tree_at(sub) < 0 || unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
+      rc = -1;
+    if (sub >= 0)
+      close(sub);
+  }
+  closedir(d);
+  return rc;
+}
+
+int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **err) {
+  if (remove_tree_at(dirfd) < 0)
+    return berth_fail_errno(err, "remove the contents of state directory \"%s/%s\"", root, id);
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s", root, id);
+  if (rmdir(path) < 0 && errno != ENOENT)
+    return berth_fail_errno(err, "remove state directory \"%s\"", path);
+  return 0;
+}
+
+static json_t *state_to_json(const container_state *st) {
+  json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "id", st->id, "pid",
+                        (json_int_t)st->pid, "start_time", (json_int_t)st->start_time, "bundle",
+                        st->bundle, "rootfs", st->rootfs, "created", st->created, "owner",
+                        st->owner ? st->owner : "");
+  if (j == NULL)
+    return NULL;
+  if (st->annotations)
+    json_object_set(j, "annotations", st->annotations);
+  if (st->cgroup)
+    json_object_set(j, "cgroup", st->cgroup);
+  return j;
+}
+
+int state_save(int dirfd, const container_state *st, berth_error **err) {
+  json_t *j = state_to_json(st);
+  if (j == NULL)
+    return berth_fail(err, ENOMEM, "encode state of \"%s\"", st->id);
+  char *text = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  if (text == NULL)
+    return berth_fail(err, ENOMEM, "encode state of \"%s\"", st->id);
+  const char *tmp = STATE_FILE ".tmp";
+  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  int rc = -1;
+  if (fd < 0) {
+    berth_fail_errno(err, "write state of \"%s\"", st->id);
+    goto out;
+  }
+  size_t len = strlen(text), off = 0;
+  while (off < len) {
+    ssize_t n = write(fd, text + off, len - off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      berth_fail_errno(err, "write state of \"%s\"", st->id);
+      goto out;
+    }
+    off += (size_t)n;
+  }
+  if (fsync(fd) < 0) {
+    berth_fail_errno(err, "sync state of \"%s\"", st->id);
+    goto out;
+  }
+  if (renameat(dirfd, tmp, dirfd, STATE_FILE) < 0) {
+    berth_fail_errno(err, "replace state of \"%s\"", st->id);
+    goto out;
+  }
+  rc = 0;
+out:
+  if (fd >= 0)
+    close(fd);
+  if (rc < 0)
+    unlinkat(dirfd, tmp, 0);
+  free(text);
+  return rc;
+}
+
+static char *dup_field(json_t *j, const char *key) {
+  const char *s = json_string_value(json_object_get(j, key));
+  return strdup(s ? s : "");
+}
+
+int state_load(int dirfd, container_state **out, berth_error **err) {
+  int fd = openat(dirfd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return berth_fail(err, 0, "container does not exist");
+    return berth_fail_errno(err, "open state file");
+  }
+  json_error_t jerr;
+  json_t *j = json_loadfd(fd, 0, &jerr);
+  close(fd);
+  if (j == NULL)
+    return berth_fail(err, 0, "state.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+  container_state *st = calloc(1, sizeof(*st));
+  if (st == NULL) {
+    json_decref(j);
+    return berth_fail(err, ENOMEM, "load state");
+  }
+  st->id = dup_field(j, "id");
+  st->pid = (pid_t)json_integer_value(json_object_get(j, "pid"));
+  st->start_time = (uint64_t)json_integer_value(json_object_get(j, "start_time"));
+  st->bundle = dup_field(j, "bundle");
+  st->rootfs = dup_field(j, "rootfs");
+  st->created = dup_field(j, "created");
+  st->owner = dup_field(j, "owner");
+  st->annotations = json_incref(json_object_get(j, "annotations"));
+  st->cgroup = json_incref(json_object_get(j, "cgroup"));
+  json_decref(j);
+  *out = st;
+  return 0;
+}
+
+void container_state_free(container_state *st) {
+  if (st == NULL)
+    return;
+  free(st->id);
+  free(st->bundle);
+  free(st->rootfs);
+  free(st->created);
+  free(st->owner);
+  json_decref(st->annotations);
+  json_decref(st->cgroup);
+  free(st);
+}
+
+json_t *state_oci_json(const container_state *st, enum container_status status) {
+  json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s}", "ociVersion",
+                        BERTH_SPEC_VERSION, "id", st->id, "pid",
+                        (json_int_t)(status == STATUS_STOPPED ? 0 : st->pid), "status",
+                        state_status_name(status), "bundle", st->bundle, "rootfs", st->rootfs,
+                        "created", st->created, "owner", st->owner ? st->owner : "");
+  if (j != NULL && st->annotations != NULL && json_object_size(st->annotations) > 0)
+    json_object_set(j, "annotations", st->annotations);
+  return j;
+}
+
+int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* comm may contain spaces and parentheses: fields restart after the last ')'. */
+  char *p = strrchr(buf, ')');
+  if (p == NULL || p[1] != ' ')
+    return -1;
+  p += 2;
+  char letter = *p;
+  /* p is field 3 (state); start time is field 22. */
+  for (int field = 3; field < 22; field++) {
+    p = strchr(p, ' ');
+    if (p == NULL)
+      return -1;
+    p++;
+  }
+  if (start_time)
+    *start_time = strtoull(p, NULL, 10);
+  if (state_letter)
+    *state_letter = letter;
+  return 0;
+}
+
+enum container_status state_process_status(int dirfd, const container_state *st) {
+  uint64_t start;
+  char letter;
+  if (st->pid <= 0 || proc_stat_of(st->pid, &start, &letter) < 0)
+    return STATUS_STOPPED;
+  if (start != st->start_time || letter == 'Z' || letter == 'X')
+    return STATUS_STOPPED;
+  if (faccessat(dirfd, STATE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return STATUS_CREATED;
+  return STATUS_RUNNING;
+}
+
+char *state_timestamp_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char date[64];
+  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+  char *out = NULL;
+  if (asprintf(&out, "%s.%09ldZ", date, ts.tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int state_list_ids(const char *root, char ***ids, size_t *n, berth_error **err) {
+  *ids = NULL;
+  *n = 0;
+  DIR *d = opendir(root);
+  if (d == NULL) {
+    if (errno == ENOENT)
+      return 0;
+    return berth_fail_errno(err, "open state root \"%s\"", root);
+  }
+  struct dirent *de;
+  size_t cap = 0;
+  while ((de = readdir(d)) != NULL) {
+    if (de->d_name[0] == '.' || state_check_id(de->d_name, NULL) < 0)
+      continue;
+    if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+      continue;
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 16;
+      char **grown = realloc(*ids, cap * sizeof(char *));
+      if (grown == NULL)
+        break;
+      *ids = grown;
+    }
+    (*ids)[(*n)++] = strdup(de->d_name);
+  }
+  closedir(d);
+  if (*n > 1)
+    qsort(*ids, *n, sizeof(char *), cmp_str);
+  return 0;
+}

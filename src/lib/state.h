@@ -1,0 +1,73 @@
+/* <root>/<id>/: state.json, exec.fifo and a private copy of config.json.
+ * Operations on one container are serialised by flock on its directory;
+ * state.json is replaced atomically (write, fsync, rename). Whether the
+ * container runs is asked of the kernel (pid + start time), never of the
+ * file. */
+#ifndef BERTH_STATE_H
+#define BERTH_STATE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define STATE_FILE "state.json"
+#define STATE_FIFO "exec.fifo"
+#define STATE_CONFIG "config.json"
+
+enum container_status {
+  STATUS_CREATING,
+  STATUS_CREATED,
+  STATUS_RUNNING,
+  STATUS_PAUSED,
+  STATUS_STOPPED,
+};
+
+typedef struct container_state {
+  char *id;
+  pid_t pid;
+  uint64_t start_time; /* field 22 of /proc/<pid>/stat at create */
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC 3339 with nanoseconds, UTC */
+  char *owner;
+  json_t *annotations; /* object, may be NULL */
+  json_t *cgroup;      /* cgroup_to_json(), may be NULL */
+} container_state;
+
+const char *state_status_name(enum container_status s);
+
+/* [A-Za-z0-9_+.-]+, not "." or "..". */
+int state_check_id(const char *id, berth_error **err);
+
+/* Make the state directory of a new container and lock it. EEXIST reads
+ * "container with given ID already exists". Returns the locked dir fd. */
+int state_dir_create(const char *root, const char *id, berth_error **err);
+/* Open and lock an existing one; a missing one reads "container does not exist". */
+int state_dir_open(const char *root, const char *id, berth_error **err);
+/* Remove everything in the directory and the directory itself. */
+int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **err);
+
+int state_save(int dirfd, const container_state *st, berth_error **err);
+int state_load(int dirfd, container_state **out, berth_error **err);
+void container_state_free(container_state *st);
+
+/* The OCI state object (runtime-spec "State") for `state`, hooks and list. */
+json_t *state_oci_json(const container_state *st, enum container_status status);
+
+/* Kernel view of the init process: STATUS_STOPPED when it is gone, a
+ * zombie, or another process reusing the pid; otherwise CREATED while
+ * exec.fifo exists, else RUNNING. Pausing is the cgroup's business. */
+enum container_status state_process_status(int dirfd, const container_state *st);
+
+/* Start time (clock ticks since boot) and state letter of a pid. */
+int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter);
+
+/* "2026-11-27T19:30:00.123456789Z" for now; caller frees. */
+char *state_timestamp_now(void);
+
+/* Ids of every container under root (sorted); root missing means none. */
+int state_list_ids(const char *root, char ***ids, size_t *n, berth_error **err);
+
+#endif

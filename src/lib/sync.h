@@ -1,0 +1,67 @@
+/* The parent/child protocol of `create`: typed messages over a
+ * SOCK_SEQPACKET socketpair, checked against a small state machine so that
+ * a message out of order is an error, never a silent hang.
+ *
+ *   parent                               child (container init)
+ *   clone ───────────────────────────►   waits
+ *   cgroup, id maps, oom ─ GO(pid) ───►  namespaces joined, mounts
+ *                        ◄─ HOOKS ────   before pivot_root
+ *   prestart, createRuntime ─ HOOKS_DONE ►
+ *                        ◄─ CONSOLE(fd)  only when process.terminal
+ *                        ◄─ READY ────   blocks on exec.fifo
+ *   state.json, pid file, exit
+ *
+ * Either side may instead send ERROR (errno + text) and stop. */
+#ifndef BERTH_SYNC_H
+#define BERTH_SYNC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+enum sync_type {
+  SYNC_GO = 1,     /* parent: setup from outside is done; payload: host pid */
+  SYNC_HOOKS,      /* child: mounts are ready, run the runtime-namespace hooks */
+  SYNC_HOOKS_DONE, /* parent */
+  SYNC_CONSOLE,    /* child: the pty master rides along as SCM_RIGHTS */
+  SYNC_READY,      /* child: about to block on exec.fifo */
+  SYNC_ERROR,      /* either: code + text */
+};
+
+enum sync_phase {
+  PHASE_WAIT_GO,         /* child side */
+  PHASE_WAIT_HOOKS_DONE, /* child side */
+  PHASE_WAIT_HOOKS,      /* parent side */
+  PHASE_WAIT_READY,      /* parent side: CONSOLE may come first */
+  PHASE_DONE,
+  PHASE_FAILED,
+};
+
+#define SYNC_TEXT_MAX 2048
+
+struct sync_msg {
+  uint32_t type;
+  int32_t code;   /* errno for SYNC_ERROR */
+  int64_t value;  /* SYNC_GO: the child's host pid */
+  char text[SYNC_TEXT_MAX];
+};
+
+/* Send a message; fd >= 0 is passed with SCM_RIGHTS. */
+int sync_send(int sock, enum sync_type type, int64_t value, int fd, berth_error **err);
+int sync_send_error(int sock, const berth_error *e);
+/* Receive one message; *fd gets a passed descriptor or -1. EOF is an error
+ * ("the other side exited"). */
+int sync_recv(int sock, struct sync_msg *m, int *fd, berth_error **err);
+
+/* Advance *phase by message type. Returns 0 when `type` is allowed in that
+ * phase, -1 (with an error naming both) when not. A SYNC_ERROR is turned
+ * into the error it carries and moves to PHASE_FAILED. */
+int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error **err);
+
+/* Receive and advance in one go: the usual call on both sides. */
+int sync_expect(int sock, enum sync_phase *phase, struct sync_msg *m, int *fd, berth_error **err);
+
+const char *sync_type_name(uint32_t type);
+
+#endif
