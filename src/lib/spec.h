@@ -14,6 +14,9 @@
 
 #include "error.h"
 
+/* GNU C modes predefine `linux` as 1, which would rename spec.linux. */
+#undef linux
+
 #define BERTH_SPEC_VERSION "1.3.0"
 
 /* A NULL-terminated string vector with its length (v[n] == NULL). */
@@ -110,6 +113,9 @@ typedef struct spec_process {
   spec_scheduler *scheduler;       /* NULL when absent */
   char *exec_cpu_affinity_initial; /* cpu list string, NULL when absent */
   char *exec_cpu_affinity_final;
+  /* Ignored settings of a process read by spec_load_process(); a process
+   * inside config.json reports them in spec->warnings instead. */
+  spec_strv warnings;
 } spec_process;
 
 /* ---- mounts ---- */
