@@ -189,18 +189,19 @@ static void mount_at(const char *source, const char *target, const char *type,
 		die(target);
 }
 
-static void bind_read_only(const char *source, const char *target)
+/* A bind mount takes its flags only on a second, remounting call. */
+static void bind_read_only(const char *source, const char *target, unsigned long flags)
 {
 	if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die(target);
-	if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC, NULL) < 0)
+	if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | flags, NULL) < 0)
 		die(target);
 }
 
 /*
  * /sys/fs/cgroup on a v1 host: a tmpfs holding, per hierarchy, a read-only
- * bind of the container's own cgroup, the tmpfs itself then made read-only.
- * Paths are relative to the rootfs (our working directory), host cgroup
+ * bind of the container's own cgroup (the spec's "ro" applies to those, as
+ * runc reads it; the tmpfs itself stays writable). Paths are relative to the rootfs (our working directory), host cgroup
  * paths are still reachable because this runs before pivot_root.
  */
 static void mount_cgroup_tree(void)
@@ -211,10 +212,8 @@ static void mount_cgroup_tree(void)
 		char target[PATH_MAX];
 		FORMAT_PATH(target, "sys/fs/cgroup/%s", hierarchies[i].name);
 		make_dir(target);
-		bind_read_only(hierarchies[i].path, target);
+		bind_read_only(hierarchies[i].path, target, flags);
 	}
-	if (mount(NULL, "sys/fs/cgroup", NULL, MS_REMOUNT | MS_RDONLY | flags, "mode=755") < 0)
-		die("remount sys/fs/cgroup");
 }
 
 static void mount_defaults(void)
@@ -282,7 +281,7 @@ static void mask_paths(void)
 	for (size_t i = 0; i < sizeof read_only / sizeof *read_only; i++) {
 		if (access(read_only[i], F_OK) < 0)
 			continue;
-		bind_read_only(read_only[i], read_only[i]);
+		bind_read_only(read_only[i], read_only[i], 0);
 	}
 }
 
