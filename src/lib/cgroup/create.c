@@ -1,0 +1,174 @@
+/* cgroup_create: resolve linux.cgroupsPath and make the directories in
+ * every hierarchy, recording which ones we made so that destroy (or a
+ * failure half-way) removes exactly those. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup_internal.h"
+
+static bool blank(const char *s) {
+  return s[strspn(s, " \t\n")] == '\0';
+}
+
+static bool is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A new v1 cpuset cgroup starts with no cpus and no mems, and the kernel
+ * refuses tasks until both are set: inherit the parent's. */
+static int inherit_cpuset(const char *dir, const char *parent, berth_error **err) {
+  static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+  for (size_t i = 0; i < 2; i++) {
+    char *mine = NULL, *theirs = NULL;
+    int rc = cg_read(dir, files[i], &mine, err);
+    if (rc == 0 && blank(mine))
+      rc = cg_read(parent, files[i], &theirs, err);
+    if (rc == 0 && theirs != NULL && !blank(theirs))
+      rc = cg_write(dir, files[i], theirs, err);
+    free(mine);
+    free(theirs);
+    if (rc < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* On cgroup2 a child only gets the controllers its parent delegates in
+ * cgroup.subtree_control. Delegate everything available, as runc does;
+ * this is best effort, because a parent with processes of its own cannot
+ * delegate (and then the field that needs the controller reports it). */
+static void delegate_controllers(const char *parent) {
+  char *available = NULL, *enabled = NULL;
+  if (cg_read(parent, "cgroup.controllers", &available, NULL) < 0 ||
+      cg_read(parent, "cgroup.subtree_control", &enabled, NULL) < 0) {
+    free(available);
+    free(enabled);
+    return;
+  }
+  enabled[strcspn(enabled, "\n")] = '\0';
+  for (char *c = enabled; *c; c++)
+    if (*c == ' ')
+      *c = ',';
+  char *save = NULL;
+  for (char *ctl = strtok_r(available, " \n", &save); ctl; ctl = strtok_r(NULL, " \n", &save)) {
+    if (cg_list_has(enabled, ctl))
+      continue;
+    char *value = NULL;
+    if (asprintf(&value, "+%s", ctl) >= 0)
+      cg_write(parent, "cgroup.subtree_control", value, NULL);
+    free(value);
+  }
+  free(available);
+  free(enabled);
+}
+
+/* mkdir -p of d->path below its mountpoint, remembering what was made. */
+static int make_dirs(cg_dir *d, berth_error **err) {
+  size_t base = strlen(d->mountpoint);
+  char *path = strdup(d->path);
+  if (path == NULL)
+    return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
+  bool cpuset = !d->unified && cg_list_has(d->controllers, "cpuset");
+  int rc = 0;
+  for (char *slash = strchr(path + base + 1, '/');; slash = strchr(slash + 1, '/')) {
+    if (slash != NULL)
+      *slash = '\0';
+    char *parent = strndup(path, (size_t)(strrchr(path, '/') - path));
+    if (parent == NULL) {
+      rc = berth_fail(err, ENOMEM, "mkdir \"%s\"", path);
+    } else {
+      if (d->unified)
+        delegate_controllers(parent);
+      if (mkdir(path, 0755) == 0) {
+        if (cg_remember_created(d, path) < 0)
+          rc = berth_fail(err, ENOMEM, "mkdir \"%s\"", path);
+        else if (cpuset)
+          rc = inherit_cpuset(path, parent, err);
+      } else if (errno != EEXIST) {
+        rc = berth_fail_errno(err, "mkdir \"%s\"", path);
+      } else if (!is_dir(path)) {
+        rc = berth_fail(err, ENOTDIR, "mkdir \"%s\"", path);
+      }
+    }
+    free(parent);
+    if (rc < 0 || slash == NULL)
+      break;
+    *slash = '/';
+  }
+  free(path);
+  return rc;
+}
+
+/* linux.cgroupsPath (or the default, the container id) cleaned the way
+ * runc cleans it. */
+static int inner_path(const char *cgroups_path, const char *id, char **out, berth_error **err) {
+  const char *given = cgroups_path != NULL && *cgroups_path != '\0' ? cgroups_path : id;
+  if (given == NULL || *given == '\0')
+    return berth_fail(err, EINVAL, "cgroup path: neither linux.cgroupsPath nor a container id");
+  char *inner = cg_clean_path(given);
+  if (inner == NULL)
+    return berth_fail(err, ENOMEM, "cgroup path \"%s\"", given);
+  if (strcmp(inner, "/") == 0 || strcmp(inner, ".") == 0) {
+    free(inner);
+    return berth_fail(err, EINVAL,
+                      "linux.cgroupsPath \"%s\": names the root or the runtime's own cgroup, "
+                      "not a cgroup of the container's own", given);
+  }
+  *out = inner;
+  return 0;
+}
+
+static int fill_dir(cg_dir *d, const cg_host *host, const cg_mount *m, const char *inner,
+                    berth_error **err) {
+  d->mountpoint = strdup(m->mountpoint);
+  d->controllers = strdup(m->controllers);
+  d->unified = m->unified;
+  if (d->mountpoint == NULL || d->controllers == NULL)
+    return berth_fail(err, ENOMEM, "cgroup \"%s\"", inner);
+  if (cg_dir_for_mount(host, m, inner, &d->path, err) < 0)
+    return -1;
+  if (strcmp(d->path, d->mountpoint) == 0)
+    return berth_fail(err, EINVAL, "cgroup \"%s\": resolves to the top of \"%s\"", inner,
+                      d->mountpoint);
+  return 0;
+}
+
+int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup **out,
+                  berth_error **err) {
+  if (systemd)
+    return berth_fail(err, ENOTSUP, "systemd cgroup driver is not supported yet");
+  char *inner = NULL;
+  if (inner_path(cgroups_path, id, &inner, err) < 0)
+    return -1;
+  cg_host host;
+  if (cg_host_detect(&host, err) < 0) {
+    free(inner);
+    return -1;
+  }
+  cgroup *cg = cg_alloc(host.layout, host.n_mounts);
+  int rc = cg == NULL ? berth_fail(err, ENOMEM, "cgroup \"%s\"", inner) : 0;
+  for (size_t i = 0; rc == 0 && i < host.n_mounts; i++) {
+    cg->n_dirs = i + 1;
+    rc = fill_dir(&cg->dirs[i], &host, &host.mounts[i], inner, err);
+    if (rc == 0)
+      rc = make_dirs(&cg->dirs[i], err);
+  }
+  if (rc < 0 && cg != NULL) {
+    berth_error *ignored = NULL;
+    cgroup_destroy(cg, &ignored);
+    berth_error_free(ignored);
+    cgroup_free(cg);
+    berth_wrap(err, "create cgroup \"%s\"", inner);
+    cg = NULL;
+  }
+  free(inner);
+  cg_host_release(&host);
+  if (rc < 0)
+    return -1;
+  *out = cg;
+  return 0;
+}

@@ -1,0 +1,609 @@
+/* The cgroup driver against the real cgroup hierarchies of this machine.
+ * Everything made here is named "berth-test-<pid>-..." and swept away at
+ * the end even when checks fail; only children this test forked are
+ * signalled. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "cgroup/cgroup_internal.h"
+#include "unit.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static char prefix[64];   /* "berth-test-<pid>" */
+static pid_t children[8]; /* forked by this test, reaped at the end */
+static size_t n_children;
+
+/* ---- helpers ---- */
+
+static char *name(const char *suffix) {
+  static char buf[8][128];
+  static int next;
+  char *b = buf[next++ % 8];
+  snprintf(b, 128, "%s-%s", prefix, suffix);
+  return b;
+}
+
+static bool exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+static char *read_text(const char *dir, const char *file) {
+  char *text = NULL;
+  if (cg_read(dir, file, &text, NULL) < 0)
+    return strdup("(unreadable)");
+  return text;
+}
+
+static bool file_is(const char *dir, const char *file, const char *want) {
+  char *text = read_text(dir, file);
+  text[strcspn(text, "\n")] = '\0';
+  bool ok = strcmp(text, want) == 0;
+  if (!ok)
+    fprintf(stderr, "  %s/%s: \"%s\", want \"%s\"\n", dir, file, text, want);
+  free(text);
+  return ok;
+}
+
+static const char *err_text(berth_error *e) {
+  return e ? berth_error_text(e) : "(no error)";
+}
+
+static bool fs_is(const char *path, long magic) {
+  struct statfs st;
+  return statfs(path, &st) == 0 && (long)st.f_type == magic;
+}
+
+static enum cg_layout expected_layout(void) {
+  if (fs_is("/sys/fs/cgroup", CGROUP2_SUPER_MAGIC))
+    return CG_LAYOUT_V2;
+  if (fs_is("/sys/fs/cgroup/unified", CGROUP2_SUPER_MAGIC))
+    return CG_LAYOUT_HYBRID;
+  return CG_LAYOUT_V1;
+}
+
+static pid_t fork_pauser(void) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    for (;;)
+      pause();
+  }
+  if (pid > 0 && n_children < sizeof(children) / sizeof(children[0]))
+    children[n_children++] = pid;
+  return pid;
+}
+
+/* Reap a child of ours; returns its wait status or -1. */
+static int reap(pid_t pid) {
+  int status;
+  if (waitpid(pid, &status, 0) != pid)
+    return -1;
+  for (size_t i = 0; i < n_children; i++)
+    if (children[i] == pid)
+      children[i] = 0;
+  return status;
+}
+
+static bool pid_listed(cgroup *cg, pid_t pid) {
+  pid_t *pids = NULL;
+  size_t n = 0;
+  bool found = false;
+  if (cgroup_pids(cg, &pids, &n, NULL) == 0)
+    for (size_t i = 0; i < n; i++)
+      found = found || pids[i] == pid;
+  free(pids);
+  return found;
+}
+
+/* ---- cleanup, whatever happened ---- */
+
+static void remove_tree(const char *path) {
+  DIR *d = opendir(path);
+  if (d == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_type != DT_DIR || e->d_name[0] == '.')
+      continue;
+    char *child = cg_join(path, e->d_name);
+    remove_tree(child);
+    free(child);
+  }
+  closedir(d);
+  rmdir(path);
+}
+
+/* Thaw everything below path, so killed tasks can die. */
+static void thaw_tree(const char *path) {
+  cg_write(path, "freezer.state", "THAWED", NULL);
+  cg_write(path, "cgroup.freeze", "0", NULL);
+  DIR *d = opendir(path);
+  if (d == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_type != DT_DIR || e->d_name[0] == '.')
+      continue;
+    char *child = cg_join(path, e->d_name);
+    thaw_tree(child);
+    free(child);
+  }
+  closedir(d);
+}
+
+/* Our entries directly below dir: thawed on the first pass, removed on
+ * the second. */
+static void sweep_dir(const char *dir, bool remove) {
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || e->d_name[strlen(prefix)] != '-')
+      continue;
+    char *child = cg_join(dir, e->d_name);
+    if (remove)
+      remove_tree(child);
+    else
+      thaw_tree(child);
+    free(child);
+  }
+  closedir(d);
+}
+
+/* Every place this test may have made a cgroup: the tops of the
+ * hierarchies, our own cgroup and its parent. */
+static void sweep(const cg_mount *m, bool remove) {
+  sweep_dir(m->mountpoint, remove);
+  char *own = NULL;
+  if (m->own == NULL || asprintf(&own, "%s%s", m->mountpoint, m->own) < 0)
+    return;
+  sweep_dir(own, remove);
+  char *slash = strrchr(own, '/');
+  if (slash != NULL && slash > own + strlen(m->mountpoint)) {
+    *slash = '\0';
+    sweep_dir(own, remove);
+  }
+  free(own);
+}
+
+static void cleanup(void) {
+  cg_host host;
+  bool have_host = cg_host_detect(&host, NULL) == 0;
+  for (size_t i = 0; have_host && i < host.n_mounts; i++)
+    sweep(&host.mounts[i], false);
+  for (size_t i = 0; i < n_children; i++) {
+    if (children[i] > 0) {
+      kill(children[i], SIGKILL);
+      waitpid(children[i], NULL, 0);
+      children[i] = 0;
+    }
+  }
+  for (size_t i = 0; have_host && i < host.n_mounts; i++)
+    sweep(&host.mounts[i], true);
+  if (have_host)
+    cg_host_release(&host);
+}
+
+/* ---- tests ---- */
+
+static void test_clean_path(void) {
+  static const char *const cases[][2] = {
+      {"/a/../b", "/b"}, {"../x", "x"},   {"a/./b/", "a/b"}, {"/", "/"},
+      {"..", "."},       {"", ""},        {"//a//b", "/a/b"}, {"/../../etc", "/etc"},
+      {"a/../../b", "b"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char *got = cg_clean_path(cases[i][0]);
+    CHECK(got != NULL && strcmp(got, cases[i][1]) == 0);
+    free(got);
+  }
+}
+
+static void test_shares_to_weight(void) {
+  CHECK(cg_shares_to_weight(0) == 0);
+  CHECK(cg_shares_to_weight(2) == 1);
+  CHECK(cg_shares_to_weight(3) == 2);
+  CHECK(cg_shares_to_weight(512) == 59);
+  CHECK(cg_shares_to_weight(1024) == 100);
+  CHECK(cg_shares_to_weight(2048) == 174);
+  CHECK(cg_shares_to_weight(4096) == 303);
+  CHECK(cg_shares_to_weight(10000) == 627);
+  CHECK(cg_shares_to_weight(262144) == 10000);
+  CHECK(cg_blkio_to_io_weight(10) == 1);
+  CHECK(cg_blkio_to_io_weight(1000) == 10000);
+}
+
+static void test_layout(void) {
+  cg_host host;
+  berth_error *err = NULL;
+  CHECK(cg_host_detect(&host, &err) == 0);
+  if (err != NULL) {
+    fprintf(stderr, "  %s\n", err_text(err));
+    berth_error_free(err);
+    return;
+  }
+  CHECK(host.layout == expected_layout());
+  size_t unified = 0;
+  for (size_t i = 0; i < host.n_mounts; i++) {
+    unified += host.mounts[i].unified;
+    CHECK(host.mounts[i].own != NULL);
+  }
+  CHECK(unified == (host.layout == CG_LAYOUT_V1 ? 0u : 1u));
+  if (host.layout != CG_LAYOUT_V2 && exists("/sys/fs/cgroup/systemd")) {
+    bool named = false;
+    for (size_t i = 0; i < host.n_mounts; i++)
+      named = named || strcmp(host.mounts[i].controllers, "name=systemd") == 0;
+    CHECK(named);
+  }
+  cg_host_release(&host);
+}
+
+static void test_create_destroy(void) {
+  char path[160];
+  snprintf(path, sizeof(path), "/%s/c1", name("abs"));
+  cgroup *cg = NULL;
+  berth_error *err = NULL;
+  CHECK(cgroup_create(path, "ignored", false, &cg, &err) == 0);
+  if (cg == NULL) {
+    fprintf(stderr, "  %s\n", err_text(err));
+    berth_error_free(err);
+    return;
+  }
+  CHECK(cg->layout == expected_layout());
+  CHECK(cg->n_dirs > 0);
+  for (size_t i = 0; i < cg->n_dirs; i++) {
+    cg_dir *d = &cg->dirs[i];
+    CHECK(exists(d->path));
+    CHECK(strcmp(d->path + strlen(d->mountpoint), path) == 0);
+    CHECK(d->n_created == 2); /* the parent and the container directory */
+  }
+  CHECK(cgroup_unified_fd(cg) == (cg->layout == CG_LAYOUT_V2 ? cgroup_unified_fd(cg) : -1));
+
+  /* Round trip through the state representation. */
+  json_t *j = cgroup_to_json(cg);
+  cgroup *back = NULL;
+  CHECK(j != NULL && cgroup_from_json(j, &back, &err) == 0);
+  if (back != NULL) {
+    CHECK(back->n_dirs == cg->n_dirs && back->layout == cg->layout);
+    for (size_t i = 0; i < back->n_dirs && i < cg->n_dirs; i++) {
+      CHECK(strcmp(back->dirs[i].path, cg->dirs[i].path) == 0);
+      CHECK(back->dirs[i].n_created == cg->dirs[i].n_created);
+    }
+    CHECK(cgroup_destroy(back, &err) == 0);
+    cgroup_free(back);
+  }
+  json_decref(j);
+  for (size_t i = 0; i < cg->n_dirs; i++) {
+    CHECK(!exists(cg->dirs[i].path));
+    CHECK(!exists(cg->dirs[i].created[0]));
+  }
+  CHECK(cgroup_destroy(cg, &err) == 0); /* again: nothing left, no error */
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+static void test_default_path(void) {
+  cgroup *cg = NULL;
+  berth_error *err = NULL;
+  const char *id = name("dflt");
+  CHECK(cgroup_create(NULL, id, false, &cg, &err) == 0);
+  if (cg == NULL) {
+    fprintf(stderr, "  %s\n", err_text(err));
+    berth_error_free(err);
+    return;
+  }
+  cg_host host;
+  CHECK(cg_host_detect(&host, NULL) == 0);
+  for (size_t i = 0; i < cg->n_dirs && i < host.n_mounts; i++) {
+    /* runc's cgroupfs driver: relative to our own cgroup on v1 (and on
+     * the hybrid cgroup2 mount), to its parent on pure v2. */
+    char *want = NULL;
+    const char *own = host.mounts[i].own;
+    if (host.layout == CG_LAYOUT_V2) {
+      char *parent = strdup(own);
+      char *slash = strrchr(parent, '/');
+      if (slash != NULL)
+        *slash = '\0';
+      CHECK(asprintf(&want, "%s%s/%s", host.mounts[i].mountpoint, parent, id) > 0);
+      free(parent);
+    } else {
+      CHECK(asprintf(&want, "%s%s/%s", host.mounts[i].mountpoint,
+                     strcmp(own, "/") == 0 ? "" : own, id) > 0);
+    }
+    CHECK(strcmp(cg->dirs[i].path, want) == 0);
+    CHECK(exists(want));
+    free(want);
+  }
+  cg_host_release(&host);
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(!exists(cg->dirs[i].path));
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+static void test_create_failure_cleans_up(void) {
+  char path[160];
+  /* "cgroup.procs" is a file in every cgroup, so the walk fails below it. */
+  snprintf(path, sizeof(path), "/%s/cgroup.procs/x", name("bad"));
+  cgroup *cg = NULL;
+  berth_error *err = NULL;
+  CHECK(cgroup_create(path, "x", false, &cg, &err) < 0);
+  CHECK(cg == NULL);
+  CHECK(strcasestr(err_text(err), "not a directory") != NULL);
+  berth_error_clear(&err);
+  cg_host host;
+  if (cg_host_detect(&host, NULL) == 0) {
+    for (size_t i = 0; i < host.n_mounts; i++) {
+      char *p = NULL;
+      CHECK(asprintf(&p, "%s/%s", host.mounts[i].mountpoint, name("bad")) > 0);
+      CHECK(!exists(p));
+      free(p);
+    }
+    cg_host_release(&host);
+  }
+  CHECK(cgroup_create("/", "x", false, &cg, &err) < 0);
+  CHECK_STR_CONTAINS(err_text(err), "linux.cgroupsPath");
+  berth_error_clear(&err);
+  CHECK(cgroup_create("system.slice:berth:x", "x", true, &cg, &err) < 0);
+  CHECK_STR_CONTAINS(err_text(err), "systemd cgroup driver is not supported yet");
+  berth_error_clear(&err);
+}
+
+static cgroup *make(const char *suffix) {
+  char path[160];
+  snprintf(path, sizeof(path), "/%s", name(suffix));
+  cgroup *cg = NULL;
+  berth_error *err = NULL;
+  if (cgroup_create(path, "x", false, &cg, &err) < 0)
+    fprintf(stderr, "  create %s: %s\n", path, err_text(err));
+  berth_error_free(err);
+  return cg;
+}
+
+static void check_v1_limits(cgroup *cg, bool swap) {
+  cg_dir *mem = cg_find_v1(cg, "memory"), *cpu = cg_find_v1(cg, "cpu");
+  cg_dir *pids = cg_find_v1(cg, "pids"), *cpuset = cg_find_v1(cg, "cpuset");
+  cg_dir *devices = cg_find_v1(cg, "devices");
+  if (mem) {
+    CHECK(file_is(mem->path, "memory.limit_in_bytes", "67108864"));
+    CHECK(file_is(mem->path, "memory.soft_limit_in_bytes", "33554432"));
+    CHECK(file_is(mem->path, "memory.swappiness", "10"));
+    if (swap)
+      CHECK(file_is(mem->path, "memory.memsw.limit_in_bytes", "134217728"));
+  }
+  if (cpu) {
+    CHECK(file_is(cpu->path, "cpu.shares", "512"));
+    CHECK(file_is(cpu->path, "cpu.cfs_quota_us", "50000"));
+    CHECK(file_is(cpu->path, "cpu.cfs_period_us", "100000"));
+  }
+  if (pids)
+    CHECK(file_is(pids->path, "pids.max", "42"));
+  if (cpuset)
+    CHECK(file_is(cpuset->path, "cpuset.cpus", "0"));
+  if (devices)
+    CHECK(file_is(devices->path, "devices.list", "c 1:3 rwm"));
+}
+
+static void check_v2_limits(cgroup *cg) {
+  cg_dir *u = cg_find_unified(cg);
+  CHECK(file_is(u->path, "memory.max", "67108864"));
+  CHECK(file_is(u->path, "memory.low", "33554432"));
+  CHECK(file_is(u->path, "cpu.weight", "59"));
+  CHECK(file_is(u->path, "cpu.max", "50000 100000"));
+  CHECK(file_is(u->path, "pids.max", "42"));
+}
+
+static void test_apply(void) {
+  cgroup *cg = make("apply");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  spec_device_rule rules[2] = {
+      {.allow = false, .type = 'a', .access = "rwm"},
+      {.allow = true, .type = 'c', .major = {true, 1}, .minor = {true, 3}, .access = "rwm"},
+  };
+  cg_dir *mem = cg_find_v1(cg, "memory");
+  bool swap = mem != NULL && cg_file_exists(mem->path, "memory.memsw.limit_in_bytes");
+  spec_memory memory = {.limit = {true, 64 << 20}, .reservation = {true, 32 << 20},
+                        .swappiness = {true, 10}};
+  if (swap)
+    memory.swap = (opt_i64){true, 128 << 20};
+  spec_cpu cpu = {.shares = {true, 512}, .quota = {true, 50000}, .period = {true, 100000},
+                  .cpus = "0", .mems = "0"};
+  bool huge = exists("/sys/kernel/mm/hugepages/hugepages-2048kB");
+  spec_hugepage_limit hl = {.page_size = "2MB", .limit = 4 << 20};
+  spec_resources res = {.devices = rules, .n_devices = 2, .memory = &memory, .cpu = &cpu,
+                        .pids_limit = {true, 42}, .hugepage_limits = &hl,
+                        .n_hugepage_limits = huge ? 1 : 0};
+  berth_error *err = NULL;
+  CHECK(cgroup_apply(cg, &res, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  apply: %s\n", err_text(err));
+  berth_error_clear(&err);
+  if (cg->layout == CG_LAYOUT_V2)
+    check_v2_limits(cg);
+  else
+    check_v1_limits(cg, swap);
+  if (huge) {
+    cg_dir *h = cg_find_v1(cg, "hugetlb");
+    if (h != NULL)
+      CHECK(file_is(h->path, "hugetlb.2MB.limit_in_bytes", "4194304"));
+    else
+      CHECK(file_is(cg_find_unified(cg)->path, "hugetlb.2MB.max", "4194304"));
+  }
+
+  /* pids.limit 0 or below means no limit. */
+  spec_resources unlimited = {.pids_limit = {true, 0}};
+  CHECK(cgroup_apply(cg, &unlimited, &err) == 0);
+  cg_dir *pids = cg->layout == CG_LAYOUT_V2 ? cg_find_unified(cg) : cg_find_v1(cg, "pids");
+  if (pids)
+    CHECK(file_is(pids->path, "pids.max", "max"));
+  berth_error_clear(&err);
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+/* Apply `res` and expect a failure whose text contains `want`. */
+static void expect_apply_error(cgroup *cg, const spec_resources *res, const char *want) {
+  berth_error *err = NULL;
+  CHECK(cgroup_apply(cg, res, &err) < 0);
+  CHECK_STR_CONTAINS(err_text(err), want);
+  berth_error_free(err);
+}
+
+static void test_apply_errors(void) {
+  cgroup *cg = make("errors");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  berth_error *err = NULL;
+  if (cg_find_v1(cg, "net_cls") == NULL) {
+    spec_resources net = {.has_network = true, .net_class_id = {true, 0x100001}};
+    expect_apply_error(cg, &net, "linux.resources.network.classID: the net_cls cgroup "
+                                 "controller");
+    spec_net_priority prio = {.name = "lo", .priority = 3};
+    spec_resources np = {.has_network = true, .net_priorities = &prio, .n_net_priorities = 1};
+    expect_apply_error(cg, &np, "linux.resources.network.priorities: the net_prio cgroup");
+  }
+  if (cg_find_v1(cg, "rdma") == NULL) {
+    spec_rdma rdma = {.device = "mlx5_0", .hca_handles = {true, 3}};
+    spec_resources r = {.rdma = &rdma, .n_rdma = 1};
+    expect_apply_error(cg, &r, "linux.resources.rdma");
+  }
+  spec_memory bad_swappiness = {.swappiness = {true, 200}};
+  spec_resources sw = {.memory = &bad_swappiness};
+  if (cg->layout != CG_LAYOUT_V2)
+    expect_apply_error(cg, &sw, "linux.resources.memory.swappiness");
+  spec_cpu tiny = {.shares = {true, 1}};
+  spec_resources sh = {.cpu = &tiny};
+  if (cg->layout != CG_LAYOUT_V2)
+    expect_apply_error(cg, &sh, "linux.resources.cpu.shares: 1 is out of range, the minimum");
+  spec_hugepage_limit odd = {.page_size = "3MB", .limit = 1};
+  spec_resources hp = {.hugepage_limits = &odd, .n_hugepage_limits = 1};
+  expect_apply_error(cg, &hp, "linux.resources.hugepageLimits[0]: hugetlb.3MB.");
+
+  /* unified needs a cgroup2 mount; this host's hybrid one has one. */
+  spec_kv bogus = {.key = "memory.nonexistent", .value = "1"};
+  spec_resources un = {.unified = {.v = &bogus, .n = 1}};
+  if (cg->layout == CG_LAYOUT_V1) {
+    expect_apply_error(cg, &un, "linux.resources.unified: cgroup v2 is not mounted");
+  } else {
+    expect_apply_error(cg, &un, "linux.resources.unified.memory.nonexistent: "
+                                "memory.nonexistent does not exist");
+    spec_kv slash = {.key = "../cgroup.procs", .value = "1"};
+    spec_resources sl = {.unified = {.v = &slash, .n = 1}};
+    expect_apply_error(cg, &sl, "must be a file name");
+    if (exists("/sys/kernel/mm/hugepages/hugepages-2048kB") &&
+        cg_file_exists(cg_find_unified(cg)->path, "hugetlb.2MB.max")) {
+      spec_kv ok = {.key = "hugetlb.2MB.max", .value = "2097152"};
+      spec_resources good = {.unified = {.v = &ok, .n = 1}};
+      CHECK(cgroup_apply(cg, &good, &err) == 0);
+      CHECK(file_is(cg_find_unified(cg)->path, "hugetlb.2MB.max", "2097152"));
+      berth_error_clear(&err);
+    }
+  }
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+static void test_processes(void) {
+  cgroup *cg = make("procs");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  berth_error *err = NULL;
+  pid_t child = fork_pauser();
+  CHECK(child > 0);
+  CHECK(cgroup_add_pid(cg, child, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  add_pid: %s\n", err_text(err));
+  char want[32];
+  snprintf(want, sizeof(want), "%d", (int)child);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
+  CHECK(pid_listed(cg, child));
+
+  CHECK(cgroup_is_frozen(cg, &err) == 0);
+  CHECK(cgroup_freeze(cg, true, &err) == 0);
+  CHECK(cgroup_is_frozen(cg, &err) == 1);
+  CHECK(cgroup_freeze(cg, false, &err) == 0);
+  CHECK(cgroup_is_frozen(cg, &err) == 0);
+
+  /* A paused container stays paused for a non-fatal signal... */
+  CHECK(cgroup_freeze(cg, true, &err) == 0);
+  CHECK(cgroup_signal_all(cg, SIGCONT, &err) == 0);
+  CHECK(cgroup_is_frozen(cg, &err) == 1);
+  /* ...and SIGKILL still gets through. */
+  CHECK(cgroup_signal_all(cg, SIGKILL, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  signal_all: %s\n", err_text(err));
+  int status = reap(child);
+  CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  CHECK(cgroup_is_frozen(cg, &err) == 0);
+  CHECK(!pid_listed(cg, child));
+  berth_error_clear(&err);
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  destroy: %s\n", err_text(err));
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(!exists(cg->dirs[i].path));
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+/* destroy waits out a task that is still dying. */
+static void test_destroy_busy(void) {
+  cgroup *cg = make("busy");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  berth_error *err = NULL;
+  pid_t child = fork_pauser();
+  CHECK(child > 0 && cgroup_add_pid(cg, child, &err) == 0);
+  CHECK(cgroup_destroy(cg, &err) < 0); /* a live task: EBUSY to the end */
+  CHECK(strcasestr(err_text(err), "resource busy") != NULL);
+  berth_error_clear(&err);
+  kill(child, SIGKILL);
+  reap(child);
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(!exists(cg->dirs[i].path));
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+int main(void) {
+  if (geteuid() != 0) {
+    printf("cgroup: skipped, needs root to create cgroups\n");
+    return 77;
+  }
+  snprintf(prefix, sizeof(prefix), "berth-test-%d", (int)getpid());
+  test_clean_path();
+  test_shares_to_weight();
+  test_layout();
+  test_create_destroy();
+  test_default_path();
+  test_create_failure_cleans_up();
+  test_apply();
+  test_apply_errors();
+  test_processes();
+  test_destroy_busy();
+  cleanup();
+  return unit_summary("cgroup");
+}
