@@ -334,16 +334,16 @@ static int parse_personality(sj_ctx *c, json_t *obj, spec_linux *l) {
 /* runc also takes the recursive forms the schema leaves out. */
 static const char *const propagations[] = {"private",  "shared",  "slave",  "unbindable",
                                            "rprivate", "rshared", "rslave", "runbindable",
-                                           "",         NULL};
+                                           NULL};
 
 static int parse_propagation(sj_ctx *c, json_t *obj, spec_linux *l) {
-  if (sj_enum(c, obj, "rootfsPropagation", propagations, &l->rootfs_propagation, NULL) < 0)
-    return -1;
-  if (l->rootfs_propagation != NULL && l->rootfs_propagation[0] == '\0') {
-    free(l->rootfs_propagation);
-    l->rootfs_propagation = NULL;
-  }
-  return 0;
+  json_t *v = sj_field(obj, "rootfsPropagation");
+  /* An empty string keeps the default, as in runc. */
+  if (json_is_string(v) && json_string_length(v) == 0)
+    return 0;
+  return sj_enum(c, obj, "rootfsPropagation", propagations, &l->rootfs_propagation, NULL) < 0
+             ? -1
+             : 0;
 }
 
 static int parse_resources(sj_ctx *c, json_t *obj, spec_linux *l) {

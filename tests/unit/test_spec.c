@@ -544,7 +544,7 @@ static void test_linux_errors(void) {
                "linux.devices[0].path: is required");
   expect_error("'linux': {'rootfsPropagation': 'bogus'}",
                "linux.rootfsPropagation: expected one of private, shared, slave, unbindable, "
-               "rprivate, rshared, rslave, runbindable, , got \"bogus\"");
+               "rprivate, rshared, rslave, runbindable, got \"bogus\"");
   expect_error("'linux': {'netDevices': {'eth0': {'name': 'a/b'}}}",
                "linux.netDevices[\"eth0\"].name: \"a/b\" is not a valid interface name");
   expect_error("'linux': {'netDevices': {'this-name-is-too-long': {}}}",
