@@ -226,6 +226,60 @@ static void test_shares_to_weight(void) {
   CHECK(cg_blkio_to_io_weight(1000) == 10000);
 }
 
+/* Placement rules on made-up hosts, including layouts this machine lacks. */
+static void test_dir_for_mount(void) {
+  cg_mount v2m = {.mountpoint = "/sys/fs/cgroup", .root = "/", .controllers = "",
+                  .unified = true, .own = "/user.slice/session-1.scope"};
+  cg_host v2 = {.layout = CG_LAYOUT_V2, .mounts = &v2m, .n_mounts = 1};
+  cg_mount v1m = {.mountpoint = "/sys/fs/cgroup/cpu,cpuacct", .root = "/",
+                  .controllers = "cpu,cpuacct", .own = "/runtime"};
+  cg_host v1 = {.layout = CG_LAYOUT_V1, .mounts = &v1m, .n_mounts = 1};
+  const struct {
+    cg_host *host;
+    const char *inner, *want;
+  } cases[] = {
+      {&v2, "web", "/sys/fs/cgroup/user.slice/web"},
+      {&v2, "/machine/web", "/sys/fs/cgroup/machine/web"},
+      {&v1, "web", "/sys/fs/cgroup/cpu,cpuacct/runtime/web"},
+      {&v1, "/web", "/sys/fs/cgroup/cpu,cpuacct/web"},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    char *got = NULL;
+    CHECK(cg_dir_for_mount(cases[i].host, cases[i].host->mounts, cases[i].inner, &got,
+                           NULL) == 0);
+    CHECK(got != NULL && strcmp(got, cases[i].want) == 0);
+    free(got);
+  }
+  cg_mount lost = v1m;
+  lost.own = NULL;
+  berth_error *err = NULL;
+  char *got = NULL;
+  CHECK(cg_dir_for_mount(&v1, &lost, "web", &got, &err) < 0);
+  CHECK_STR_CONTAINS(err_text(err), "not listed in it");
+  berth_error_free(err);
+}
+
+static void test_json_rejects(void) {
+  static const char *const bad[] = {
+      "{\"layout\": \"v4\", \"dirs\": []}",
+      "{\"layout\": \"v1\"}",
+      "{\"layout\": \"v1\", \"dirs\": [{\"mountpoint\": \"/sys/fs/cgroup/cpu\", "
+      "\"controllers\": \"cpu\", \"unified\": false, \"path\": \"/etc\"}]}",
+      "{\"layout\": \"v1\", \"dirs\": [{\"mountpoint\": \"/sys/fs/cgroup/cpu\", "
+      "\"controllers\": \"cpu\", \"unified\": false, \"path\": \"/sys/fs/cgroup/cpu/a\", "
+      "\"created\": [\"/sys/fs/cgroup/cpu/../../../etc\"]}]}",
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    json_t *j = json_loads(bad[i], 0, NULL);
+    cgroup *cg = NULL;
+    berth_error *err = NULL;
+    CHECK(j != NULL && cgroup_from_json(j, &cg, &err) < 0 && cg == NULL);
+    CHECK_STR_CONTAINS(err_text(err), "cgroup state");
+    berth_error_free(err);
+    json_decref(j);
+  }
+}
+
 static void test_layout(void) {
   cg_host host;
   berth_error *err = NULL;
@@ -270,7 +324,11 @@ static void test_create_destroy(void) {
     CHECK(strcmp(d->path + strlen(d->mountpoint), path) == 0);
     CHECK(d->n_created == 2); /* the parent and the container directory */
   }
-  CHECK(cgroup_unified_fd(cg) == (cg->layout == CG_LAYOUT_V2 ? cgroup_unified_fd(cg) : -1));
+  /* clone3(CLONE_INTO_CGROUP) only where one directory holds everything. */
+  if (cg->layout == CG_LAYOUT_V2)
+    CHECK(cgroup_unified_fd(cg) >= 0);
+  else
+    CHECK(cgroup_unified_fd(cg) == -1);
 
   /* Round trip through the state representation. */
   json_t *j = cgroup_to_json(cg);
@@ -596,6 +654,8 @@ int main(void) {
   snprintf(prefix, sizeof(prefix), "berth-test-%d", (int)getpid());
   test_clean_path();
   test_shares_to_weight();
+  test_dir_for_mount();
+  test_json_rejects();
   test_layout();
   test_create_destroy();
   test_default_path();

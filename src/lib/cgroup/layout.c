@@ -13,27 +13,30 @@ static const char *const builtin_controllers =
     "cpuset,cpu,cpuacct,blkio,memory,devices,freezer,net_cls,perf_event,net_prio,hugetlb,"
     "pids,rdma,misc,debug";
 
+/* The item of a comma list starting at p, and where the next one starts. */
+static size_t list_item(const char *p, const char **next) {
+  const char *comma = strchr(p, ',');
+  *next = comma ? comma + 1 : NULL;
+  return comma ? (size_t)(comma - p) : strlen(p);
+}
+
 bool cg_list_has(const char *list, const char *controller) {
   size_t len = strlen(controller);
-  for (const char *p = list; p != NULL && *p != '\0';) {
-    const char *comma = strchr(p, ',');
-    size_t n = comma ? (size_t)(comma - p) : strlen(p);
-    if (n == len && strncmp(p, controller, len) == 0)
+  for (const char *p = list, *next; p != NULL && *p != '\0'; p = next) {
+    if (list_item(p, &next) == len && strncmp(p, controller, len) == 0)
       return true;
-    p = comma ? comma + 1 : NULL;
   }
   return false;
 }
 
-/* Both comma lists name the same set. */
+/* Both comma lists name the same set (the kernel's orders may differ
+ * between mountinfo and /proc/self/cgroup). */
 static bool same_set(const char *a, const char *b) {
   size_t na = 0, nb = 0;
-  for (const char *p = a; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-    na++;
-  for (const char *p = b; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-    nb++;
-    const char *comma = strchr(p, ',');
-    char *item = strndup(p, comma ? (size_t)(comma - p) : strlen(p));
+  for (const char *p = a, *next; p && *p; p = next, na++)
+    list_item(p, &next);
+  for (const char *p = b, *next; p && *p; p = next, nb++) {
+    char *item = strndup(p, list_item(p, &next));
     bool found = item != NULL && cg_list_has(a, item);
     free(item);
     if (!found)
