@@ -161,6 +161,7 @@ typedef struct scenario {
   char host_file[128];
   char host_tree[128];
   bool no_pivot;
+  bool console;
 } scenario;
 
 static void report(berth_error *err) {
@@ -168,12 +169,36 @@ static void report(berth_error *err) {
     fprintf(stderr, "error: %s\n", berth_error_text(err));
 }
 
+/* A pty from the container's devpts bound on /dev/console, as the init
+ * does between pivot and finalize. */
+static int bind_console(berth_error **err) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  CHECK(master >= 0);
+  if (master < 0)
+    return -1;
+  CHECK(unlockpt(master) == 0);
+  const char *name = ptsname(master);
+  int slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+  CHECK(slave >= 0);
+  struct stat want, got;
+  CHECK(fstat(slave, &want) == 0);
+  int rc = rootfs_bind_console(slave, err);
+  CHECK(rc == 0);
+  CHECK(stat("/dev/console", &got) == 0 && got.st_rdev == want.st_rdev);
+  close(slave);
+  close(master);
+  return rc;
+}
+
 static int run_setup(const scenario *sc, spec *s) {
-  rootfs_opts o = {.spec = s, .rootfs = sc->rootfs, .no_pivot = sc->no_pivot, .bundle = tmp_dir};
+  rootfs_opts o = {.spec = s, .rootfs = sc->rootfs, .no_pivot = sc->no_pivot, .bundle = tmp_dir,
+                   .has_terminal = sc->console};
   berth_error *err = NULL;
   int rc = rootfs_prepare(&o, &err);
   if (rc == 0)
     rc = rootfs_pivot(&o, &err);
+  if (rc == 0 && sc->console)
+    rc = bind_console(&err);
   if (rc == 0)
     rc = rootfs_finalize(&o, &err);
   report(err);
@@ -447,9 +472,11 @@ int main(void) {
   write_file(path, "dir\n");
   write_file(sc.host_file, "file\n");
   make_rootfs(sc.rootfs);
+  sc.console = true;
 
   test_pathsafe();
   CHECK(in_child(full_scenario, &sc) == 0);
+  sc.console = false;
   CHECK(in_child(cgroupns_scenario, &sc) == 0);
   sc.no_pivot = true;
   CHECK(in_child(no_pivot_scenario, &sc) == 0);

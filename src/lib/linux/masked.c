@@ -13,7 +13,8 @@
 #include "linux/pathsafe.h"
 #include "linux/rootfs_internal.h"
 
-/* An O_PATH fd of `path` under "/", or -1 with errno (ENOENT: skip it). */
+/* An O_PATH fd of `path` under "/", or -1 with errno (ENOENT, ENOTDIR:
+ * the path does not exist, skip it). */
 static int open_existing(int root_fd, const char *path) {
   struct open_how how = {.flags = O_PATH | O_CLOEXEC,
                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
@@ -99,7 +100,7 @@ int masked_paths_apply(const spec_strv *paths, berth_error **err) {
   for (size_t i = 0; i < paths->n && rc == 0; i++) {
     int target = open_existing(mk.root_fd, paths->v[i]);
     if (target < 0) {
-      if (errno != ENOENT)
+      if (errno != ENOENT && errno != ENOTDIR)
         rc = berth_fail_errno(err, "mask \"%s\"", paths->v[i]);
       continue;
     }
@@ -142,7 +143,7 @@ int readonly_paths_apply(const spec_strv *paths, berth_error **err) {
   for (size_t i = 0; i < paths->n && rc == 0; i++) {
     int target = open_existing(root_fd, paths->v[i]);
     if (target < 0) {
-      if (errno != ENOENT)
+      if (errno != ENOENT && errno != ENOTDIR)
         rc = berth_fail_errno(err, "open \"%s\"", paths->v[i]);
       continue;
     }

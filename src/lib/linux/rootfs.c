@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -27,10 +29,13 @@ static int root_propagation(const spec *s, unsigned long *flags, berth_error **e
  * private (only when shared, as runc) also keeps the bind below from
  * propagating anywhere. */
 static int make_parent_private(const char *rootfs, berth_error **err) {
+  char real[PATH_MAX]; /* mountinfo lists resolved mount points */
+  if (realpath(rootfs, real) == NULL)
+    return berth_fail_errno(err, "resolve rootfs \"%s\"", rootfs);
   mountinfo mi;
   if (mountinfo_read(&mi, err) < 0)
     return -1;
-  const mountinfo_entry *e = mountinfo_holding(&mi, rootfs);
+  const mountinfo_entry *e = mountinfo_holding(&mi, real);
   int rc = 0;
   if (e != NULL && strstr(e->optional, "shared:") != NULL &&
       mount(NULL, e->mount_point, NULL, MS_PRIVATE, NULL) < 0)

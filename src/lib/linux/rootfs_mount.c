@@ -132,12 +132,18 @@ static int open_plain_directory(rootfs_ctx *ctx, const char *dest, const char *w
 }
 
 /* Bind sources are host paths; relative ones are relative to the bundle. */
+static const char *bind_source_path(rootfs_ctx *ctx, const char *source, char *buf,
+                                    size_t len) {
+  if (source[0] != '/' && ctx->o->bundle != NULL)
+    snprintf(buf, len, "%s/%s", ctx->o->bundle, source);
+  else
+    snprintf(buf, len, "%s", source);
+  return buf;
+}
+
 static int open_bind_source(rootfs_ctx *ctx, const char *source, berth_error **err) {
   char path[PATH_MAX];
-  if (source[0] != '/' && ctx->o->bundle != NULL)
-    snprintf(path, sizeof(path), "%s/%s", ctx->o->bundle, source);
-  else
-    snprintf(path, sizeof(path), "%s", source);
+  bind_source_path(ctx, source, path, sizeof(path));
   int fd = open(path, O_PATH | O_CLOEXEC);
   if (fd < 0)
     return berth_fail_errno(err, "bind source \"%s\"", path);
@@ -308,7 +314,10 @@ static int mount_entry(rootfs_ctx *ctx, const spec_mount *m, mount_options *mo,
   bool bind = (mo->flags & MS_BIND) != 0;
   if (validate(m, dest, mo, bind, err) < 0)
     return -1;
-  if (check_proc_destination(dest, m, bind, m->source, err) < 0)
+  char source[PATH_MAX] = "";
+  if (bind && m->source != NULL)
+    bind_source_path(ctx, m->source, source, sizeof(source));
+  if (check_proc_destination(dest, m, bind, source, err) < 0)
     return -1;
   int rc;
   if (bind)
