@@ -291,7 +291,7 @@ static int apply_propagation_and_attrs(rootfs_ctx *ctx, const char *dest,
   return rc;
 }
 
-static int validate(const spec_mount *m, const char *dest, const mount_options *mo,
+static int validate(const spec_mount *m, const mount_options *mo,
                     bool bind, berth_error **err) {
   if (mo->idmap || m->uid_mappings.n > 0 || m->gid_mappings.n > 0)
     return berth_fail(err, ENOTSUP, "idmapped mounts are not supported yet");
@@ -312,7 +312,7 @@ static int mount_entry(rootfs_ctx *ctx, const spec_mount *m, mount_options *mo,
   if (type_is(m, "bind"))
     mo->flags |= MS_BIND;
   bool bind = (mo->flags & MS_BIND) != 0;
-  if (validate(m, dest, mo, bind, err) < 0)
+  if (validate(m, mo, bind, err) < 0)
     return -1;
   char source[PATH_MAX] = "";
   if (bind && m->source != NULL)
