@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -55,6 +57,13 @@ static bool file_is(const char *dir, const char *file, const char *want) {
     fprintf(stderr, "  %s/%s: \"%s\", want \"%s\"\n", dir, file, text, want);
   free(text);
   return ok;
+}
+
+static bool v2_has(const char *dir, const char *controller) {
+  char *text = read_text(dir, "cgroup.controllers");
+  bool has = strstr(text, controller) != NULL;
+  free(text);
+  return has;
 }
 
 static const char *err_text(berth_error *e) {
@@ -179,11 +188,7 @@ static void sweep(const cg_mount *m, bool remove) {
   free(own);
 }
 
-static void cleanup(void) {
-  cg_host host;
-  bool have_host = cg_host_detect(&host, NULL) == 0;
-  for (size_t i = 0; have_host && i < host.n_mounts; i++)
-    sweep(&host.mounts[i], false);
+static void kill_children(void) {
   for (size_t i = 0; i < n_children; i++) {
     if (children[i] > 0) {
       kill(children[i], SIGKILL);
@@ -191,6 +196,14 @@ static void cleanup(void) {
       children[i] = 0;
     }
   }
+}
+
+static void cleanup(void) {
+  cg_host host;
+  bool have_host = cg_host_detect(&host, NULL) == 0;
+  for (size_t i = 0; have_host && i < host.n_mounts; i++)
+    sweep(&host.mounts[i], false);
+  kill_children();
   for (size_t i = 0; have_host && i < host.n_mounts; i++)
     sweep(&host.mounts[i], true);
   if (have_host)
@@ -646,6 +659,93 @@ static void test_destroy_busy(void) {
   berth_error_free(err);
 }
 
+/* Run in a private mount namespace that shows only the cgroup2 mount at
+ * /sys/fs/cgroup, so the driver sees a pure v2 host. */
+static void v2_checks(void) {
+  cgroup *cg = make("v2");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  berth_error *err = NULL;
+  CHECK(cg->layout == CG_LAYOUT_V2 && cg->n_dirs == 1);
+  CHECK(cgroup_unified_fd(cg) >= 0);
+  spec_memory mem = {.limit = {true, 1 << 20}};
+  spec_resources res = {.memory = &mem};
+  if (!v2_has(cg->dirs[0].path, "memory"))
+    expect_apply_error(cg, &res, "linux.resources.memory: the memory cgroup controller");
+  if (exists("/sys/kernel/mm/hugepages/hugepages-2048kB") &&
+      cg_file_exists(cg->dirs[0].path, "hugetlb.2MB.max")) {
+    spec_hugepage_limit hl = {.page_size = "2MB", .limit = 2 << 20};
+    spec_resources h = {.hugepage_limits = &hl, .n_hugepage_limits = 1};
+    CHECK(cgroup_apply(cg, &h, &err) == 0);
+    CHECK(file_is(cg->dirs[0].path, "hugetlb.2MB.max", "2097152"));
+  }
+  pid_t child = fork_pauser();
+  CHECK(child > 0 && cgroup_add_pid(cg, child, &err) == 0);
+  CHECK(pid_listed(cg, child));
+  CHECK(cgroup_freeze(cg, true, &err) == 0);
+  CHECK(cgroup_is_frozen(cg, &err) == 1);
+  CHECK(cgroup_freeze(cg, false, &err) == 0);
+  CHECK(cgroup_is_frozen(cg, &err) == 0);
+  CHECK(cgroup_signal_all(cg, SIGKILL, &err) == 0);
+  int status = reap(child);
+  CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+  if (err != NULL)
+    fprintf(stderr, "  v2: %s\n", err_text(err));
+  berth_error_clear(&err);
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  CHECK(!exists(cg->dirs[0].path));
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+static bool enter_v2_view(void) {
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return false;
+  if (umount2("/sys/fs/cgroup", MNT_DETACH) < 0)
+    return false;
+  return mount("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL) == 0;
+}
+
+static void test_pure_v2_view(void) {
+  if (expected_layout() != CG_LAYOUT_HYBRID)
+    return; /* v2 runs natively there; v1 has no cgroup2 to show */
+  int fds[2];
+  if (pipe(fds) < 0)
+    return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    n_children = 0;
+    int counts[2] = {0, 1};
+    if (enter_v2_view()) {
+      unit_passed = unit_failed = 0;
+      v2_checks();
+      /* Whatever failed, leave no grandchild behind for init to adopt. */
+      cg_mount top = {.mountpoint = "/sys/fs/cgroup", .own = NULL};
+      sweep(&top, false);
+      kill_children();
+      counts[0] = unit_passed;
+      counts[1] = unit_failed;
+    } else {
+      fprintf(stderr, "  could not set up a cgroup2-only mount namespace\n");
+    }
+    if (write(fds[1], counts, sizeof(counts)) != (ssize_t)sizeof(counts))
+      _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  int counts[2] = {0, 1};
+  ssize_t n = pid > 0 ? read(fds[0], counts, sizeof(counts)) : -1;
+  close(fds[0]);
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+  if (n != (ssize_t)sizeof(counts))
+    counts[0] = 0, counts[1] = 1;
+  unit_passed += counts[0];
+  unit_failed += counts[1];
+}
+
 int main(void) {
   if (geteuid() != 0) {
     printf("cgroup: skipped, needs root to create cgroups\n");
@@ -664,6 +764,7 @@ int main(void) {
   test_apply_errors();
   test_processes();
   test_destroy_busy();
+  test_pure_v2_view();
   cleanup();
   return unit_summary("cgroup");
 }
