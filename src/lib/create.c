@@ -18,6 +18,7 @@
 #include "cgroup/cgroup.h"
 #include "container.h"
 #include "create_internal.h"
+#include "device_rules.h"
 #include "hooks.h"
 #include "init.h"
 #include "linux/namespaces.h"
@@ -287,9 +288,16 @@ static int finish(struct create_job *j, berth_error **err) {
 static int setup_cgroup(struct create_job *j, berth_error **err) {
   if (cgroup_create(j->spec->linux.cgroups_path, j->o->id, j->o->systemd_cgroup, &j->cg, err) < 0)
     return -1;
-  if (j->spec->linux.resources != NULL && cgroup_apply(j->cg, j->spec->linux.resources, err) < 0)
-    return -1;
-  return 0;
+  /* The spec's resources plus the device rules every container needs. */
+  spec_resources res = {0};
+  if (j->spec->linux.resources != NULL)
+    res = *j->spec->linux.resources;
+  res.devices = device_rules_effective(j->spec, &res.n_devices);
+  if (res.devices == NULL)
+    return berth_fail(err, ENOMEM, "build device rules");
+  int rc = cgroup_apply(j->cg, &res, err);
+  free(res.devices);
+  return rc;
 }
 
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {

@@ -1,0 +1,158 @@
+#include "process.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "linux/identity.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* HOME from the container's /etc/passwd when the env lacks it, as runc. */
+static const char *home_of(uid_t uid, char *buf, size_t len) {
+  FILE *f = fopen("/etc/passwd", "re");
+  if (f == NULL)
+    return "/";
+  char line[1024];
+  const char *home = "/";
+  while (fgets(line, sizeof(line), f)) {
+    char *fields[7] = {0};
+    char *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(line, ":\n", &save); t && n < 7; t = strtok_r(NULL, ":\n", &save))
+      fields[n++] = t;
+    if (n >= 6 && strtoul(fields[2], NULL, 10) == uid && fields[5][0] == '/') {
+      snprintf(buf, len, "%s", fields[5]);
+      home = buf;
+      break;
+    }
+  }
+  fclose(f);
+  return home;
+}
+
+static const char *env_get(char **env, const char *name) {
+  size_t len = strlen(name);
+  for (; env && *env; env++) {
+    if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
+      return *env + len + 1;
+  }
+  return NULL;
+}
+
+static char **build_env(const struct process_launch *l) {
+  const spec_process *p = l->p;
+  char **env = calloc(p->env.n + 4, sizeof(char *));
+  if (env == NULL)
+    return NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < p->env.n; i++)
+    env[n++] = p->env.v[i];
+  if (l->listen_fds > 0) {
+    char *fds = NULL;
+    if (asprintf(&fds, "LISTEN_FDS=%d", l->listen_fds) >= 0)
+      env[n++] = fds;
+    env[n++] = "LISTEN_PID=1";
+  }
+  if (env_get(env, "HOME") == NULL) {
+    char home_buf[PATH_MAX];
+    char *home = NULL;
+    if (asprintf(&home, "HOME=%s", home_of(p->uid, home_buf, sizeof(home_buf))) >= 0)
+      env[n++] = home;
+  }
+  env[n] = NULL;
+  return env;
+}
+
+static bool is_executable_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* $PATH lookup with the container's environment, as Go's exec.LookPath in
+ * runc's init; the messages are the ones callers match. */
+static int find_executable(const char *name, char **env, char *out, size_t len,
+                           berth_error **err) {
+  if (strchr(name, '/') != NULL) {
+    struct stat st;
+    if (stat(name, &st) < 0)
+      return berth_fail_errno(err, "exec: \"%s\": stat %s", name, name);
+    if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
+      return berth_fail(err, EACCES, "exec: \"%s\"", name);
+    snprintf(out, len, "%s", name);
+    return 0;
+  }
+  const char *path = env_get(env, "PATH");
+  for (const char *p = path; p != NULL;) {
+    const char *colon = strchrnul(p, ':');
+    int dlen = (int)(colon - p);
+    snprintf(out, len, "%.*s/%s", dlen ? dlen : 1, dlen ? p : ".", name);
+    if (is_executable_file(out))
+      return 0;
+    p = *colon ? colon + 1 : NULL;
+  }
+  return berth_fail(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
+/* Made as root before the user switch, as runc does; we are inside the
+ * container's root here, so the walk cannot leave it. */
+static void make_cwd(const char *cwd) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof(buf), "%s", cwd);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p == '/') {
+      *p = '\0';
+      mkdir(buf, 0755);
+      *p = '/';
+    }
+  }
+  mkdir(buf, 0755);
+}
+
+/* Entered as the container user, so a directory only root may enter fails. */
+static int enter_cwd(const char *cwd, berth_error **err) {
+  char buf[PATH_MAX];
+  if (chdir(cwd) < 0)
+    return berth_fail_errno(err, "chdir to cwd (\"%s\") set in config.json", cwd);
+  /* A directory outside the root (a leaked descriptor's cwd) shows as
+   * "(unreachable)" or fails here: refuse it. */
+  if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/')
+    return berth_fail(err, EPERM,
+                      "current working directory is outside of container mount namespace root");
+  return 0;
+}
+
+int process_setup(struct process_launch *l, berth_error **err) {
+  const spec_process *p = l->p;
+  if (identity_apply_rlimits(p, err) < 0)
+    return -1;
+  if (p->umask.set)
+    umask((mode_t)p->umask.v);
+  make_cwd(p->cwd);
+  l->env = build_env(l);
+  if (l->env == NULL)
+    return berth_fail(err, ENOMEM, "build the process environment");
+  if (identity_apply_user_and_caps(p, err) < 0 || enter_cwd(p->cwd, err) < 0)
+    return -1;
+  if (find_executable(p->args.v[0], l->env, l->exe, sizeof(l->exe), err) < 0)
+    return -1;
+  return identity_apply_no_new_privs(p, err);
+}
+
+void process_close_extra_fds(const struct process_launch *l) {
+  syscall(SYS_close_range, 3 + l->extra_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+}
+
+void process_exec(struct process_launch *l) {
+  execve(l->exe, l->p->args.v, l->env);
+  int e = errno;
+  fprintf(stderr, "exec \"%s\": %s\n", l->exe, strerror(e));
+  _exit(e == ENOENT ? 127 : 126);
+}
