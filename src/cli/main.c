@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"create", cmd_create, "create a container"},
     {"delete", cmd_delete, "delete any resources held by the container often used with detached container"},
+    {"exec", cmd_exec, "execute new process inside the container"},
     {"features", cmd_features, "show the enabled features"},
     {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
     {"list", cmd_list, "lists containers started by berth with the given root"},

@@ -18,51 +18,7 @@
 #include "hooks.h"
 #include "spec.h"
 #include "state.h"
-
-/* A locked, loaded container. */
-struct handle {
-  int dirfd;
-  container_state *st;
-  cgroup *cg;
-};
-
-static void handle_close(struct handle *h) {
-  if (h->dirfd >= 0)
-    close(h->dirfd);
-  container_state_free(h->st);
-  cgroup_free(h->cg);
-}
-
-static int handle_open(const char *root, const char *id, struct handle *h, berth_error **err) {
-  h->dirfd = -1;
-  h->st = NULL;
-  h->cg = NULL;
-  h->dirfd = state_dir_open(root, id, err);
-  if (h->dirfd < 0)
-    return -1;
-  if (state_load(h->dirfd, &h->st, err) < 0 ||
-      (h->st->cgroup && cgroup_from_json(h->st->cgroup, &h->cg, err) < 0)) {
-    handle_close(h);
-    return -1;
-  }
-  return 0;
-}
-
-static enum container_status handle_status(struct handle *h) {
-  enum container_status s = state_process_status(h->dirfd, h->st);
-  if ((s == STATUS_RUNNING || s == STATUS_CREATED) && h->cg != NULL &&
-      cgroup_is_frozen(h->cg, NULL) == 1)
-    return STATUS_PAUSED;
-  return s;
-}
-
-static int load_saved_spec(struct handle *h, spec **out, berth_error **err) {
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/self/fd/%d/" STATE_CONFIG, h->dirfd);
-  if (spec_load(path, out, err) < 0)
-    return berth_wrap(err, "load the container's copy of config.json");
-  return 0;
-}
+#include "handle.h"
 
 static char *state_text(struct handle *h, enum container_status status) {
   json_t *j = state_oci_json(h->st, status);
@@ -71,23 +27,8 @@ static char *state_text(struct handle *h, enum container_status status) {
   return text;
 }
 
-/* A pidfd for the init, checked against the start time recorded at
- * create, so a recycled pid is never signalled. */
-static int open_init_pidfd(struct handle *h) {
-  int fd = (int)syscall(SYS_pidfd_open, h->st->pid, 0);
-  if (fd < 0)
-    return -1;
-  uint64_t start;
-  if (proc_stat_of(h->st->pid, &start, NULL) < 0 || start != h->st->start_time) {
-    close(fd);
-    errno = ESRCH;
-    return -1;
-  }
-  return fd;
-}
-
 static int signal_init(struct handle *h, int sig, berth_error **err) {
-  int fd = open_init_pidfd(h);
+  int fd = handle_init_pidfd(h);
   if (fd < 0)
     return berth_fail(err, 0, "container not running");
   int rc = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
@@ -103,7 +44,7 @@ static int signal_init(struct handle *h, int sig, berth_error **err) {
 
 /* Wait (bounded) until the init is gone or a zombie. */
 static void wait_init_gone(struct handle *h, int timeout_ms) {
-  int fd = open_init_pidfd(h);
+  int fd = handle_init_pidfd(h);
   if (fd < 0)
     return;
   struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -114,7 +55,7 @@ static void wait_init_gone(struct handle *h, int timeout_ms) {
 
 static int poststart(struct handle *h, berth_error **err) {
   spec *s = NULL;
-  if (load_saved_spec(h, &s, err) < 0)
+  if (handle_load_spec(h, &s, err) < 0)
     return -1;
   int rc = 0;
   if (s->hooks[HOOK_POSTSTART].n > 0) {
@@ -195,7 +136,7 @@ int container_start(const char *root, const char *id, berth_error **err) {
 static bool shares_host_pid_ns(struct handle *h) {
   spec *s = NULL;
   berth_error *e = NULL;
-  if (load_saved_spec(h, &s, &e) < 0) {
+  if (handle_load_spec(h, &s, &e) < 0) {
     berth_error_free(e);
     return false;
   }
@@ -234,7 +175,7 @@ static int destroy(const char *root, const char *id, struct handle *h, berth_err
     return -1;
   spec *s = NULL;
   berth_error *e = NULL;
-  if (load_saved_spec(h, &s, &e) == 0) {
+  if (handle_load_spec(h, &s, &e) == 0) {
     if (s->hooks[HOOK_POSTSTOP].n > 0) {
       char *text = state_text(h, STATUS_STOPPED);
       hooks_run_poststop(s, text ? text : "{}");

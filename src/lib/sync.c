@@ -1,6 +1,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -68,7 +69,8 @@ static void take_passed_fd(struct msghdr *mh, int *fd) {
   }
 }
 
-int sync_recv(int sock, struct sync_msg *m, int *fd, berth_error **err) {
+static int recv_raw(int sock, struct sync_msg *m, int *fd, bool *eof, berth_error **err) {
+  *eof = false;
   if (fd != NULL)
     *fd = -1;
   struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
@@ -85,11 +87,22 @@ int sync_recv(int sock, struct sync_msg *m, int *fd, berth_error **err) {
   if (n < 0)
     return berth_fail_errno(err, "receive from the other side of create");
   take_passed_fd(&mh, fd);
-  if (n == 0)
-    return berth_fail(err, 0, "the container's init exited before finishing its setup");
+  if (n == 0) {
+    *eof = true;
+    return 0;
+  }
   if ((size_t)n != sizeof(*m))
     return berth_fail(err, EPROTO, "short message (%zd bytes) from the other side of create", n);
   m->text[SYNC_TEXT_MAX - 1] = '\0';
+  return 0;
+}
+
+int sync_recv(int sock, struct sync_msg *m, int *fd, berth_error **err) {
+  bool eof;
+  if (recv_raw(sock, m, fd, &eof, err) < 0)
+    return -1;
+  if (eof)
+    return berth_fail(err, 0, "the container's init exited before finishing its setup");
   return 0;
 }
 
@@ -99,6 +112,7 @@ static const char *phase_name(enum sync_phase p) {
   case PHASE_WAIT_HOOKS_DONE: return "waiting for HOOKS_DONE";
   case PHASE_WAIT_HOOKS: return "waiting for HOOKS";
   case PHASE_WAIT_READY: return "waiting for READY";
+  case PHASE_WAIT_EXEC: return "waiting for exec";
   case PHASE_DONE: return "done";
   case PHASE_FAILED: return "failed";
   }
@@ -124,6 +138,10 @@ int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error *
     if (m->type == SYNC_HOOKS)
       next = PHASE_WAIT_READY;
     break;
+  case PHASE_WAIT_EXEC:
+    if (m->type == SYNC_CONSOLE)
+      next = PHASE_WAIT_EXEC;
+    break;
   case PHASE_WAIT_READY:
     if (m->type == SYNC_CONSOLE)
       next = PHASE_WAIT_READY;
@@ -148,6 +166,27 @@ int sync_expect(int sock, enum sync_phase *phase, struct sync_msg *m, int *fd, b
   if (sync_recv(sock, m, fd, err) < 0) {
     *phase = PHASE_FAILED;
     return -1;
+  }
+  if (sync_advance(phase, m, err) < 0) {
+    if (fd != NULL && *fd >= 0) {
+      close(*fd);
+      *fd = -1;
+    }
+    return -1;
+  }
+  return 0;
+}
+
+int sync_expect_exec(int sock, enum sync_phase *phase, struct sync_msg *m, int *fd,
+                     berth_error **err) {
+  bool eof;
+  if (recv_raw(sock, m, fd, &eof, err) < 0) {
+    *phase = PHASE_FAILED;
+    return -1;
+  }
+  if (eof) {
+    *phase = PHASE_DONE;
+    return 0;
   }
   if (sync_advance(phase, m, err) < 0) {
     if (fd != NULL && *fd >= 0) {

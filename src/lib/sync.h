@@ -11,7 +11,11 @@
  *                        ◄─ READY ────   blocks on exec.fifo
  *   state.json, pid file, exit
  *
- * Either side may instead send ERROR (errno + text) and stop. */
+ * Either side may instead send ERROR (errno + text) and stop.
+ *
+ * exec uses the same messages: GO, then CONSOLE when a tty is asked for,
+ * then the child execs; its end of the socket is close-on-exec, so the
+ * parent reads end-of-file exactly when execve succeeded. */
 #ifndef BERTH_SYNC_H
 #define BERTH_SYNC_H
 
@@ -34,6 +38,7 @@ enum sync_phase {
   PHASE_WAIT_HOOKS_DONE, /* child side */
   PHASE_WAIT_HOOKS,      /* parent side */
   PHASE_WAIT_READY,      /* parent side: CONSOLE may come first */
+  PHASE_WAIT_EXEC,       /* exec's parent side: CONSOLE, then EOF */
   PHASE_DONE,
   PHASE_FAILED,
 };
@@ -61,6 +66,11 @@ int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error *
 
 /* Receive and advance in one go: the usual call on both sides. */
 int sync_expect(int sock, enum sync_phase *phase, struct sync_msg *m, int *fd, berth_error **err);
+
+/* exec's parent side: end-of-file means the child exec'd, and moves
+ * *phase to PHASE_DONE. */
+int sync_expect_exec(int sock, enum sync_phase *phase, struct sync_msg *m, int *fd,
+                     berth_error **err);
 
 const char *sync_type_name(uint32_t type);
 

@@ -1,0 +1,274 @@
+/* exec: a new process joins every namespace and the cgroup of a running
+ * container's init, then goes through the same process setup as the init
+ * itself (process.c). */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec_internal.h"
+#include "handle.h"
+#include "linux/terminal.h"
+#include "process.h"
+#include "sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+struct exec_job {
+  const struct exec_opts *o;
+  struct handle h;
+  spec *container;
+  spec_process *process;
+  int pidfd;
+  int ns_flags; /* namespaces of the init that differ from ours */
+  int sock[2];
+  pid_t pid;
+  int pty_master;
+};
+
+static const struct {
+  const char *name;
+  int flag;
+} ns_files[] = {
+    {"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},     {"pid", CLONE_NEWPID},
+    {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},    {"uts", CLONE_NEWUTS},
+    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+};
+
+/* Joining one's own user namespace is an error, and joining any other
+ * we already share is pointless: only the ones that differ count. */
+static int differing_namespaces(pid_t pid) {
+  int flags = 0;
+  for (size_t i = 0; i < sizeof(ns_files) / sizeof(ns_files[0]); i++) {
+    char theirs[64], ours[64];
+    snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns_files[i].name);
+    snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns_files[i].name);
+    struct stat a, b;
+    if (stat(theirs, &a) == 0 && stat(ours, &b) == 0 &&
+        (a.st_ino != b.st_ino || a.st_dev != b.st_dev))
+      flags |= ns_files[i].flag;
+  }
+  return flags;
+}
+
+static int check_status(struct exec_job *j, berth_error **err) {
+  switch (handle_status(&j->h)) {
+  case STATUS_STOPPED:
+    return berth_fail(err, 0, "cannot exec in a stopped container");
+  case STATUS_PAUSED:
+    if (!j->o->ignore_paused)
+      return berth_fail(err, 0, "cannot exec in a paused container (use --ignore-paused to "
+                                "override)");
+    return 0;
+  default:
+    return 0;
+  }
+}
+
+static int check_opts(const struct exec_opts *o, const spec_process *p, berth_error **err) {
+  if (p->terminal && o->detach && o->console_socket == NULL)
+    return berth_fail(err, 0, "cannot allocate tty if berth will detach without setting "
+                              "console socket");
+  if (o->console_socket && !(p->terminal && o->detach))
+    return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate "
+                              "tty");
+  if ((o->apparmor && *o->apparmor) || (p->apparmor_profile && *p->apparmor_profile))
+    return berth_fail(err, 0, "apparmor is not enabled on this host");
+  if (o->cgroup != NULL)
+    return berth_fail(err, 0, "--cgroup: not supported by this version of berth");
+  return 0;
+}
+
+/* Child: runs in the container from here on. Never returns. */
+__attribute__((noreturn)) static void exec_child(struct exec_job *j) {
+  berth_error *e = NULL;
+  int sock = j->sock[1];
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  struct sync_msg m;
+  enum sync_phase phase = PHASE_WAIT_GO;
+  if (sync_expect(sock, &phase, &m, NULL, &e) < 0)
+    _exit(255);
+  /* All at once through the pidfd: the kernel orders user first. */
+  int join = j->ns_flags & ~CLONE_NEWPID;
+  if (join != 0 && setns(j->pidfd, join) < 0) {
+    berth_fail_errno(&e, "join the container's namespaces");
+    goto fail;
+  }
+  close(j->pidfd);
+  if (j->process->terminal) {
+    int master, slave;
+    if (terminal_open_pty(j->process, &master, &slave, &e) < 0 ||
+        sync_send(sock, SYNC_CONSOLE, 0, master, &e) < 0 || terminal_make_controlling(slave, &e) < 0)
+      goto fail;
+    close(master);
+    close(slave);
+  }
+  struct process_launch launch = {.p = j->process, .extra_fds = j->o->preserve_fds};
+  if (process_setup(&launch, &e) < 0)
+    goto fail;
+  process_close_extra_fds(&launch);
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  execve(launch.exe, j->process->args.v, launch.env);
+  berth_fail_errno(&e, "exec \"%s\"", launch.exe);
+fail:
+  sync_send_error(sock, e);
+  _exit(255);
+}
+
+static int spawn(struct exec_job *j, berth_error **err) {
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
+    return berth_fail_errno(err, "socketpair");
+  /* A pid namespace applies to children only: enter it here for the one
+   * child we are about to make. */
+  if ((j->ns_flags & CLONE_NEWPID) && setns(j->pidfd, CLONE_NEWPID) < 0)
+    return berth_fail_errno(err, "join the container's pid namespace");
+  struct clone_args args = {.exit_signal = SIGCHLD};
+  j->pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+  if (j->pid < 0 && errno == ENOSYS)
+    j->pid = fork();
+  if (j->pid == 0) {
+    close(j->sock[0]);
+    close(j->h.dirfd);
+    exec_child(j);
+  }
+  if (j->pid < 0)
+    return berth_fail_errno(err, "clone the exec process");
+  close(j->sock[1]);
+  j->sock[1] = -1;
+  return 0;
+}
+
+static int deliver_console(struct exec_job *j, int fd, berth_error **err) {
+  if (!j->o->detach) {
+    j->pty_master = fd;
+    return 0;
+  }
+  int rc = terminal_send_fd(j->o->console_socket, fd, "/dev/ptmx", err);
+  close(fd);
+  return rc;
+}
+
+static int drive_child(struct exec_job *j, berth_error **err) {
+  if (j->h.cg != NULL && cgroup_add_pid(j->h.cg, j->pid, err) < 0)
+    return -1;
+  if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
+    return -1;
+  enum sync_phase phase = PHASE_WAIT_EXEC;
+  while (phase != PHASE_DONE) {
+    struct sync_msg m;
+    int fd = -1;
+    if (sync_expect_exec(j->sock[0], &phase, &m, &fd, err) < 0)
+      return -1;
+    if (m.type == SYNC_CONSOLE && fd >= 0 && phase != PHASE_DONE &&
+        deliver_console(j, fd, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, berth_error **err) {
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path);
+  FILE *f = fopen(tmp, "we");
+  if (f == NULL)
+    return berth_fail_errno(err, "write pid file \"%s\"", path);
+  fprintf(f, "%d", (int)pid);
+  if (fclose(f) != 0 || rename(tmp, path) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return berth_fail(err, saved, "write pid file \"%s\"", path);
+  }
+  return 0;
+}
+
+static int report_started(struct exec_job *j, berth_error **err) {
+  if (j->o->pid_file && write_pid_file(j->o->pid_file, j->pid, err) < 0)
+    return -1;
+  if (j->o->pidfd_socket) {
+    int fd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+    if (fd < 0)
+      return berth_fail_errno(err, "pidfd_open");
+    int rc = terminal_send_fd(j->o->pidfd_socket, fd, "pidfd", err);
+    close(fd);
+    return rc;
+  }
+  return 0;
+}
+
+static int prepare(struct exec_job *j, berth_error **err) {
+  if (handle_open(j->o->root, j->o->id, &j->h, err) < 0)
+    return -1;
+  if (check_status(j, err) < 0 || handle_load_spec(&j->h, &j->container, err) < 0 ||
+      exec_build_process(j->o, j->container, &j->process, err) < 0 ||
+      check_opts(j->o, j->process, err) < 0)
+    return -1;
+  j->pidfd = handle_init_pidfd(&j->h);
+  if (j->pidfd < 0)
+    return berth_fail(err, 0, "container not running");
+  j->ns_flags = differing_namespaces(j->h.st->pid);
+  return 0;
+}
+
+static void release(struct exec_job *j) {
+  for (int i = 0; i < 2; i++) {
+    if (j->sock[i] >= 0)
+      close(j->sock[i]);
+  }
+  if (j->pidfd >= 0)
+    close(j->pidfd);
+  if (j->pty_master >= 0)
+    close(j->pty_master);
+  handle_close(&j->h);
+  spec_process_free(j->process);
+  spec_free(j->container);
+}
+
+int container_exec(const struct exec_opts *o, int *exit_code, berth_error **err) {
+  struct exec_job j = {.o = o, .pidfd = -1, .sock = {-1, -1}, .pty_master = -1,
+                       .h = {.dirfd = -1}};
+  *exit_code = 255;
+  int rc = -1;
+  if (prepare(&j, err) < 0 || spawn(&j, err) < 0)
+    goto out;
+  if (drive_child(&j, err) < 0) {
+    kill(j.pid, SIGKILL);
+    waitpid(j.pid, NULL, 0);
+    goto out;
+  }
+  /* The container may be killed or deleted while this exec runs: the
+   * lock is only for setting it up. */
+  handle_close(&j.h);
+  j.h.dirfd = -1;
+  j.h.st = NULL;
+  j.h.cg = NULL;
+  if (report_started(&j, err) < 0)
+    goto out;
+  if (o->detach) {
+    *exit_code = 0;
+    rc = 0;
+    goto out;
+  }
+  int status;
+  if (foreground_wait(j.pid, j.pty_master, &status, err) == 0) {
+    *exit_code = foreground_exit_code(status);
+    rc = 0;
+  }
+out:
+  release(&j);
+  return rc;
+}
