@@ -37,6 +37,10 @@ int container_kill(const char *root, const char *id, int sig, bool all, berth_er
 int container_delete(const char *root, const char *id, bool force, berth_error **err);
 /* The OCI state object; the caller owns it. */
 int container_get_state(const char *root, const char *id, json_t **out, berth_error **err);
+/* Freeze (pause) or thaw (resume) every process of the container. */
+int container_pause(const char *root, const char *id, bool pause, berth_error **err);
+/* Host pids of every process in the container's cgroup; caller frees. */
+int container_pids(const char *root, const char *id, pid_t **pids, size_t *n, berth_error **err);
 /* Array of state objects plus "owner", for `list`. */
 int container_list(const char *root, json_t **out, berth_error **err);
 

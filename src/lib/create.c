@@ -104,7 +104,10 @@ static int copy_config(struct create_job *j, berth_error **err) {
 }
 
 static int make_fifo(struct create_job *j, berth_error **err) {
-  if (mkfifoat(j->dirfd, STATE_FIFO, 0622) < 0)
+  /* 0622 despite the umask: an init mapped to another uid in a user
+   * namespace must still be able to open it for writing. */
+  if (mkfifoat(j->dirfd, STATE_FIFO, 0622) < 0 ||
+      fchmodat(j->dirfd, STATE_FIFO, 0622, 0) < 0)
     return berth_fail_errno(err, "create exec fifo");
   /* Opened by path only: the init reopens it for writing through
    * /proc/self/fd once it is ready, which blocks until `start`. */
@@ -220,7 +223,8 @@ static int handle_console(struct create_job *j, int fd, struct create_result *re
 static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
   if (j->cg != NULL && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
-  if (write_oom_score_adj(j->pid, j->spec->process, err) < 0)
+  if (write_oom_score_adj(j->pid, j->spec->process, err) < 0 ||
+      ns_write_id_maps(j->pid, j->spec, err) < 0)
     return -1;
   j->st.pid = j->pid;
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)

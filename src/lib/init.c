@@ -148,7 +148,8 @@ void container_init(struct init_ctx *ctx) {
     _exit(1);
   ctx->state->pid = (pid_t)m.value;
 
-  if (ns_join_paths(ctx->spec, &e) < 0 || ns_unshare_late(ctx->spec, &e) < 0 ||
+  if (ns_join_paths(ctx->spec, &e) < 0 || ns_become_userns_root(ctx->spec, &e) < 0 ||
+      ns_unshare_late(ctx->spec, &e) < 0 ||
       set_names(ctx->spec, &e) < 0)
     fail_to_parent(ctx, e);
 

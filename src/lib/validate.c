@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include "create_internal.h"
+#include "linux/namespaces.h"
 #include "linux/sysctl.h"
 
 static int not_yet(berth_error **err, const char *field) {
@@ -28,10 +29,8 @@ static int check_process(const spec_process *p, berth_error **err) {
 
 static int check_linux(const spec *s, berth_error **err) {
   const spec_linux *l = &s->linux;
-  if (spec_find_namespace(s, NS_USER) != NULL)
-    return not_yet(err, "linux.namespaces: user namespaces");
-  if (l->uid_mappings.n || l->gid_mappings.n)
-    return berth_fail(err, 0, "linux.uidMappings: user mappings need a user namespace");
+  if (ns_check_id_maps(s, err) < 0)
+    return -1;
   if (spec_find_namespace(s, NS_MOUNT) == NULL)
     return berth_fail(err, 0, "linux.namespaces: a mount namespace is required");
   if (l->seccomp)

@@ -120,3 +120,73 @@ int ns_restore_pid_for_children(int saved_fd, berth_error **err) {
     return berth_fail(err, saved, "return to the runtime's pid namespace");
   return 0;
 }
+
+static bool new_userns(const spec *s) {
+  const spec_namespace *u = spec_find_namespace(s, NS_USER);
+  return u != NULL && u->path == NULL;
+}
+
+static bool maps_zero(const spec_idmaps *m) {
+  for (size_t i = 0; i < m->n; i++) {
+    if (m->v[i].container_id == 0 && m->v[i].size > 0)
+      return true;
+  }
+  return false;
+}
+
+int ns_check_id_maps(const spec *s, berth_error **err) {
+  if (!new_userns(s)) {
+    if (s->linux.uid_mappings.n || s->linux.gid_mappings.n)
+      return berth_fail(err, 0, "linux.uidMappings: user mappings need a new user namespace");
+    return 0;
+  }
+  if (!maps_zero(&s->linux.uid_mappings))
+    return berth_fail(err, 0, "linux.uidMappings: user namespaces enabled, but no root user "
+                              "mapping found");
+  if (!maps_zero(&s->linux.gid_mappings))
+    return berth_fail(err, 0, "linux.gidMappings: user namespaces enabled, but no root group "
+                              "mapping found");
+  return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const spec_idmaps *m, berth_error **err) {
+  char buf[4096];
+  size_t len = 0;
+  for (size_t i = 0; i < m->n; i++) {
+    int n = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m->v[i].container_id,
+                     m->v[i].host_id, m->v[i].size);
+    if (n < 0 || (size_t)n >= sizeof(buf) - len)
+      return berth_fail(err, E2BIG, "%s: too many mappings", file);
+    len += (size_t)n;
+  }
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno(err, "open %s", path);
+  ssize_t w = write(fd, buf, len);
+  int saved = errno;
+  close(fd);
+  if (w != (ssize_t)len)
+    return berth_fail(err, w < 0 ? saved : EIO, "write %s", path);
+  return 0;
+}
+
+int ns_write_id_maps(pid_t pid, const spec *s, berth_error **err) {
+  if (!new_userns(s))
+    return 0;
+  if (write_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0 ||
+      write_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0)
+    return berth_wrap(err, "map user namespace ids");
+  return 0;
+}
+
+int ns_become_userns_root(const spec *s, berth_error **err) {
+  if (spec_find_namespace(s, NS_USER) == NULL)
+    return 0;
+  if (setresgid(0, 0, 0) < 0)
+    return berth_fail_errno(err, "setresgid 0 in the user namespace");
+  if (setresuid(0, 0, 0) < 0)
+    return berth_fail_errno(err, "setresuid 0 in the user namespace");
+  return 0;
+}

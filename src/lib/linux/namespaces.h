@@ -2,6 +2,8 @@
 #ifndef BERTH_NAMESPACES_H
 #define BERTH_NAMESPACES_H
 
+#include <sys/types.h>
+
 #include "error.h"
 #include "spec.h"
 
@@ -19,6 +21,14 @@ int ns_unshare_late(const spec *s, berth_error **err);
  * before clone and leave it after. *saved_fd is -1 when nothing was done. */
 int ns_enter_pid_for_children(const spec *s, int *saved_fd, berth_error **err);
 int ns_restore_pid_for_children(int saved_fd, berth_error **err);
+/* Parent side of a new user namespace: write the child's uid_map and
+ * gid_map (as root, straight into /proc; multi-range maps need no helper). */
+int ns_write_id_maps(pid_t pid, const spec *s, berth_error **err);
+/* Child side, once mapped: become the namespace's root so the rest of the
+ * setup runs with its full capabilities. */
+int ns_become_userns_root(const spec *s, berth_error **err);
+/* A new user namespace must map container root, as runc requires. */
+int ns_check_id_maps(const spec *s, berth_error **err);
 /* Is this namespace private to the container (created or joined)? */
 bool ns_is_private(const spec *s, enum spec_ns_type type);
 
