@@ -14,6 +14,7 @@
 
 #include "berth-config.h"
 #include "commands.h"
+#include "linux/seccomp.h"
 #include "log.h"
 #include "opts.h"
 
@@ -43,7 +44,7 @@ static const struct {
     .cgroup_systemd = false,
     .cgroup_systemd_user = false,
     .cgroup_rdma = false,
-    .seccomp = false,
+    .seccomp = true,
     .apparmor = false,
     .selinux = false,
     .intel_rdt = false,
@@ -91,16 +92,12 @@ static const char *const seccomp_arch_names[] = {
     "mipsel64", "mipsel64n32", "parisc",  "parisc64", "ppc",  "ppc64",  "ppc64le",   "riscv64",
     "s390",    "s390x",    "sh",          "sheb",    "x32",   "x86",    "x86_64",    NULL};
 
-/* Filter flags and the libseccomp API level that can set each. */
-static const struct {
-  const char *name;
-  unsigned api_level;
-} seccomp_flags[] = {
-    {"SECCOMP_FILTER_FLAG_TSYNC", 2},
-    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", 4},
-    {"SECCOMP_FILTER_FLAG_LOG", 3},
-    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", 7},
-};
+/* Filter flags, in runc's order. Which of them this host supports is asked
+ * of the kernel: berth passes them to seccomp(2) itself, so the libseccomp
+ * version does not limit them. */
+static const char *const seccomp_flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL};
 
 /* Annotations whose presence in a config changes what the runtime does. */
 static const char *const unsafe_annotations[] = {"bundle", "org.systemd.property.",
@@ -165,14 +162,11 @@ static json_t *seccomp_features(void) {
   json_object_set_new(j, "actions", string_array(seccomp_actions));
   json_object_set_new(j, "operators", string_array(seccomp_operators));
   json_object_set_new(j, "archs", seccomp_archs());
-  json_t *known = json_array(), *usable = json_array();
-  unsigned api = seccomp_api_get();
-  for (size_t i = 0; i < sizeof(seccomp_flags) / sizeof(seccomp_flags[0]); i++) {
-    json_array_append_new(known, json_string(seccomp_flags[i].name));
-    if (api >= seccomp_flags[i].api_level)
-      json_array_append_new(usable, json_string(seccomp_flags[i].name));
-  }
-  json_object_set_new(j, "knownFlags", known);
+  json_t *usable = json_array();
+  for (const char *const *flag = seccomp_flags; *flag != NULL; flag++)
+    if (seccomp_flag_supported(*flag))
+      json_array_append_new(usable, json_string(*flag));
+  json_object_set_new(j, "knownFlags", string_array(seccomp_flags));
   json_object_set_new(j, "supportedFlags", usable);
   return j;
 }
