@@ -45,7 +45,7 @@ DAEMON_PIDS=()
 # they are configured; remembered before the test so that only what the
 # test created is removed afterwards.
 HOST_DIRS=(/run/containerd/s /run/containerd/fifo /run/containerd
-  /run/docker/plugins /run/docker /sys/fs/cgroup/unified/libpod_parent)
+  /run/docker/plugins /run/docker /run/runc /run/berth)
 HOST_DIRS_BEFORE=()
 
 say() { echo "[$CLIENT] $*"; }
@@ -102,6 +102,7 @@ capture() {
   echo "+ $*"
   __out=$("$@" 2>&1)
   __st=$?
+  LAST_OUT=$__out
   printf '%s\n' "$__out" | sed 's/^/  > /'
   echo "  (exit $__st)"
   printf -v "$__var" '%s' "$__out"
@@ -129,8 +130,9 @@ wait_until() {
 }
 
 # expect_status NAME GOT WANT
+# (the last line of the last captured output goes with the failure)
 expect_status() {
-  [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3"
+  [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3: $(printf '%s' "${LAST_OUT:-}" | tail -n 1 | head -c 400)"
 }
 
 # expect_text NAME TEXT NEEDLE
