@@ -130,9 +130,13 @@ wait_until() {
 }
 
 # expect_status NAME GOT WANT
-# (the last line of the last captured output goes with the failure)
+# (the last error line of the last captured output goes with the failure)
 expect_status() {
-  [ "$2" = "$3" ] || fail "$1: exit status $2, expected $3: $(printf '%s' "${LAST_OUT:-}" | tail -n 1 | head -c 400)"
+  [ "$2" = "$3" ] && return 0
+  local why
+  why=$(printf '%s\n' "${LAST_OUT:-}" | grep -i error | tail -n 1)
+  [ -n "$why" ] || why=$(printf '%s\n' "${LAST_OUT:-}" | tail -n 1)
+  fail "$1: exit status $2, expected $3: $(printf '%s' "$why" | head -c 400)"
 }
 
 # expect_text NAME TEXT NEEDLE
