@@ -2,7 +2,7 @@
  * whose exit status (or death by SIGSYS) tells what its syscalls saw. The
  * cache, the listener hand-off and the error messages are checked from the
  * parent. Child bodies make raw syscalls so libc cannot route around the
- * rules, and end with _exit, which every filter here allows. */
+ * rules, and end with exit_group, which every filter here allows. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -97,7 +97,9 @@ static int run_filtered(struct berth_seccomp *p, child_body body) {
     int notify_fd;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load_prepared(p, &notify_fd, &e) < 0)
       _exit(100);
-    _exit(body());
+    /* Straight to the kernel: sanitizers hook _exit with syscalls of
+     * their own that a deny-by-default filter refuses. */
+    syscall(SYS_exit_group, body());
   }
   int status = -1;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -164,7 +166,10 @@ static void test_default_errno_with_allow_list(void) {
       "{\"names\":[\"getpid\",\"exit\",\"exit_group\",\"rt_sigreturn\"],"
       "\"action\":\"SCMP_ACT_ALLOW\"},"
       "{\"names\":[\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":6}]}", NULL);
-  CHECK(EXITED_OK(run_filtered(p, body_allow_list)));
+  int st = run_filtered(p, body_allow_list);
+  if (!EXITED_OK(st))
+    fprintf(stderr, "allow list: status %#x\n", st);
+  CHECK(EXITED_OK(st));
   seccomp_free(p);
 }
 
@@ -637,6 +642,7 @@ static void set_str(char **slot, const char *value) {
 enum error_case {
   BAD_ACTION, BAD_DEFAULT, BAD_OPERATOR, BAD_INDEX, BAD_ARCH, BAD_FLAG, ERRNO_ON_ALLOW,
   DEFAULT_ERRNO_ON_ALLOW, ERRNO_TOO_BIG, NOTIFY_DEFAULT, NOTIFY_WRITE, NOTIFY_NO_LISTENER,
+  EMPTY_NAME,
 };
 
 static void break_spec(spec_seccomp *sc, enum error_case c) {
@@ -659,6 +665,7 @@ static void break_spec(spec_seccomp *sc, enum error_case c) {
   case NOTIFY_DEFAULT: set_str(&sc->default_action, "SCMP_ACT_NOTIFY"); break;
   case NOTIFY_WRITE: set_str(&sc->syscalls[2].action, "SCMP_ACT_NOTIFY"); break;
   case NOTIFY_NO_LISTENER: set_str(&sc->syscalls[3].action, "SCMP_ACT_NOTIFY"); break;
+  case EMPTY_NAME: set_str(&sc->syscalls[1].names.v[0], ""); break;
   }
 }
 
@@ -682,6 +689,7 @@ static void test_error_messages(void) {
                      "the write syscall"},
       {NOTIFY_NO_LISTENER, "linux.seccomp.listenerPath: must be set when a rule uses "
                            "SCMP_ACT_NOTIFY"},
+      {EMPTY_NAME, "linux.seccomp.syscalls[1].names[0]: must not be empty"},
   };
   spec *base = parse_seccomp(error_base_json);
   CHECK(base != NULL && strcmp(prepare_error(base->linux.seccomp), "") == 0);
@@ -759,7 +767,9 @@ static char *large_profile(size_t want, size_t *n_rules) {
     }
     free(name);
   }
-  json_array_extend(syscalls, conditional_rules());
+  json_t *conditional = conditional_rules();
+  json_array_extend(syscalls, conditional);
+  json_decref(conditional);
   json_t *doc = json_pack("{s:s, s:i, s:o}", "defaultAction", "SCMP_ACT_ERRNO",
                           "defaultErrnoRet", EPERM, "syscalls", syscalls);
   if (seccomp_arch_native() == SCMP_ARCH_X86_64)

@@ -324,6 +324,9 @@ static int check_syscall(const spec_seccomp *sc, size_t i, struct plan *pl, stru
   key_put_u64(k, action);
   key_put_u64(k, s->names.n);
   for (size_t j = 0; j < s->names.n; j++) {
+    if (s->names.v[j][0] == '\0')
+      return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].names[%zu]: must not be empty",
+                        i, j);
     /* The init hands the listener fd back with write(2), as runc's does. */
     if (kind == ACT_NOTIFY && strcmp(s->names.v[j], "write") == 0)
       return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].names[%zu]: "
