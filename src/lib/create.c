@@ -22,6 +22,8 @@
 #include "hooks.h"
 #include "init.h"
 #include "linux/namespaces.h"
+#include "linux/seccomp.h"
+#include "seccomp_forward.h"
 #include "linux/terminal.h"
 #include "sync.h"
 
@@ -38,6 +40,7 @@ struct create_job {
   container_state st;
   pid_t pid;
   int listen_fds;
+  struct berth_seccomp *seccomp;
 };
 
 static int resolve_bundle(struct create_job *j, berth_error **err) {
@@ -159,7 +162,8 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
         .spec = j->spec, .state = &j->st, .bundle = j->bundle, .rootfs = j->rootfs,
         .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
         .extra_fds = j->listen_fds + j->o->preserve_fds, .listen_fds = j->listen_fds,
-        .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring};
+        .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring,
+        .seccomp = j->seccomp};
     container_init(&ctx);
   }
   int saved = errno;
@@ -243,6 +247,9 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
       return -1;
     if (m.type == SYNC_CONSOLE && fd >= 0 && handle_console(j, fd, res, err) < 0)
       return -1;
+    if (m.type == SYNC_SECCOMP &&
+        seccomp_forward_listener(j->sock[0], j->pid, m.value, j->spec, &j->st, err) < 0)
+      return -1;
   }
   return 0;
 }
@@ -307,6 +314,8 @@ static int setup_cgroup(struct create_job *j, berth_error **err) {
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
   if (copy_config(j, err) < 0 || make_fifo(j, err) < 0 || fill_state(j, err) < 0)
     return -1;
+  if (seccomp_prepare_for(j->spec, j->o->root, &j->seccomp, err) < 0)
+    return -1;
   if (setup_cgroup(j, err) < 0)
     return -1;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
@@ -356,6 +365,7 @@ static void release_job(struct create_job *j) {
   if (j->dirfd >= 0)
     close(j->dirfd);
   cgroup_free(j->cg);
+  seccomp_free(j->seccomp);
   free(j->st.created);
   json_decref(j->st.annotations);
   json_decref(j->st.cgroup);

@@ -20,6 +20,9 @@
 
 #include "exec_internal.h"
 #include "handle.h"
+#include "init.h"
+#include "linux/seccomp.h"
+#include "seccomp_forward.h"
 #include "linux/terminal.h"
 #include "process.h"
 #include "sync.h"
@@ -38,6 +41,7 @@ struct exec_job {
   int sock[2];
   pid_t pid;
   int pty_master;
+  struct berth_seccomp *seccomp;
 };
 
 static const struct {
@@ -118,10 +122,11 @@ __attribute__((noreturn)) static void exec_child(struct exec_job *j) {
     close(master);
     close(slave);
   }
-  struct process_launch launch = {.p = j->process, .extra_fds = j->o->preserve_fds};
+  struct process_launch launch = {.p = j->process, .extra_fds = j->o->preserve_fds,
+                                  .seccomp = j->seccomp, .on_notify_fd = hand_over_listener,
+                                  .notify_arg = &sock};
   if (process_setup(&launch, &e) < 0)
     goto fail;
-  process_close_extra_fds(&launch);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   execve(launch.exe, j->process->args.v, launch.env);
   berth_fail_errno(&e, "exec \"%s\"", launch.exe);
@@ -174,8 +179,12 @@ static int drive_child(struct exec_job *j, berth_error **err) {
     int fd = -1;
     if (sync_expect_exec(j->sock[0], &phase, &m, &fd, err) < 0)
       return -1;
-    if (m.type == SYNC_CONSOLE && fd >= 0 && phase != PHASE_DONE &&
-        deliver_console(j, fd, err) < 0)
+    if (phase == PHASE_DONE)
+      break;
+    if (m.type == SYNC_CONSOLE && fd >= 0 && deliver_console(j, fd, err) < 0)
+      return -1;
+    if (m.type == SYNC_SECCOMP &&
+        seccomp_forward_listener(j->sock[0], j->pid, m.value, j->container, j->h.st, err) < 0)
       return -1;
   }
   return 0;
@@ -221,7 +230,8 @@ static int prepare(struct exec_job *j, berth_error **err) {
   if (j->pidfd < 0)
     return berth_fail(err, 0, "container not running");
   j->ns_flags = differing_namespaces(j->h.st->pid);
-  return 0;
+  /* exec runs under the container's own filter, as runc does. */
+  return seccomp_prepare_for(j->container, j->o->root, &j->seccomp, err);
 }
 
 static void release(struct exec_job *j) {
@@ -234,6 +244,7 @@ static void release(struct exec_job *j) {
   if (j->pty_master >= 0)
     close(j->pty_master);
   handle_close(&j->h);
+  seccomp_free(j->seccomp);
   spec_process_free(j->process);
   spec_free(j->container);
 }

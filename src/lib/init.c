@@ -109,6 +109,16 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
   return process_setup(launch, err);
 }
 
+/* The parent copies the listener with pidfd_getfd while we wait. */
+int hand_over_listener(void *arg, int notify_fd, berth_error **err) {
+  int sock = *(int *)arg;
+  struct sync_msg m;
+  enum sync_phase phase = PHASE_WAIT_SECCOMP_DONE;
+  if (sync_send(sock, SYNC_SECCOMP, notify_fd, -1, err) < 0)
+    return -1;
+  return sync_expect(sock, &phase, &m, NULL, err);
+}
+
 /* start opens the fifo for reading; until then this open blocks. */
 static int wait_for_start(struct init_ctx *ctx, berth_error **err) {
   char path[64];
@@ -154,11 +164,11 @@ void container_init(struct init_ctx *ctx) {
     fail_to_parent(ctx, e);
 
   struct process_launch launch = {.p = ctx->spec->process, .listen_fds = ctx->listen_fds,
-                                  .extra_fds = ctx->extra_fds};
+                                  .extra_fds = ctx->extra_fds, .seccomp = ctx->seccomp,
+                                  .on_notify_fd = hand_over_listener, .notify_arg = &ctx->sync_fd};
   if (setup_inside(ctx, &launch, &e) < 0)
     fail_to_parent(ctx, e);
 
-  process_close_extra_fds(&launch);
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send(ctx->sync_fd, SYNC_READY, 0, -1, &e) < 0)
     _exit(1);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "error.h"
 #include "spec.h"
 #include "state.h"
 
@@ -21,7 +22,12 @@ struct init_ctx {
   int listen_fds;    /* how many of those are systemd socket activation */
   bool no_pivot;
   bool no_new_keyring;
+  struct berth_seccomp *seccomp; /* compiled by the parent, or NULL */
 };
+
+/* process_notify_fn for init and exec: send SECCOMP over the sync socket
+ * (arg points to its fd) and wait until the parent has the listener. */
+int hand_over_listener(void *arg, int notify_fd, berth_error **err);
 
 __attribute__((noreturn)) void container_init(struct init_ctx *ctx);
 

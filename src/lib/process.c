@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "linux/identity.h"
+#include "linux/seccomp.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -129,8 +130,24 @@ static int enter_cwd(const char *cwd, berth_error **err) {
   return 0;
 }
 
+static int load_seccomp(struct process_launch *l, berth_error **err) {
+  if (l->seccomp == NULL)
+    return 0;
+  int notify_fd = -1;
+  if (seccomp_load_prepared(l->seccomp, &notify_fd, err) < 0)
+    return -1;
+  if (notify_fd < 0)
+    return 0;
+  int rc = l->on_notify_fd ? l->on_notify_fd(l->notify_arg, notify_fd, err)
+                           : berth_fail(err, 0, "linux.seccomp: a notify listener has nowhere to go");
+  close(notify_fd);
+  return rc;
+}
+
 int process_setup(struct process_launch *l, berth_error **err) {
   const spec_process *p = l->p;
+  /* Only 0-2 and the kept fds survive execve. */
+  syscall(SYS_close_range, 3 + l->extra_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (identity_apply_rlimits(p, err) < 0)
     return -1;
   if (p->umask.set)
@@ -139,15 +156,15 @@ int process_setup(struct process_launch *l, berth_error **err) {
   l->env = build_env(l);
   if (l->env == NULL)
     return berth_fail(err, ENOMEM, "build the process environment");
+  if (!p->no_new_privileges && load_seccomp(l, err) < 0)
+    return -1;
   if (identity_apply_user_and_caps(p, err) < 0 || enter_cwd(p->cwd, err) < 0)
     return -1;
   if (find_executable(p->args.v[0], l->env, l->exe, sizeof(l->exe), err) < 0)
     return -1;
-  return identity_apply_no_new_privs(p, err);
-}
-
-void process_close_extra_fds(const struct process_launch *l) {
-  syscall(SYS_close_range, 3 + l->extra_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (identity_apply_no_new_privs(p, err) < 0)
+    return -1;
+  return p->no_new_privileges ? load_seccomp(l, err) : 0;
 }
 
 void process_exec(struct process_launch *l) {

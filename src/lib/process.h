@@ -10,8 +10,17 @@
 #include "error.h"
 #include "spec.h"
 
+struct berth_seccomp;
+
+/* Hands a seccomp listener fd to whoever forwards it to listenerPath;
+ * returns once the fd may be closed. */
+typedef int (*process_notify_fn)(void *arg, int notify_fd, berth_error **err);
+
 struct process_launch {
   const spec_process *p;
+  struct berth_seccomp *seccomp; /* compiled before entering; NULL for none */
+  process_notify_fn on_notify_fd;
+  void *notify_arg;
   int listen_fds; /* systemd socket activation fds, from fd 3 */
   int extra_fds;  /* all fds kept from fd 3: listen_fds + --preserve-fds */
   /* filled by process_setup */
@@ -20,11 +29,11 @@ struct process_launch {
 };
 
 /* rlimits, umask, cwd, user and groups, capabilities, environment, the
- * executable's lookup in $PATH, no_new_privs. The order matters: cwd is
- * created as root but entered as the user; the lookup runs as the user. */
+ * executable's lookup in $PATH, no_new_privs, seccomp. The order matters:
+ * cwd is created as root but entered as the user; the lookup runs as the
+ * user; seccomp comes last with no_new_privs, and before the capability
+ * drop without it (loading a filter then needs CAP_SYS_ADMIN), as runc. */
 int process_setup(struct process_launch *l, berth_error **err);
-/* Only 0-2 and the kept fds survive execve. */
-void process_close_extra_fds(const struct process_launch *l);
 /* execve; on failure print to stderr and exit 127/126 (no one is left
  * to report to). */
 __attribute__((noreturn)) void process_exec(struct process_launch *l);

@@ -15,6 +15,8 @@ const char *sync_type_name(uint32_t type) {
   case SYNC_CONSOLE: return "CONSOLE";
   case SYNC_READY: return "READY";
   case SYNC_ERROR: return "ERROR";
+  case SYNC_SECCOMP: return "SECCOMP";
+  case SYNC_SECCOMP_DONE: return "SECCOMP_DONE";
   }
   return "UNKNOWN";
 }
@@ -38,7 +40,7 @@ static int send_msg(int sock, const struct sync_msg *m, int fd, berth_error **er
   }
   ssize_t n;
   do
-    n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    n = fd >= 0 ? sendmsg(sock, &mh, MSG_NOSIGNAL) : write(sock, m, sizeof(*m));
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return berth_fail_errno(err, "send %s to the other side of create", sync_type_name(m->type));
@@ -82,11 +84,12 @@ static int recv_raw(int sock, struct sync_msg *m, int *fd, bool *eof, berth_erro
                       .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
   ssize_t n;
   do
-    n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+    n = fd != NULL ? recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) : read(sock, m, sizeof(*m));
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return berth_fail_errno(err, "receive from the other side of create");
-  take_passed_fd(&mh, fd);
+  if (fd != NULL)
+    take_passed_fd(&mh, fd);
   if (n == 0) {
     *eof = true;
     return 0;
@@ -110,6 +113,7 @@ static const char *phase_name(enum sync_phase p) {
   switch (p) {
   case PHASE_WAIT_GO: return "waiting for GO";
   case PHASE_WAIT_HOOKS_DONE: return "waiting for HOOKS_DONE";
+  case PHASE_WAIT_SECCOMP_DONE: return "waiting for SECCOMP_DONE";
   case PHASE_WAIT_HOOKS: return "waiting for HOOKS";
   case PHASE_WAIT_READY: return "waiting for READY";
   case PHASE_WAIT_EXEC: return "waiting for exec";
@@ -138,12 +142,16 @@ int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error *
     if (m->type == SYNC_HOOKS)
       next = PHASE_WAIT_READY;
     break;
+  case PHASE_WAIT_SECCOMP_DONE:
+    if (m->type == SYNC_SECCOMP_DONE)
+      next = PHASE_DONE;
+    break;
   case PHASE_WAIT_EXEC:
-    if (m->type == SYNC_CONSOLE)
+    if (m->type == SYNC_CONSOLE || m->type == SYNC_SECCOMP)
       next = PHASE_WAIT_EXEC;
     break;
   case PHASE_WAIT_READY:
-    if (m->type == SYNC_CONSOLE)
+    if (m->type == SYNC_CONSOLE || m->type == SYNC_SECCOMP)
       next = PHASE_WAIT_READY;
     else if (m->type == SYNC_READY)
       next = PHASE_DONE;

@@ -11,7 +11,11 @@
  *                        ◄─ READY ────   blocks on exec.fifo
  *   state.json, pid file, exit
  *
- * Either side may instead send ERROR (errno + text) and stop.
+ * Either side may instead send ERROR (errno + text) and stop. A child whose
+ * seccomp filter has a notify listener sends SECCOMP (the fd number) and
+ * waits for SECCOMP_DONE while the parent copies it with pidfd_getfd;
+ * messages without a descriptor travel by plain write/read, so a filter
+ * that sends sendmsg/recvmsg to the listener cannot deadlock this step.
  *
  * exec uses the same messages: GO, then CONSOLE when a tty is asked for,
  * then the child execs; its end of the socket is close-on-exec, so the
@@ -31,11 +35,14 @@ enum sync_type {
   SYNC_CONSOLE,    /* child: the pty master rides along as SCM_RIGHTS */
   SYNC_READY,      /* child: about to block on exec.fifo */
   SYNC_ERROR,      /* either: code + text */
+  SYNC_SECCOMP,    /* child: value is the fd number of a seccomp listener */
+  SYNC_SECCOMP_DONE, /* parent: it took the listener (pidfd_getfd) */
 };
 
 enum sync_phase {
   PHASE_WAIT_GO,         /* child side */
   PHASE_WAIT_HOOKS_DONE, /* child side */
+  PHASE_WAIT_SECCOMP_DONE, /* child side */
   PHASE_WAIT_HOOKS,      /* parent side */
   PHASE_WAIT_READY,      /* parent side: CONSOLE may come first */
   PHASE_WAIT_EXEC,       /* exec's parent side: CONSOLE, then EOF */

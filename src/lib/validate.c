@@ -33,8 +33,6 @@ static int check_linux(const spec *s, berth_error **err) {
     return -1;
   if (spec_find_namespace(s, NS_MOUNT) == NULL)
     return berth_fail(err, 0, "linux.namespaces: a mount namespace is required");
-  if (l->seccomp)
-    return not_yet(err, "linux.seccomp");
   if (l->n_net_devices)
     return not_yet(err, "linux.netDevices");
   if (l->intel_rdt)
