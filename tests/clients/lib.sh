@@ -377,6 +377,10 @@ cleanup() {
     esac
     [ -d "$p" ] && rmdir "$p" 2>/dev/null
   done
+  if [ "${KEEP_WORK:-0}" = 1 ]; then
+    say "kept $WORK"
+    exit "$rc"
+  fi
   rm -rf "$WORK" 2>/dev/null || {
     sleep 1
     rm -rf "$WORK" || echo "cleanup: cannot remove $WORK" >&2
