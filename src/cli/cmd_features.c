@@ -26,7 +26,7 @@ static const struct {
 } namespace_support[] = {
     {"cgroup", true}, {"ipc", true}, {"mount", true}, {"network", true},
     {"pid", true},    {"time", true},
-    {"user", false}, /* user namespaces: a later milestone */
+    {"user", true},
     {"uts", true},
 };
 
