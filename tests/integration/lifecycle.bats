@@ -32,7 +32,7 @@ load ../lib/helpers
   rtc delete "$ID"
   assert_status 0
   [ ! -e "$TEST_ROOT/$ID" ]
-  ! kill -0 "$pid" 2>/dev/null
+  wait_dead "$pid"
 
   rtc state "$ID"
   assert_failure

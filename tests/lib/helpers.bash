@@ -123,10 +123,32 @@ new_id() {
 # (comparing start times makes a recycled pid harmless).
 pid_fingerprint() {
   local pid=$1
-  [ -n "$pid" ] && [ "$pid" != 0 ] && [ -r "/proc/$pid/stat" ] || return 0
+  [ -n "$pid" ] && [ "$pid" != 0 ] && pid_alive "$pid" || return 0
   local st
   st=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $20}') || return 0
   echo "$pid:$st"
+}
+
+# pid_alive PID: the process exists and is not a zombie. A container's init
+# is reparented away from the runtime, so it can linger as a zombie after it
+# was killed until its new parent reaps it: that is not a live process.
+pid_alive() {
+  local st
+  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# wait_dead PID [TENTHS]: fails unless the process is gone (or a zombie)
+# within the time. (Tests use this, not `! kill -0`: bash's errexit ignores
+# a negated command, so `!` would assert nothing in the middle of a test.)
+wait_dead() {
+  local pid=$1 n=${2:-50} i
+  for i in $(seq "$n"); do
+    pid_alive "$pid" || return 0
+    sleep 0.1
+  done
+  echo "process $pid is still alive" >&2
+  return 1
 }
 
 common_teardown() {

@@ -1,0 +1,97 @@
+#!/usr/bin/env bats
+# list [--format table|json] [--quiet]
+
+load ../lib/helpers
+
+# Two containers: one created, one running.
+make_two() {
+  set_args sleep 1000
+  new_id; A=$ID
+  new_id; B=$ID
+  rtc create --bundle "$BUNDLE" "$A"
+  assert_status 0
+  rtc run --detach --bundle "$BUNDLE" "$B"
+  assert_status 0
+  wait_status "$B" running
+}
+
+@test "list: empty root prints only the header" {
+  rtc list
+  assert_status 0
+  [ "$(wc -l <<<"$stdout")" -eq 1 ]
+  [[ "$stdout" =~ ^ID\ +PID\ +STATUS\ +BUNDLE\ +CREATED\ +OWNER ]]
+}
+
+@test "list: root that does not exist yet is not an error" {
+  TEST_ROOT=$TEST_DIR/never-made
+  rtc list
+  assert_status 0
+  rtc list --quiet
+  assert_status 0
+  [ -z "$stdout" ]
+}
+
+@test "list: table shows each container with its status" {
+  make_two
+  rtc list
+  assert_status 0
+  [[ "$(sed -n 1p <<<"$stdout")" =~ ^ID\ +PID\ +STATUS\ +BUNDLE\ +CREATED\ +OWNER ]]
+  local pa pb
+  pa=$(rt state "$A" | jq -r .pid)
+  pb=$(rt state "$B" | jq -r .pid)
+  grep -qE "^$A +$pa +created +$BUNDLE +[0-9T:.Z-]+ +root\$" <<<"$stdout"
+  grep -qE "^$B +$pb +running +$BUNDLE +[0-9T:.Z-]+ +root\$" <<<"$stdout"
+}
+
+@test "list --format json: array of states" {
+  make_two
+  rtc list --format json
+  assert_status 0
+  [ "$(jq -r 'type' <<<"$stdout")" = array ]
+  [ "$(jq length <<<"$stdout")" -eq 2 ]
+  [ "$(jq -r --arg i "$A" '.[] | select(.id == $i) | .status' <<<"$stdout")" = created ]
+  [ "$(jq -r --arg i "$B" '.[] | select(.id == $i) | .status' <<<"$stdout")" = running ]
+  # Each entry carries the same fields as state; owner is the user name.
+  jq -e 'all(.[]; has("ociVersion") and has("id") and has("pid") and has("status")
+             and has("bundle") and has("rootfs") and has("created") and has("owner"))' <<<"$stdout"
+  jq -e 'all(.[]; .owner == "root")' <<<"$stdout"
+}
+
+@test "list -f json: short option" {
+  make_two
+  rtc list -f json
+  assert_status 0
+  [ "$(jq length <<<"$stdout")" -eq 2 ]
+}
+
+@test "list --format json: empty root gives no entries" {
+  rtc list --format json
+  assert_status 0
+  # runc prints null for an empty list; [] means the same to callers.
+  [ "$(jq -c '. // []' <<<"$stdout")" = "[]" ]
+}
+
+@test "list --quiet and -q: ids only" {
+  make_two
+  rtc list --quiet
+  assert_status 0
+  [ "$(sort <<<"$stdout")" = "$(printf '%s\n' "$A" "$B" | sort)" ]
+  rtc list -q
+  assert_status 0
+  [ "$(sort <<<"$stdout")" = "$(printf '%s\n' "$A" "$B" | sort)" ]
+}
+
+@test "list: stopped container shows pid 0" {
+  set_args true
+  new_id
+  rtc run --keep --bundle "$BUNDLE" "$ID"
+  rtc list --format json
+  assert_status 0
+  [ "$(jq -r '.[0].status' <<<"$stdout")" = stopped ]
+  [ "$(jq -r '.[0].pid' <<<"$stdout")" = 0 ]
+}
+
+@test "list: unknown format fails" {
+  rtc list --format yaml
+  assert_failure
+}
