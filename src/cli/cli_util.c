@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -14,6 +15,14 @@ int cli_fail(const char *prefix, berth_error *err) {
     cli_log_error("%s", berth_error_text(err));
   berth_error_free(err);
   return 1;
+}
+
+bool cli_is_rootless(const struct cli_globals *g) {
+  if (g->rootless != NULL && strcmp(g->rootless, "true") == 0)
+    return true;
+  if (g->rootless != NULL && strcmp(g->rootless, "false") == 0)
+    return false;
+  return geteuid() != 0;
 }
 
 int cli_parse(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,

@@ -2,6 +2,9 @@
 #ifndef BERTH_CLI_UTIL_H
 #define BERTH_CLI_UTIL_H
 
+#include <stdbool.h>
+
+#include "commands.h"
 #include "error.h"
 #include "opts.h"
 
@@ -12,6 +15,8 @@ int cli_fail(const char *prefix, berth_error *err);
 int cli_parse(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,
               char **argv, bool stop_at_positional, const char ***pos, size_t *npos,
               size_t want, enum opt_arg_count how);
+/* --rootless true|false|auto; auto means "not running as root". */
+bool cli_is_rootless(const struct cli_globals *g);
 /* SIGTERM, TERM, 15 -> 15; -1 when unknown. */
 int cli_parse_signal(const char *s);
 

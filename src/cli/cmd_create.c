@@ -43,7 +43,8 @@ static struct create_opts to_create_opts(const struct cli_globals *g, const stru
       .root = g->root, .id = id, .bundle = f->bundle, .pid_file = f->pid_file,
       .console_socket = f->console_socket, .pidfd_socket = f->pidfd_socket,
       .no_pivot = f->no_pivot, .no_new_keyring = f->no_new_keyring,
-      .systemd_cgroup = g->systemd_cgroup, .preserve_fds = (int)f->preserve_fds};
+      .systemd_cgroup = g->systemd_cgroup, .rootless = cli_is_rootless(g),
+      .preserve_fds = (int)f->preserve_fds};
   return o;
 }
 

@@ -18,6 +18,8 @@ struct create_opts {
   bool no_pivot;
   bool no_new_keyring;
   bool systemd_cgroup;
+  /* Unprivileged: a cgroup that cannot be made is skipped, as runc does. */
+  bool rootless;
   int preserve_fds;
   /* Foreground `run` with a terminal keeps the pty master itself instead of
    * sending it to a console socket. */

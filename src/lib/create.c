@@ -296,9 +296,19 @@ static int finish(struct create_job *j, berth_error **err) {
   return 0;
 }
 
+static bool is_permission_error(int code) {
+  return code == EACCES || code == EPERM || code == EROFS;
+}
+
 static int setup_cgroup(struct create_job *j, berth_error **err) {
-  if (cgroup_create(j->spec->linux.cgroups_path, j->o->id, j->o->systemd_cgroup, &j->cg, err) < 0)
-    return -1;
+  if (cgroup_create(j->spec->linux.cgroups_path, j->o->id, j->o->systemd_cgroup, &j->cg, err) < 0) {
+    if (!j->o->rootless || !is_permission_error((*err)->code))
+      return -1;
+    /* Not delegated to us: the container runs without its own cgroup. */
+    berth_error_clear(err);
+    j->cg = NULL;
+    return 0;
+  }
   /* The spec's resources plus the device rules every container needs. */
   spec_resources res = {0};
   if (j->spec->linux.resources != NULL)

@@ -1,6 +1,8 @@
 #include "linux/identity.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <grp.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -28,8 +30,22 @@ static int drop_bounding(uint64_t keep, int last_cap, berth_error **err) {
   return 0;
 }
 
+/* In a user namespace whose gid_map was written without privilege the
+ * kernel forbids setgroups for good; with no extra groups asked for there
+ * is nothing to do then, as runc does. */
+static bool setgroups_denied(void) {
+  char buf[8] = {0};
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  return n >= 4 && strncmp(buf, "deny", 4) == 0;
+}
+
 static int set_ids(const spec_process *p, berth_error **err) {
-  if (setgroups(p->n_additional_gids, p->additional_gids) < 0)
+  if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
+      !(errno == EPERM && p->n_additional_gids == 0 && setgroups_denied()))
     return berth_fail_errno(err, "setgroups");
   if (setresgid(p->gid, p->gid, p->gid) < 0)
     return berth_fail_errno(err, "setresgid %u", p->gid);

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -172,11 +173,85 @@ static int write_map(pid_t pid, const char *file, const spec_idmaps *m, berth_er
   return 0;
 }
 
+/* An unprivileged caller may write one mapping of its own id itself (for
+ * groups only after denying setgroups); anything else goes through the
+ * setuid helpers newuidmap/newgidmap, which check /etc/subuid. */
+static bool self_mapping(const spec_idmaps *m, uint32_t own) {
+  return m->n == 1 && m->v[0].host_id == own && m->v[0].size == 1;
+}
+
+static int run_map_helper(const char *helper, pid_t pid, const spec_idmaps *m,
+                          berth_error **err) {
+  char *argv[3 + 3 * 340 + 1];
+  char nums[3 * 340][12];
+  if (m->n > 340)
+    return berth_fail(err, E2BIG, "%s: too many mappings", helper);
+  char pidbuf[16];
+  snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
+  size_t k = 0;
+  argv[k++] = (char *)helper;
+  argv[k++] = pidbuf;
+  for (size_t i = 0; i < m->n; i++) {
+    uint32_t v[3] = {m->v[i].container_id, m->v[i].host_id, m->v[i].size};
+    for (int f = 0; f < 3; f++) {
+      snprintf(nums[3 * i + f], sizeof(nums[0]), "%u", v[f]);
+      argv[k++] = nums[3 * i + f];
+    }
+  }
+  argv[k] = NULL;
+  pid_t child = fork();
+  if (child < 0)
+    return berth_fail_errno(err, "fork for %s", helper);
+  if (child == 0) {
+    execvp(helper, argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return berth_fail(err, 0, "%s failed (exit status %d); is the uidmap package installed "
+                              "and /etc/subuid set up?", helper,
+                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  return 0;
+}
+
+static int deny_setgroups(pid_t pid, berth_error **err) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return berth_fail_errno(err, "open %s", path);
+  ssize_t n = write(fd, "deny", 4);
+  int saved = errno;
+  close(fd);
+  return n == 4 ? 0 : berth_fail(err, saved, "write %s", path);
+}
+
+static int map_ids(pid_t pid, const spec *s, berth_error **err) {
+  if (geteuid() == 0)
+    return write_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0 ||
+                   write_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0
+               ? -1
+               : 0;
+  if (self_mapping(&s->linux.uid_mappings, geteuid())) {
+    if (write_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0)
+      return -1;
+  } else if (run_map_helper("newuidmap", pid, &s->linux.uid_mappings, err) < 0) {
+    return -1;
+  }
+  if (self_mapping(&s->linux.gid_mappings, getegid()))
+    return deny_setgroups(pid, err) < 0 ||
+                   write_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0
+               ? -1
+               : 0;
+  return run_map_helper("newgidmap", pid, &s->linux.gid_mappings, err);
+}
+
 int ns_write_id_maps(pid_t pid, const spec *s, berth_error **err) {
   if (!new_userns(s))
     return 0;
-  if (write_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0 ||
-      write_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0)
+  if (map_ids(pid, s, err) < 0)
     return berth_wrap(err, "map user namespace ids");
   return 0;
 }
