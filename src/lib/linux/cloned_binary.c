@@ -1,0 +1,135 @@
+/* berth's container init and exec children are clones of the berth
+ * process, not fresh executables: until they call execve, /proc/<pid>/exe
+ * of a process that already lives in the container's namespaces is the
+ * host's berth binary. Opened for writing by a container process (they
+ * are non-dumpable, but CAP_SYS_PTRACE in the container is enough to open
+ * the link), it would let the container replace the runtime that the host
+ * runs next as root (CVE-2019-5736).
+ *
+ * The defence here is to run from a copy: berth copies its own binary into
+ * a memfd, seals it against every change, and re-executes itself from
+ * it. /proc/<pid>/exe then names that memfd, which no one can write, and
+ * the host's file is never the executable of a process in a container.
+ *
+ * Why not prctl(PR_SET_MM_EXE_FILE) onto a harmless file instead: it needs
+ * CAP_SYS_RESOURCE in the initial user namespace, which container hosts
+ * and unprivileged callers often drop, and it leaves the mapped text of
+ * the host binary in place for /proc/<pid>/map_files. Why not a read-only
+ * bind mount of the binary: it is a host-wide change a runtime should not
+ * make behind the administrator's back.
+ *
+ * Why only when the binary sits on a writable filesystem: the copy costs a
+ * read of the whole binary and a second execve on every berth call, and a
+ * read-only filesystem (an image, a read-only /usr) already refuses the
+ * write, so the cost buys nothing there. */
+#include "linux/cloned_binary.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static int skip_requested(char **envp) {
+  static const char name[] = "BERTH_NO_CLONED_BINARY=";
+  for (char **e = envp; e != NULL && *e != NULL; e++) {
+    if (strncmp(*e, name, sizeof(name) - 1) == 0)
+      return strcmp(*e + sizeof(name) - 1, "1") == 0;
+  }
+  return 0;
+}
+
+/* A copy made by us carries all our seals; a memfd sealed some other way
+ * (or not at all) is copied again, as any writable file would be. */
+static int is_sealed_copy(int fd) {
+  int seals = fcntl(fd, F_GET_SEALS);
+  return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+static int on_readonly_fs(int fd) {
+  struct statvfs sv;
+  return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
+}
+
+/* vm.memfd_noexec may make the kernel seal a memfd against execution
+ * unless MFD_EXEC is asked for; kernels before 6.3 refuse that flag. */
+static int make_memfd(void) {
+  int fd = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+  if (fd < 0 && errno == EINVAL)
+    fd = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  return fd;
+}
+
+/* sendfile rather than copy_file_range: the memfd is always on another
+ * filesystem than the binary, where copy_file_range gives EXDEV. */
+static int copy_all(int from, int to, off_t size) {
+  off_t done = 0;
+  while (done < size) {
+    ssize_t n = sendfile(to, from, NULL, (size_t)(size - done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO; /* the binary shrank under us */
+      return -1;
+    }
+    done += n;
+  }
+  return 0;
+}
+
+/* The sealed copy, or -1 with errno set. */
+static int sealed_copy_of(int exe) {
+  struct stat st;
+  if (fstat(exe, &st) < 0)
+    return -1;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EINVAL;
+    return -1;
+  }
+  int mfd = make_memfd();
+  if (mfd < 0)
+    return -1;
+  if (copy_all(exe, mfd, st.st_size) < 0 || fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+    int saved = errno;
+    close(mfd);
+    errno = saved;
+    return -1;
+  }
+  return mfd;
+}
+
+int cloned_binary_ensure(int argc, char **argv, char **envp) {
+  (void)argc; /* argv is NULL-terminated; the count is for the reader */
+  if (skip_requested(envp))
+    return 0;
+  int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (exe < 0)
+    return -1;
+  if (is_sealed_copy(exe) || on_readonly_fs(exe)) {
+    close(exe);
+    return 0;
+  }
+  int mfd = sealed_copy_of(exe);
+  int saved = errno;
+  close(exe);
+  if (mfd < 0) {
+    errno = saved;
+    return -1;
+  }
+  fexecve(mfd, argv, envp);
+  saved = errno;
+  close(mfd);
+  errno = saved;
+  return -1;
+}
