@@ -375,7 +375,10 @@ cleanup() {
     case " ${HOST_DIRS_BEFORE[*]} " in
       *" $p "*) continue ;;
     esac
-    [ -d "$p" ] && rmdir "$p" 2>/dev/null
+    [ -d "$p" ] || continue
+    # A runtime's default root may hold its own cache, nothing of ours.
+    [ -d "$p/.seccomp-cache" ] && rm -rf "$p/.seccomp-cache"
+    rmdir "$p" 2>/dev/null
   done
   if [ "${KEEP_WORK:-0}" = 1 ]; then
     say "kept $WORK"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# run-clients.sh [BERTH] [CLIENT...]
+#
+# Runs the client tests (default: containerd podman docker conmon buildah),
+# each against Debian's runc and then against BERTH (default: build/berth).
+# Every client x runtime x step is one test. Prints each result, a summary
+# per client and runtime, and closes with "N passed, N failed". Exits 1 if
+# any test failed.
+#
+# Environment: RUNC (default /usr/sbin/runc), CLIENT_TIMEOUT (seconds for
+# one client file, default 600), VERBOSE=1 (show every step's log),
+# KEEP_WORK=1 (keep the temporary directories, for debugging).
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO_ROOT=$(cd "$HERE/../.." && pwd)
+BERTH=${1:-$REPO_ROOT/build/berth}
+[ $# -gt 0 ] && shift
+case $BERTH in
+  /*) ;;
+  *) BERTH=$(cd "$(dirname "$BERTH")" && pwd)/$(basename "$BERTH") ;;
+esac
+RUNC=${RUNC:-/usr/sbin/runc}
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-600}
+CLIENTS=("$@")
+[ ${#CLIENTS[@]} -gt 0 ] || CLIENTS=(containerd podman docker conmon buildah)
+
+if [ "$(id -u)" != 0 ]; then
+  echo "run-clients: the client tests need root" >&2
+  echo "0 passed, ${#CLIENTS[@]} failed"
+  exit 1
+fi
+
+RESULTS=$(mktemp "${TMPDIR:-/tmp}/berth-clients-results.XXXXXX") || exit 1
+trap 'rm -f "$RESULTS"' EXIT
+
+export BERTH RUNC CLIENT_RESULTS=$RESULTS
+export CLIENT_RUNTIMES="runc=$RUNC berth=$BERTH"
+
+for client in "${CLIENTS[@]}"; do
+  script=$HERE/$client.sh
+  echo "=== $client"
+  before=$(wc -l <"$RESULTS")
+  start=$(date +%s)
+  if [ ! -f "$script" ]; then
+    echo "FAIL $client all setup : no test file $script" | tee -a "$RESULTS"
+    continue
+  fi
+  # A hung client must not take the whole run with it; TERM lets the test
+  # clean up (its EXIT trap), KILL follows if it does not.
+  CLIENT=$client timeout -k 60 "$CLIENT_TIMEOUT" bash "$script" </dev/null
+  rc=$?
+  after=$(wc -l <"$RESULTS")
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "FAIL $client all timeout : did not finish within ${CLIENT_TIMEOUT}s" | tee -a "$RESULTS"
+  elif [ "$after" = "$before" ]; then
+    echo "FAIL $client all crashed : exited $rc without a result" | tee -a "$RESULTS"
+  fi
+  echo "--- $client: $(($(date +%s) - start))s"
+done
+
+echo
+echo "=== summary"
+# Columns of a result line: STATUS CLIENT RUNTIME STEP [: REASON]
+awk '{
+    key = $2 " " $3
+    if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+    total[key]++
+    if ($1 == "PASS") pass[key]++
+    else if ($1 == "FAIL") failed[key] = failed[key] " " $4
+  }
+  END {
+    for (i = 1; i <= n; i++) {
+      k = order[i]
+      printf "%-22s %d/%d passed", k, pass[k], total[k]
+      if (failed[k] != "") printf "; failed:%s", failed[k]
+      printf "\n"
+    }
+  }' "$RESULTS"
+
+passed=$(grep -c '^PASS ' "$RESULTS")
+failed=$(grep -c '^FAIL ' "$RESULTS")
+skipped=$(grep -c '^SKIP ' "$RESULTS")
+echo
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]
