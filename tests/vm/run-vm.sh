@@ -13,6 +13,7 @@
 #   BERTH_VM_REFRESH  set to 1 to fetch the newest cloud kernel again
 #   BERTH_VM_TIMEOUT  seconds the whole VM run may take (default 300)
 #   BERTH_VM_LOG      also keep the serial console log at this path
+#   BERTH_VM_TESTS    run only these tests (names separated by commas)
 #
 # Exits 0 only when the VM ran every test to the end and none failed.
 set -euo pipefail
@@ -148,12 +149,19 @@ main() {
   [ "$(id -u)" -eq 0 ] || { say "must run as root (apt, and the runtime in the VM)"; exit 1; }
   [ -x "$runtime" ] || { say "no runtime at $runtime (run make first)"; exit 1; }
   ensure_packages qemu-system-x86 cpio busybox-static jq gcc libc6-dev
-  local kernel work qemu_rc=0 start
+  local kernel work qemu_rc=0 start append
   kernel=$(kernel_image)
   work=$(mktemp -d "${TMPDIR:-/tmp}/berth-vm.XXXXXX")
   # shellcheck disable=SC2064 # expand now: $work is local
   trap "rm -rf '$work'" EXIT
   "$here/build-initramfs.sh" "$runtime" "$work/initrd.gz"
+  append="console=ttyS0 panic=-1 hugepages=16 loglevel=4"
+  # The kernel passes name=value words it does not know to /init's
+  # environment; commas keep the list one word.
+  if [ -n "${BERTH_VM_TESTS:-}" ]; then
+    [[ $BERTH_VM_TESTS =~ ^[a-z0-9_,]+$ ]] || { say "bad BERTH_VM_TESTS: $BERTH_VM_TESTS"; exit 2; }
+    append+=" BERTH_VM_TESTS=$BERTH_VM_TESTS"
+  fi
   say "booting $(basename "$kernel") (software emulation, timeout ${vm_timeout}s)"
   start=$(date +%s)
   # q35 and -cpu max give the guest a modern CPU model under TCG; two vCPUs
@@ -165,7 +173,7 @@ main() {
     -nodefaults -no-reboot -display none -monitor none \
     -serial "file:$work/console.log" \
     -kernel "$kernel" -initrd "$work/initrd.gz" \
-    -append "console=ttyS0 panic=-1 hugepages=16 loglevel=4" \
+    -append "$append" \
     </dev/null || qemu_rc=$?
   [ -z "${BERTH_VM_LOG:-}" ] || cp "$work/console.log" "$BERTH_VM_LOG"
   report "$work/console.log" "$qemu_rc" "$(($(date +%s) - start))"

@@ -1,4 +1,611 @@
 #!/bin/sh
-echo "BERTH-VM-RESULT: ok trivial"
-berth --version
-echo "BERTH-VM-DONE 1 0 0"
+# cgroup v2 tests, run by the VM's /init as root on a pure cgroup2 host
+# (busybox sh). Each test starts real containers with the runtime at
+# /bin/berth and checks what the kernel did, not only what was written.
+#
+#   v2-tests.sh               every test, each in its own shell with a time
+#                             limit; one BERTH-VM-RESULT line per test and a
+#                             final BERTH-VM-DONE <passed> <failed> <skipped>
+#   v2-tests.sh one NAME      a single test (used by the loop above); exits
+#                             0 passed, 77 skipped, anything else failed,
+#                             with the reason in $WORK/reason
+#
+# Containers are named after their test and live in /berth-vm-test-<id>;
+# whatever a test leaves behind is force-deleted before the next one.
+
+RT=/bin/berth
+CG=/sys/fs/cgroup
+BASE=/bundle/config.json
+WORK=/tmp/t
+TEST_TIMEOUT=60
+
+TESTS="
+placement
+cgroup_namespace
+memory_limit
+pids_limit
+cpu_quota
+cpu_weight
+cpuset
+unified
+unified_bad_key
+hugetlb
+nested_path
+delete_removes_cgroup
+kill_all
+delete_force
+unlimited_values
+io_weight
+exec_joins_cgroup
+exec_sub_cgroup
+ps_lists_cgroup
+devices_deny
+devices_allow
+devices_mknod
+pause_resume
+update
+"
+# run-vm.sh passes BERTH_VM_TESTS=a,b on the kernel command line, which the
+# kernel hands to /init as an environment variable.
+if [ -n "${BERTH_VM_TESTS:-}" ]; then
+  TESTS=$(echo "$BERTH_VM_TESTS" | tr ',' ' ')
+fi
+
+# ---- verdicts --------------------------------------------------------------
+
+fail() {
+  echo "$*" >"$WORK/reason"
+  exit 1
+}
+
+skip() {
+  echo "$*" >"$WORK/reason"
+  exit 77
+}
+
+# needs_command NAME: skip unless the runtime has this subcommand yet.
+needs_command() {
+  "$RT" "$1" --help >/dev/null 2>&1 || skip "the runtime has no '$1' command yet"
+}
+
+# ---- containers --------------------------------------------------------------
+
+# bundle ID SCRIPT [JQ-FILTER]: a bundle in $WORK/ID whose process runs
+# SCRIPT with sh, in cgroup /berth-vm-test-ID, changed further by the filter.
+bundle() {
+  mkdir -p "$WORK/$1"
+  jq --arg script "$2" --arg cg "/berth-vm-test-$1" \
+    '.root.path = "/bundle/rootfs"
+     | .process.args = ["sh", "-c", $script]
+     | .linux.cgroupsPath = $cg
+     | '"${3:-.}" "$BASE" >"$WORK/$1/config.json" ||
+    fail "jq could not build the config for $1 (filter ${3:-.})"
+}
+
+cgdir() { echo "$CG/berth-vm-test-$1"; }
+
+# run_fg ID: run to completion; the container's output in $WORK/ID.out and
+# .err; returns the container's exit status.
+run_fg() {
+  "$RT" run --bundle "$WORK/$1" "$1" </dev/null >"$WORK/$1.out" 2>"$WORK/$1.err"
+}
+
+# run_bg ID: start detached, failing the test if that does not work.
+run_bg() {
+  "$RT" run -d --bundle "$WORK/$1" "$1" </dev/null >"$WORK/$1.out" 2>"$WORK/$1.err" ||
+    fail "run -d $1: $(tail -n 3 "$WORK/$1.err")"
+}
+
+# create ID: create (not start), failing the test if that does not work.
+create() {
+  "$RT" create --bundle "$WORK/$1" "$1" </dev/null >"$WORK/$1.out" 2>"$WORK/$1.err" ||
+    fail "create $1: $(tail -n 3 "$WORK/$1.err")"
+}
+
+status_of() { "$RT" state "$1" 2>/dev/null | jq -r .status; }
+pid_of() { "$RT" state "$1" 2>/dev/null | jq -r .pid; }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds.
+wait_for() {
+  tries=$(($1 * 10))
+  shift
+  while [ "$tries" -gt 0 ]; do
+    "$@" && return 0
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  return 1
+}
+
+out_has() { grep -q "$2" "$WORK/$1.out" 2>/dev/null; }
+
+# wait_out ID PATTERN: wait (20 s at most: emulation on a busy host is
+# slow) for the container to print it.
+wait_out() {
+  wait_for 20 out_has "$1" "$2" ||
+    fail "$1 never printed '$2'; out: $(tail -n 3 "$WORK/$1.out" 2>/dev/null) err: $(tail -n 3 "$WORK/$1.err" 2>/dev/null)"
+}
+
+# expect_file ID FILE VALUE: the container's cgroup file holds exactly VALUE.
+expect_file() {
+  got=$(cat "$(cgdir "$1")/$2" 2>&1)
+  [ "$got" = "$3" ] || fail "$2 is '$got', expected '$3'"
+}
+
+# stat_field FILE KEY: the number after KEY in a flat-keyed cgroup file.
+stat_field() {
+  awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null
+}
+
+# Gone, or a zombie: dead either way, whoever reaps it.
+pid_dead() { [ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+cg_empty() { [ ! -s "$1/cgroup.procs" ]; }
+gone() { [ ! -e "$1" ]; }
+
+# ---- tests -------------------------------------------------------------------
+
+# The init lands in the cgroup named by cgroupsPath, seen from both sides.
+t_placement() {
+  bundle placement 'cat /proc/self/cgroup; exec sleep 30'
+  run_bg placement
+  wait_out placement '^0::'
+  pid=$(pid_of placement)
+  inside=$(cat "$WORK/placement.out")
+  [ "$inside" = "0::/berth-vm-test-placement" ] ||
+    fail "inside, /proc/self/cgroup says '$inside'"
+  grep -qx "$pid" "$(cgdir placement)/cgroup.procs" ||
+    fail "init pid $pid is not in $(cgdir placement)/cgroup.procs: $(cat "$(cgdir placement)/cgroup.procs")"
+  [ "$(cat "/proc/$pid/cgroup")" = "0::/berth-vm-test-placement" ] ||
+    fail "/proc/$pid/cgroup says '$(cat "/proc/$pid/cgroup")'"
+  for c in memory pids cpu; do
+    grep -qw "$c" "$(cgdir placement)/cgroup.controllers" ||
+      fail "the $c controller is not available in the container's cgroup"
+  done
+}
+
+# With a cgroup namespace the container sees its own cgroup as the root,
+# and the cgroup2 mount at /sys/fs/cgroup is that cgroup.
+t_cgroup_namespace() {
+  bundle cgns 'cat /proc/self/cgroup; cat /sys/fs/cgroup/cgroup.procs; ls /sys/fs/cgroup' \
+    '.linux.namespaces += [{"type": "cgroup"}]'
+  run_fg cgns || fail "run: $(tail -n 3 "$WORK/cgns.err")"
+  [ "$(head -n 1 "$WORK/cgns.out")" = "0::/" ] ||
+    fail "inside, /proc/self/cgroup says '$(head -n 1 "$WORK/cgns.out")', expected 0::/"
+  grep -qx 1 "$WORK/cgns.out" || fail "the container's /sys/fs/cgroup/cgroup.procs does not list its init (pid 1)"
+  grep -qx memory.max "$WORK/cgns.out" ||
+    fail "/sys/fs/cgroup inside is not the container's own cgroup (no memory.max)"
+}
+
+# memory.limit becomes memory.max, and an allocation above it is OOM-killed
+# while one below it is not.
+t_memory_limit() {
+  bundle mem 'dd if=/dev/zero of=/dev/null bs=8M count=1 2>/dev/null; echo small=$?
+              dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo big=$?
+              exec sleep 30' \
+    '.linux.resources.memory = {"limit": 33554432, "reservation": 16777216, "swap": 67108864}'
+  run_bg mem
+  wait_out mem '^big='
+  expect_file mem memory.max 33554432
+  expect_file mem memory.low 16777216
+  if [ -e "$(cgdir mem)/memory.swap.max" ]; then
+    expect_file mem memory.swap.max 33554432
+  fi
+  grep -qx 'small=0' "$WORK/mem.out" || fail "an 8 MiB allocation failed under a 32 MiB limit: $(cat "$WORK/mem.out")"
+  grep -qx 'big=137' "$WORK/mem.out" || fail "a 100 MiB allocation was not SIGKILLed: $(cat "$WORK/mem.out")"
+  kills=$(stat_field "$(cgdir mem)/memory.events" oom_kill)
+  [ "${kills:-0}" -ge 1 ] || fail "memory.events counts no oom_kill: $(cat "$(cgdir mem)/memory.events")"
+}
+
+# pids.limit: forks past the limit fail inside the container.
+t_pids_limit() {
+  # The inner shell forks sleeps until fork fails; then the outer one counts
+  # the processes with builtins only, since it cannot fork either.
+  bundle pids 'sh -c "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 20 & done; echo all-forked"
+               echo inner=$?
+               n=0; for p in /proc/[0-9]*; do n=$((n + 1)); done; echo procs=$n
+               exec sleep 30' \
+    '.linux.resources.pids = {"limit": 6}'
+  run_bg pids
+  wait_out pids '^procs='
+  expect_file pids pids.max 6
+  out_has pids all-forked && fail "12 background sleeps started under pids.limit 6"
+  grep -q "can't fork" "$WORK/pids.err" || fail "no fork failure reported; err: $(cat "$WORK/pids.err")"
+  n=$(sed -n 's/^procs=//p' "$WORK/pids.out")
+  [ "$n" -le 6 ] || fail "$n processes inside under pids.limit 6"
+  hits=$(stat_field "$(cgdir pids)/pids.events" max)
+  [ "${hits:-0}" -ge 1 ] || fail "pids.events counts no refused fork: $(cat "$(cgdir pids)/pids.events")"
+}
+
+# cpu.quota/period become cpu.max, and a busy loop gets throttled. Usage is
+# measured across the loop only: the runtime's own work in the container
+# before exec (slow under emulation) is charged to the cgroup too.
+t_cpu_quota() {
+  bundle quota 'echo busy-start; timeout 2 sh -c "while :; do :; done"; echo busy-done; exec sleep 30' \
+    '.linux.resources.cpu = {"quota": 10000, "period": 100000}'
+  run_bg quota
+  wait_out quota '^busy-start'
+  stat=$(cgdir quota)/cpu.stat
+  throttled0=$(stat_field "$stat" nr_throttled)
+  usage0=$(stat_field "$stat" usage_usec)
+  wait_out quota '^busy-done'
+  expect_file quota cpu.max "10000 100000"
+  throttled=$(($(stat_field "$stat" nr_throttled) - throttled0))
+  usage=$(($(stat_field "$stat" usage_usec) - usage0))
+  [ "$throttled" -ge 3 ] || fail "nr_throttled grew by $throttled during 2 s of a busy loop at 10%"
+  # Unthrottled, the loop alone would use 2 s; at 10% about 0.2 s.
+  [ "$usage" -lt 1000000 ] || fail "the container used $usage us of CPU in 2 s at a 10% quota"
+}
+
+# cpu.shares becomes cpu.weight by runc's curve:
+# ceil(10^((l^2 + 125 l)/612 - 7/34)) with l = log2(shares).
+t_cpu_weight() {
+  for pair in 2:1 100:17 512:59 1024:100 2048:174 262144:10000; do
+    shares=${pair%:*} weight=${pair#*:}
+    id=weight$shares
+    bundle "$id" 'exec sleep 30' ".linux.resources.cpu = {\"shares\": $shares}"
+    create "$id"
+    got=$(cat "$(cgdir "$id")/cpu.weight")
+    [ "$got" = "$weight" ] || fail "cpu.shares $shares gave cpu.weight $got, expected $weight"
+    "$RT" delete --force "$id" >/dev/null 2>&1
+  done
+}
+
+# cpuset.cpus/mems are written and the container's affinity follows.
+t_cpuset() {
+  ncpu=$(grep -c '^processor' /proc/cpuinfo)
+  [ "$ncpu" -ge 2 ] || skip "the VM has $ncpu CPU; moving a container needs two"
+  bundle cpuset 'grep Cpus_allowed_list /proc/self/status; exec sleep 30' \
+    '.linux.resources.cpu = {"cpus": "1", "mems": "0"}'
+  run_bg cpuset
+  wait_out cpuset Cpus_allowed_list
+  expect_file cpuset cpuset.cpus 1
+  expect_file cpuset cpuset.mems 0
+  expect_file cpuset cpuset.cpus.effective 1
+  inside=$(awk '{ print $2 }' "$WORK/cpuset.out")
+  [ "$inside" = 1 ] || fail "inside, Cpus_allowed_list is '$inside', expected 1"
+}
+
+# linux.resources.unified writes files as given, and they take effect.
+t_unified() {
+  bundle unified 'sh -c "for i in 1 2 3 4 5 6 7 8; do sleep 20 & done; echo all-forked"
+                  echo inner=$?; exec sleep 30' \
+    '.linux.resources.unified = {"pids.max": "4", "memory.high": "50331648"}'
+  run_bg unified
+  wait_out unified '^inner='
+  expect_file unified pids.max 4
+  expect_file unified memory.high 50331648
+  out_has unified all-forked && fail "8 background sleeps started under unified pids.max 4"
+  grep -q "can't fork" "$WORK/unified.err" || fail "no fork failure reported; err: $(cat "$WORK/unified.err")"
+}
+
+# A unified key the kernel does not have fails create, naming the field,
+# and leaves neither a cgroup nor a container behind.
+t_unified_bad_key() {
+  bundle badkey 'true' '.linux.resources.unified = {"memory.no_such_file": "1"}'
+  if "$RT" create --bundle "$WORK/badkey" badkey </dev/null >"$WORK/badkey.out" 2>"$WORK/badkey.err"; then
+    fail "create accepted unified key memory.no_such_file"
+  fi
+  grep -q 'memory.no_such_file' "$WORK/badkey.err" ||
+    fail "the error does not name the key: $(tail -n 2 "$WORK/badkey.err")"
+  [ ! -e "$(cgdir badkey)" ] || fail "the failed create left $(cgdir badkey) behind"
+  "$RT" state badkey >/dev/null 2>&1 && fail "the failed create left container state behind"
+  return 0
+}
+
+# hugepageLimits: the limit is written and a second page is refused. A
+# runtime that also sets hugetlb.<size>.rsvd.max (berth, current runc) gets
+# the refusal early, as mmap's ENOMEM; with the fault limit alone (runc
+# 1.1) it comes as SIGBUS on touching the page.
+t_hugetlb() {
+  grep -qw hugetlb "$CG/cgroup.controllers" || skip "the kernel has no hugetlb controller"
+  free=$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)
+  [ "${free:-0}" -ge 3 ] || skip "only ${free:-0} free 2 MiB huge pages (boot with hugepages=N)"
+  bundle huge 'hugetouch 1; echo one=$?; hugetouch 2; echo two=$?; exec sleep 30' \
+    '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 2097152}]'
+  run_bg huge
+  wait_out huge '^two='
+  expect_file huge hugetlb.2MB.max 2097152
+  grep -qx 'one=0' "$WORK/huge.out" || fail "one huge page under a one-page limit failed: $(cat "$WORK/huge.out")"
+  out_has huge '^touched 2' && fail "a second huge page was touched under a one-page limit"
+  rsvd=$(cat "$(cgdir huge)/hugetlb.2MB.rsvd.max" 2>/dev/null)
+  if [ -n "$rsvd" ] && [ "$rsvd" != max ]; then
+    expect_file huge hugetlb.2MB.rsvd.max 2097152
+    grep -qx 'two=1' "$WORK/huge.out" && grep -q 'mmap: Cannot allocate memory' "$WORK/huge.err" ||
+      fail "mapping two pages was not refused by the reservation limit: $(tr '\n' ' ' <"$WORK/huge.out")"
+  else
+    # 135 = 128 + SIGBUS
+    grep -qx 'two=135' "$WORK/huge.out" ||
+      fail "touching a second page was not refused with SIGBUS: $(tr '\n' ' ' <"$WORK/huge.out")"
+  fi
+  hits=$(stat_field "$(cgdir huge)/hugetlb.2MB.events" max)
+  [ "${hits:-0}" -ge 1 ] || fail "hugetlb.2MB events count no refusal"
+}
+
+# A nested cgroupsPath: the parents are made and their subtree_control
+# passes the controllers down, so limits apply at the leaf.
+t_nested_path() {
+  bundle nested 'exec sleep 30' \
+    '.linux.cgroupsPath = "/berth-vm-test-nested/a/b"
+     | .linux.resources.memory = {"limit": 67108864}
+     | .linux.resources.pids = {"limit": 10}'
+  run_bg nested
+  leaf=$CG/berth-vm-test-nested/a/b
+  [ "$(cat "$leaf/memory.max" 2>&1)" = 67108864 ] || fail "$leaf/memory.max: $(cat "$leaf/memory.max" 2>&1)"
+  [ "$(cat "$leaf/pids.max" 2>&1)" = 10 ] || fail "$leaf/pids.max: $(cat "$leaf/pids.max" 2>&1)"
+  grep -qx "$(pid_of nested)" "$leaf/cgroup.procs" || fail "the init is not in $leaf"
+  "$RT" delete --force nested || fail "delete --force failed"
+  [ ! -e "$leaf" ] || fail "delete left $leaf behind"
+}
+
+# delete removes the cgroup, after a container stopped by kill and after
+# `run` in the foreground.
+t_delete_removes_cgroup() {
+  bundle del 'exec sleep 30'
+  run_bg del
+  [ -d "$(cgdir del)" ] || fail "no cgroup $(cgdir del) while the container runs"
+  "$RT" kill del KILL || fail "kill failed"
+  wait_for 5 sh -c "[ \"\$($RT state del 2>/dev/null | jq -r .status)\" = stopped ]" ||
+    fail "the container is not stopped 5 s after SIGKILL"
+  "$RT" delete del || fail "delete failed: exit $?"
+  wait_for 2 gone "$(cgdir del)" || fail "delete left $(cgdir del) behind"
+  bundle fg 'exit 3'
+  run_fg fg
+  rc=$?
+  [ "$rc" = 3 ] || fail "run returned $rc for a container that exits with 3"
+  [ ! -e "$(cgdir fg)" ] || fail "run in the foreground left $(cgdir fg) behind"
+}
+
+# With no PID namespace, killing the init leaves its children; kill --all
+# must reach each process in the cgroup.
+t_kill_all() {
+  bundle killall 'sleep 300 & sleep 300 & echo started; wait' \
+    '.linux.namespaces |= map(select(.type != "pid"))'
+  run_bg killall
+  wait_out killall '^started'
+  dir=$(cgdir killall)
+  wait_for 5 sh -c "[ \$(wc -l < $dir/cgroup.procs) -ge 3 ]" ||
+    fail "expected 3 processes in the cgroup: $(cat "$dir/cgroup.procs")"
+  pids=$(cat "$dir/cgroup.procs")
+  "$RT" kill --all killall KILL || fail "kill --all failed"
+  wait_for 5 cg_empty "$dir" || fail "processes left after kill --all: $(cat "$dir/cgroup.procs")"
+  # A process leaves cgroup.procs a moment before it is gone from /proc.
+  for p in $pids; do
+    wait_for 2 pid_dead "$p" || fail "pid $p is still alive after kill --all: $(grep -E '^(Name|State)' "/proc/$p/status" | tr '\n' ' ')"
+  done
+  return 0
+}
+
+# delete --force on a running container kills every process and removes
+# the cgroup and the state.
+t_delete_force() {
+  bundle force 'sleep 300 & sleep 300 & echo started; wait' \
+    '.linux.namespaces |= map(select(.type != "pid"))'
+  run_bg force
+  wait_out force '^started'
+  dir=$(cgdir force)
+  wait_for 5 sh -c "[ \$(wc -l < $dir/cgroup.procs) -ge 3 ]" ||
+    fail "expected 3 processes in the cgroup: $(cat "$dir/cgroup.procs")"
+  pids=$(cat "$dir/cgroup.procs")
+  "$RT" delete --force force 2>"$WORK/force.del" || fail "delete --force failed: $(cat "$WORK/force.del")"
+  for p in $pids; do
+    wait_for 2 pid_dead "$p" ||
+      fail "pid $p survived delete --force"
+  done
+  [ ! -e "$dir" ] || fail "delete --force left $dir behind"
+  "$RT" state force >/dev/null 2>&1 && fail "delete --force left the container's state"
+  return 0
+}
+
+# -1 means unlimited: "max" in the cgroup2 files.
+t_unlimited_values() {
+  bundle unlim 'exec sleep 30' \
+    '.linux.resources.memory = {"limit": -1}
+     | .linux.resources.pids = {"limit": -1}
+     | .linux.resources.cpu = {"quota": -1, "period": 50000}'
+  create unlim
+  expect_file unlim memory.max max
+  expect_file unlim pids.max max
+  expect_file unlim cpu.max "max 50000"
+}
+
+# blockIO.weight goes to io.bfq.weight as it is, or to io.weight scaled
+# from [10, 1000] to [1, 10000] (runc: 1 + (w - 10) * 9999 / 990).
+t_io_weight() {
+  bundle iow 'exec sleep 30' '.linux.resources.blockIO = {"weight": 500}'
+  create iow
+  dir=$(cgdir iow)
+  if [ -e "$dir/io.bfq.weight" ]; then
+    grep -qx 'default 500' "$dir/io.bfq.weight" || fail "io.bfq.weight: $(cat "$dir/io.bfq.weight")"
+  elif [ -e "$dir/io.weight" ]; then
+    grep -qx 'default 4950' "$dir/io.weight" || fail "io.weight: $(cat "$dir/io.weight")"
+  else
+    skip "the kernel offers neither io.weight nor io.bfq.weight"
+  fi
+}
+
+# exec puts the new process in the container's cgroup, or with --cgroup in
+# the given sub-cgroup.
+t_exec_joins_cgroup() {
+  bundle exec 'exec sleep 30'
+  run_bg exec
+  got=$("$RT" exec exec cat /proc/self/cgroup 2>"$WORK/exec.xerr") ||
+    fail "exec failed: $(tail -n 2 "$WORK/exec.xerr")"
+  [ "$got" = "0::/berth-vm-test-exec" ] || fail "an exec'd process is in '$got'"
+}
+
+t_exec_sub_cgroup() {
+  bundle execsub 'exec sleep 30'
+  run_bg execsub
+  mkdir "$(cgdir execsub)/sub"
+  if ! got=$("$RT" exec --cgroup sub execsub cat /proc/self/cgroup 2>"$WORK/execsub.xerr"); then
+    grep -q 'not supported' "$WORK/execsub.xerr" &&
+      skip "exec --cgroup: $(sed 's/.*msg="//; s/"$//' "$WORK/execsub.xerr" | tail -n 1)"
+    fail "exec --cgroup sub failed: $(tail -n 2 "$WORK/execsub.xerr")"
+  fi
+  [ "$got" = "0::/berth-vm-test-execsub/sub" ] || fail "exec --cgroup sub ran in '$got'"
+}
+
+# ps lists exactly the processes in the container's cgroup.
+t_ps_lists_cgroup() {
+  needs_command ps
+  bundle ps 'sleep 300 & sleep 300 & echo started; wait'
+  run_bg ps
+  wait_out ps '^started'
+  dir=$(cgdir ps)
+  wait_for 5 sh -c "[ \$(wc -l < $dir/cgroup.procs) -ge 3 ]" ||
+    fail "expected 3 processes in the cgroup: $(cat "$dir/cgroup.procs")"
+  want=$(sort -n "$dir/cgroup.procs" | tr '\n' ' ')
+  got=$("$RT" ps --format json ps 2>"$WORK/ps.perr" | jq -r '.[]' | sort -n | tr '\n' ' ')
+  [ "$got" = "$want" ] || fail "ps --format json says '$got', cgroup.procs '$want'"
+}
+
+# The spec's default device rule denies everything that is not a default
+# device: a node added with linux.devices cannot be opened. (A deny rule
+# for /dev/null itself would not do: runtimes add the default devices'
+# allow rules after the spec's.) Writing /dev/kmsg needs no capability,
+# so nothing but the device rule can refuse it.
+KMSG_DEVICE='.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]'
+
+devices_create() {
+  if ! "$RT" create --bundle "$WORK/$1" "$1" </dev/null >"$WORK/$1.out" 2>"$WORK/$1.err"; then
+    if grep -qi 'not supported' "$WORK/$1.err"; then
+      skip "the runtime does not support device rules on cgroup v2: $(tail -n 1 "$WORK/$1.err")"
+    fi
+    fail "create: $(tail -n 3 "$WORK/$1.err")"
+  fi
+  "$RT" start "$1" || fail "start failed"
+  wait_out "$1" '^done'
+}
+
+t_devices_deny() {
+  bundle devdeny 'echo hello >/dev/null && echo null-ok
+                  [ -c /dev/kmsg ] && echo node-ok
+                  echo berth-vm-deny >/dev/kmsg && echo kmsg-written; echo done; exec sleep 30' \
+    "$KMSG_DEVICE"
+  devices_create devdeny
+  out_has devdeny '^node-ok' || fail "linux.devices did not create /dev/kmsg in the container"
+  out_has devdeny '^null-ok' || fail "/dev/null is not usable under the default rules: $(cat "$WORK/devdeny.err")"
+  out_has devdeny '^kmsg-written' &&
+    fail "a device outside the allowed set was opened for writing (device rules not enforced)"
+  grep -q 'Operation not permitted' "$WORK/devdeny.err" ||
+    fail "opening /dev/kmsg failed, but not with EPERM: $(cat "$WORK/devdeny.err")"
+}
+
+t_devices_allow() {
+  bundle devallow 'echo berth-vm-allow >/dev/kmsg && echo kmsg-written; echo done; exec sleep 30' \
+    "$KMSG_DEVICE"' | .linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+  devices_create devallow
+  out_has devallow '^kmsg-written' ||
+    fail "an allow rule for c 1:11 w did not let /dev/kmsg be written: $(cat "$WORK/devallow.err")"
+  dmesg | grep -q berth-vm-allow || fail "the write did not reach the kernel log"
+}
+
+# The default rules let a container mknod any device but open none that is
+# not allowed: for a container given CAP_MKNOD (as Docker's default set
+# does) with a /dev without nodev, that is the only thing between it and,
+# say, the host's disks.
+t_devices_mknod() {
+  bundle devmknod 'mknod /dev/made-kmsg c 1 11 && echo made
+                   echo berth-vm-mknod >/dev/made-kmsg && echo written; echo done; exec sleep 30' \
+    '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
+  devices_create devmknod
+  out_has devmknod '^made' || fail "mknod in /dev failed: $(cat "$WORK/devmknod.err")"
+  out_has devmknod '^written' &&
+    fail "a device node made inside the container was opened (device rules not enforced)"
+  grep -q 'Operation not permitted' "$WORK/devmknod.err" ||
+    fail "opening the node failed, but not with EPERM: $(cat "$WORK/devmknod.err")"
+}
+
+# pause freezes every process (cgroup.freeze); resume thaws them.
+t_pause_resume() {
+  needs_command pause
+  needs_command resume
+  bundle pause 'while :; do echo tick; sleep 0.1; done'
+  run_bg pause
+  wait_out pause tick
+  "$RT" pause pause || fail "pause failed"
+  [ "$(status_of pause)" = paused ] || fail "state says '$(status_of pause)' after pause"
+  expect_file pause cgroup.freeze 1
+  wait_for 5 grep -qx 'frozen 1' "$(cgdir pause)/cgroup.events" || fail "cgroup.events never said frozen 1"
+  before=$(wc -l <"$WORK/pause.out")
+  sleep 1
+  after=$(wc -l <"$WORK/pause.out")
+  [ "$before" = "$after" ] || fail "the container printed $((after - before)) lines while paused"
+  "$RT" resume pause || fail "resume failed"
+  [ "$(status_of pause)" = running ] || fail "state says '$(status_of pause)' after resume"
+  sleep 1
+  [ "$(wc -l <"$WORK/pause.out")" -gt "$after" ] || fail "no output after resume"
+}
+
+# update changes the limits of a running container.
+t_update() {
+  needs_command update
+  bundle upd 'exec sleep 30' \
+    '.linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 10}'
+  run_bg upd
+  "$RT" update --memory 67108864 --pids-limit 20 --cpu-quota 20000 --cpu-period 100000 \
+    --cpu-share 2048 upd 2>"$WORK/upd.uerr" || fail "update failed: $(cat "$WORK/upd.uerr")"
+  expect_file upd memory.max 67108864
+  expect_file upd pids.max 20
+  expect_file upd cpu.max "20000 100000"
+  expect_file upd cpu.weight 174
+}
+
+# ---- runner ------------------------------------------------------------------
+
+# Leaves the VM as the next test expects it: no containers, no test cgroups.
+cleanup() {
+  for id in $("$RT" list -q 2>/dev/null); do
+    "$RT" delete --force "$id" >/dev/null 2>&1
+  done
+  # Deepest first (-depth), so parents are empty when their turn comes.
+  find "$CG" -mindepth 1 -depth -type d -path "$CG/berth-vm-test*" -exec rmdir {} \; 2>/dev/null
+}
+
+run_one() {
+  name=$1
+  mkdir -p "$WORK"
+  "t_$name"
+}
+
+run_all() {
+  passed=0 failed=0 skipped=0
+  for name in $TESTS; do
+    rm -rf "$WORK"
+    mkdir -p "$WORK"
+    start=$(cut -d' ' -f1 /proc/uptime)
+    timeout -s KILL "$TEST_TIMEOUT" sh "$0" one "$name" >"/tmp/$name.log" 2>&1
+    rc=$?
+    took=$(awk -v a="$start" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')
+    reason=$(head -n 1 "$WORK/reason" 2>/dev/null)
+    case $rc in
+      0)
+        passed=$((passed + 1))
+        echo "BERTH-VM-RESULT: ok $name (${took}s)"
+        ;;
+      77)
+        skipped=$((skipped + 1))
+        echo "BERTH-VM-RESULT: skip $name $reason"
+        ;;
+      *)
+        failed=$((failed + 1))
+        [ "$rc" = 137 ] && [ -z "$reason" ] && reason="no verdict within ${TEST_TIMEOUT}s"
+        echo "BERTH-VM-RESULT: not ok $name ${reason:-exit status $rc}"
+        # The test's own output, then the kernel's last words, for the log.
+        tail -n 10 "/tmp/$name.log" | sed "s/^/BERTH-VM-DETAIL $name: /"
+        for f in "$WORK"/*.out "$WORK"/*.err; do
+          [ -s "$f" ] && tail -n 4 "$f" | sed "s|^|BERTH-VM-DETAIL $name: ${f##*/}: |"
+        done
+        dmesg | tail -n 5 | sed "s/^/BERTH-VM-DETAIL $name: dmesg: /"
+        ;;
+    esac
+    cleanup
+  done
+  echo "BERTH-VM-DONE $passed $failed $skipped"
+}
+
+if [ "${1:-}" = one ]; then
+  run_one "$2"
+else
+  run_all
+fi
