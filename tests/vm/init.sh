@@ -34,6 +34,7 @@ if [ ! -e /.stage2 ]; then
   touch /newroot/.stage2
   # stdio still holds the console open: detach now, free on exec.
   umount -l /dev
+  # shellcheck disable=SC2093 # the lines after run only if exec fails
   exec switch_root /newroot /init
   echo "BERTH-VM-FATAL switch_root failed"
   echo "BERTH-VM-DONE 0 1 0"
@@ -55,7 +56,8 @@ echo 1 >/proc/sys/kernel/printk
 
 # The root's subtree_control decides which controllers child cgroups (the
 # containers') get; a host's init system would normally do this.
-for controller in $(cat /sys/fs/cgroup/cgroup.controllers); do
+read -r controllers </sys/fs/cgroup/cgroup.controllers
+for controller in $controllers; do
   echo "+$controller" >/sys/fs/cgroup/cgroup.subtree_control ||
     echo "BERTH-VM-NOTE could not enable the $controller controller"
 done
