@@ -59,7 +59,6 @@ conmon_create() {
     --runtime-arg --root --runtime-arg "$RT_ROOT" \
     3>"$sync" </dev/null >>"$WORK/logs/conmon-$id.log" 2>&1 &
   CONMON_PIDS+=("$!")
-  CONMON_PID=$!
   wait_until 300 test -s "$sync" || { fail "conmon wrote nothing to the sync pipe"; return 1; }
   sleep 0.1
   echo "  sync: $(cat "$sync")"
@@ -84,7 +83,7 @@ conmon_exec() {
     --socket-dir-path "$WORK/socks" --log-level debug \
     --runtime-arg --root --runtime-arg "$RT_ROOT" \
     3>"$sync" </dev/null >>"$WORK/logs/conmon-$eid.log" 2>&1
-  echo "  sync: $(cat "$sync" | tr '\n' ' ')"
+  echo "  sync: $(tr '\n' ' ' <"$sync")"
   # k8s-file lines: time stream tag text
   OUT=$(cut -d' ' -f4- "$log" 2>/dev/null)
   echo "  output: $OUT"

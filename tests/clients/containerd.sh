@@ -55,7 +55,6 @@ EOF
   } >"$CD/config.toml"
   start_daemon containerd "$WORK/logs/containerd.log" \
     containerd --config "$CD/config.toml" --log-level debug
-  CONTAINERD_PID=$DAEMON_PID
   if ! wait_until 300 ctr --address "$SOCK" version; then
     tail -n 20 "$WORK/logs/containerd.log"
     echo "containerd did not come up"

@@ -191,7 +191,9 @@ client_steps() {
     for s in exec exec-tty top pause update stop; do record FAIL "$rt" "$s" "no detached container"; done
   fi
   step "$rt" remove s_remove "$rt"
-  d rm -f $(d ps -aq) >/dev/null 2>&1
+  local ids
+  mapfile -t ids < <(d ps -aq)
+  [ "${#ids[@]}" -gt 0 ] && d rm -f "${ids[@]}" >/dev/null 2>&1
   stop_daemon "$DOCKERD_PID"
   return 0
 }

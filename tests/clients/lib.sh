@@ -112,7 +112,7 @@ capture() {
 # in_tty CMD...: runs CMD with a terminal as its stdin/stdout (clients that
 # allocate a tty insist on one); carriage returns are dropped.
 in_tty() {
-  local cmd= a
+  local cmd='' a
   for a in "$@"; do cmd+=$(printf '%q ' "$a"); done
   tmo script -qec "$cmd" /dev/null </dev/null | tr -d '\r'
   return "${PIPESTATUS[0]}"
