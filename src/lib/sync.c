@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "linux/unixsock.h"
+
 const char *sync_type_name(uint32_t type) {
   switch (type) {
   case SYNC_GO: return "GO";
@@ -22,27 +24,18 @@ const char *sync_type_name(uint32_t type) {
 }
 
 static int send_msg(int sock, const struct sync_msg *m, int fd, berth_error **err) {
-  struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof(*m)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+  /* Without a descriptor a plain write: see the seccomp note in sync.h. */
+  int rc;
   if (fd >= 0) {
-    memset(&control, 0, sizeof(control));
-    mh.msg_control = control.buf;
-    mh.msg_controllen = sizeof(control.buf);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    rc = unixsock_send(sock, m, sizeof(*m), fd);
+  } else {
+    ssize_t n;
+    do
+      n = write(sock, m, sizeof(*m));
+    while (n < 0 && errno == EINTR);
+    rc = n == (ssize_t)sizeof(*m) ? 0 : -1;
   }
-  ssize_t n;
-  do
-    n = fd >= 0 ? sendmsg(sock, &mh, MSG_NOSIGNAL) : write(sock, m, sizeof(*m));
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
+  if (rc < 0)
     return berth_fail_errno(err, "send %s to the other side of create", sync_type_name(m->type));
   return 0;
 }

@@ -7,11 +7,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "linux/seccomp.h"
+#include "linux/unixsock.h"
 
 static json_t *process_state(const char *metadata, const char *state_json, berth_error **err) {
   json_error_t jerr;
@@ -34,55 +33,6 @@ static json_t *process_state(const char *metadata, const char *state_json, berth
   return msg;
 }
 
-static int connect_listener(const char *path, berth_error **err) {
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  size_t len = strlen(path);
-  if (len == 0 || len >= sizeof(addr.sun_path))
-    return berth_fail(err, ENAMETOOLONG, "seccomp listener \"%s\"", path);
-  memcpy(addr.sun_path, path, len + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return berth_fail_errno(err, "seccomp listener \"%s\": socket", path);
-  if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-    berth_fail_errno(err, "seccomp listener \"%s\": connect", path);
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-/* The fd rides on the first sendmsg; a stream socket may take the text in
- * several pieces, and the rest goes without it. */
-static int send_with_fd(int sock, const char *text, size_t len, int fd_to_pass) {
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct iovec iov = {.iov_base = (void *)text, .iov_len = len};
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                      .msg_controllen = sizeof(control.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd_to_pass, sizeof(int));
-  ssize_t n;
-  do
-    n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    return -1;
-  for (size_t sent = (size_t)n; sent < len; sent += (size_t)n) {
-    n = send(sock, text + sent, len - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      n = 0;
-    else if (n <= 0)
-      return -1;
-  }
-  return 0;
-}
-
 int seccomp_send_listener(const char *listener_path, const char *metadata, int notify_fd,
                           const char *state_json, berth_error **err) {
   if (listener_path == NULL || notify_fd < 0)
@@ -94,13 +44,9 @@ int seccomp_send_listener(const char *listener_path, const char *metadata, int n
   json_decref(msg);
   if (text == NULL)
     return berth_fail(err, ENOMEM, "seccomp listener: encoding the message");
-  int sock = connect_listener(listener_path, err);
-  int rc = sock < 0 ? -1 : send_with_fd(sock, text, strlen(text), notify_fd);
-  if (sock >= 0 && rc < 0)
-    berth_fail_errno(err, "seccomp listener \"%s\": sending the container process state",
-                     listener_path);
-  if (sock >= 0)
-    close(sock);
+  int rc = unixsock_send_fd_to(listener_path, text, strlen(text), notify_fd, err);
   free(text);
-  return rc;
+  if (rc < 0)
+    return berth_wrap(err, "seccomp listener: send the container process state");
+  return 0;
 }

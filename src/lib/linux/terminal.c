@@ -1,4 +1,5 @@
 #include "linux/terminal.h"
+#include "linux/unixsock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -59,35 +58,5 @@ int terminal_make_controlling(int slave, berth_error **err) {
 }
 
 int terminal_send_fd(const char *socket_path, int fd, const char *name, berth_error **err) {
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(socket_path) >= sizeof(addr.sun_path))
-    return berth_fail(err, ENAMETOOLONG, "console socket \"%s\"", socket_path);
-  strcpy(addr.sun_path, socket_path);
-  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock < 0)
-    return berth_fail_errno(err, "create socket for \"%s\"", socket_path);
-  if (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-    berth_fail_errno(err, "connect to console socket \"%s\"", socket_path);
-    close(sock);
-    return -1;
-  }
-  struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                      .msg_controllen = sizeof(control.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
-  int saved = errno;
-  close(sock);
-  if (n < 0)
-    return berth_fail(err, saved, "send the pty to console socket \"%s\"", socket_path);
-  return 0;
+  return unixsock_send_fd_to(socket_path, name, strlen(name), fd, err);
 }
