@@ -101,6 +101,8 @@ static int check_opts(const struct exec_opts *o, const spec_process *p, berth_er
 __attribute__((noreturn)) static void exec_child(struct exec_job *j) {
   berth_error *e = NULL;
   int sock = j->sock[1];
+  int keep[] = {sock, j->pidfd};
+  process_close_fds_except(j->o->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   struct sync_msg m;

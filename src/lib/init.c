@@ -152,6 +152,9 @@ void container_init(struct init_ctx *ctx) {
    * process while it still holds host resources. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
+  int keep[] = {ctx->sync_fd, ctx->fifo_fd};
+  process_close_fds_except(ctx->extra_fds, keep, sizeof(keep) / sizeof(keep[0]));
+
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_GO;
   if (sync_expect(ctx->sync_fd, &phase, &m, NULL, &e) < 0)

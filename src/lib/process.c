@@ -167,6 +167,27 @@ int process_setup(struct process_launch *l, berth_error **err) {
   return p->no_new_privileges ? load_seccomp(l, err) : 0;
 }
 
+static int cmp_int(const void *a, const void *b) {
+  return *(const int *)a - *(const int *)b;
+}
+
+void process_close_fds_except(int extra_fds, const int *keep, size_t n) {
+  int sorted[16];
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < sizeof(sorted) / sizeof(sorted[0]); i++) {
+    if (keep[i] >= 3 + extra_fds)
+      sorted[k++] = keep[i];
+  }
+  qsort(sorted, k, sizeof(int), cmp_int);
+  unsigned first = 3 + (unsigned)extra_fds;
+  for (size_t i = 0; i < k; i++) {
+    if ((unsigned)sorted[i] > first)
+      syscall(SYS_close_range, first, (unsigned)sorted[i] - 1, 0);
+    first = (unsigned)sorted[i] + 1;
+  }
+  syscall(SYS_close_range, first, ~0U, 0);
+}
+
 void process_exec(struct process_launch *l) {
   execve(l->exe, l->p->args.v, l->env);
   int e = errno;

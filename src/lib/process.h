@@ -34,6 +34,11 @@ struct process_launch {
  * user; seccomp comes last with no_new_privs, and before the capability
  * drop without it (loading a filter then needs CAP_SYS_ADMIN), as runc. */
 int process_setup(struct process_launch *l, berth_error **err);
+/* Close, right away, every descriptor from 3 up except the first
+ * `extra_fds` (passed to the container) and the `n` in `keep` (the
+ * runtime's own, all close-on-exec). A caller's stray descriptors then
+ * never sit in the container's namespaces while it is set up. */
+void process_close_fds_except(int extra_fds, const int *keep, size_t n);
 /* execve; on failure print to stderr and exit 127/126 (no one is left
  * to report to). */
 __attribute__((noreturn)) void process_exec(struct process_launch *l);
