@@ -24,6 +24,7 @@ TEST_TIMEOUT=60
 TESTS="
 placement
 cgroup_namespace
+userns
 memory_limit
 pids_limit
 cpu_quota
@@ -176,6 +177,27 @@ t_cgroup_namespace() {
   grep -qx 1 "$WORK/cgns.out" || fail "the container's /sys/fs/cgroup/cgroup.procs does not list its init (pid 1)"
   grep -qx memory.max "$WORK/cgns.out" ||
     fail "/sys/fs/cgroup inside is not the container's own cgroup (no memory.max)"
+}
+
+# A container in its own user namespace (root mapped to 100000) is placed
+# and limited the same way, and its cgroup namespace shows it its own cgroup.
+t_userns() {
+  bundle userns 'cat /proc/self/cgroup; cat /proc/self/uid_map
+                 dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo big=$?
+                 exec sleep 30' \
+    '.linux.namespaces += [{"type": "user"}, {"type": "cgroup"}]
+     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.resources.memory = {"limit": 33554432}'
+  run_bg userns
+  wait_out userns '^big='
+  pid=$(pid_of userns)
+  [ "$(head -n 1 "$WORK/userns.out")" = "0::/" ] ||
+    fail "inside, /proc/self/cgroup says '$(head -n 1 "$WORK/userns.out")', expected 0::/"
+  map=$(sed -n 2p "$WORK/userns.out" | awk '{ print $1, $2, $3 }')
+  [ "$map" = "0 100000 65536" ] || fail "uid_map inside is '$map'"
+  grep -qx "$pid" "$(cgdir userns)/cgroup.procs" || fail "init pid $pid is not in $(cgdir userns)"
+  grep -qx 'big=137' "$WORK/userns.out" || fail "a 100 MiB allocation was not SIGKILLed: $(tr '\n' ' ' <"$WORK/userns.out")"
 }
 
 # memory.limit becomes memory.max, and an allocation above it is OOM-killed
