@@ -223,9 +223,15 @@ int state_load(int dirfd, container_state **out, berth_error **err) {
       return berth_fail(err, 0, "container does not exist");
     return berth_fail_errno(err, "open state file");
   }
-  json_error_t jerr;
-  json_t *j = json_loadfd(fd, 0, &jerr);
+  /* One read: jansson's fd reader asks the kernel for a byte at a time. */
+  char buf[65536];
+  ssize_t len = read(fd, buf, sizeof(buf));
+  int saved = errno;
   close(fd);
+  if (len < 0)
+    return berth_fail(err, saved, "read state file");
+  json_error_t jerr;
+  json_t *j = json_loadb(buf, (size_t)len, 0, &jerr);
   if (j == NULL)
     return berth_fail(err, 0, "state.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
   container_state *st = calloc(1, sizeof(*st));
