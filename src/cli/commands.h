@@ -27,6 +27,10 @@ int cmd_exec(struct cli_globals *g, int argc, char **argv);
 int cmd_pause(struct cli_globals *g, int argc, char **argv);
 int cmd_resume(struct cli_globals *g, int argc, char **argv);
 int cmd_ps(struct cli_globals *g, int argc, char **argv);
+int cmd_update(struct cli_globals *g, int argc, char **argv);
+int cmd_events(struct cli_globals *g, int argc, char **argv);
+int cmd_checkpoint(struct cli_globals *g, int argc, char **argv);
+int cmd_restore(struct cli_globals *g, int argc, char **argv);
 int cmd_spec(struct cli_globals *g, int argc, char **argv);
 int cmd_features(struct cli_globals *g, int argc, char **argv);
 

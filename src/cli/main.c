@@ -15,19 +15,23 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"checkpoint", cmd_checkpoint, "checkpoint a running container"},
     {"create", cmd_create, "create a container"},
     {"delete", cmd_delete, "delete any resources held by the container often used with detached container"},
+    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics"},
     {"exec", cmd_exec, "execute new process inside the container"},
     {"features", cmd_features, "show the enabled features"},
     {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
     {"list", cmd_list, "lists containers started by berth with the given root"},
     {"pause", cmd_pause, "pause suspends all processes inside the container"},
     {"ps", cmd_ps, "ps displays the processes running inside a container"},
+    {"restore", cmd_restore, "restore a container from a previous checkpoint"},
     {"resume", cmd_resume, "resumes all processes that have been previously paused"},
     {"run", cmd_run, "create and run a container"},
     {"spec", cmd_spec, "create a new specification file"},
     {"start", cmd_start, "executes the user defined process in a created container"},
     {"state", cmd_state, "output the state of a container"},
+    {"update", cmd_update, "update container resource constraints"},
 };
 
 static void print_usage(const struct opt_def *globals) {
