@@ -32,7 +32,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 RESULTS=$(mktemp "${TMPDIR:-/tmp}/berth-clients-results.XXXXXX") || exit 1
-trap 'rm -f "$RESULTS"' EXIT
+BIN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/berth-clients-bin.XXXXXX") || exit 1
+trap 'rm -rf "$RESULTS" "$BIN_DIR"' EXIT
+
+# The tests run a copy of the binary, so that a rebuild during the run
+# cannot swap it between two steps. Its name stays berth: podman keys
+# behaviour on the basename.
+if [ -x "$BERTH" ]; then
+  chmod 755 "$BIN_DIR"
+  cp "$BERTH" "$BIN_DIR/berth" && BERTH=$BIN_DIR/berth
+fi
 
 export BERTH RUNC CLIENT_RESULTS=$RESULTS
 export CLIENT_RUNTIMES="runc=$RUNC berth=$BERTH"
