@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/intelrdt.h"
 #include "linux/proc_controls.h"
 #include "unit.h"
 
@@ -385,6 +386,39 @@ static void test_check(void) {
   CHECK(proc_controls_check(NULL, NULL, &e) == 0);
 }
 
+/* ---- linux.intelRdt (no RDT here: only the refusal can be run) ---- */
+
+static bool resctrl_mounted(void) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  char line[1024];
+  bool found = false;
+  while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL)
+    found = strstr(line, " - resctrl ") != NULL;
+  if (f != NULL)
+    fclose(f);
+  return found;
+}
+
+static void test_intelrdt_not_mounted(void) {
+  berth_error *e = NULL;
+  CHECK(intelrdt_check(NULL, &e) == 0);
+  if (resctrl_mounted()) {
+    fprintf(stderr, "  (resctrl is mounted: the refusal is not tested)\n");
+    return;
+  }
+  spec_intel_rdt r = {.clos_id = "guaranteed_group", .l3_cache_schema = "L3:0=7f0"};
+  CHECK(intelrdt_check(&r, &e) < 0);
+  CHECK_STR_CONTAINS(berth_error_text(e), "linux.intelRdt: intelRdt is specified in config, "
+                                          "but Intel RDT is not supported or enabled (the "
+                                          "resctrl filesystem is not mounted)");
+  berth_error_clear(&e);
+  intelrdt_state st;
+  CHECK(intelrdt_apply(&r, "ctr", getpid(), &st, &e) < 0);
+  CHECK(st.group == NULL && st.mon_group == NULL && !st.created_group);
+  berth_error_clear(&e);
+  CHECK(intelrdt_destroy(&st, &e) == 0);
+}
+
 int main(void) {
   if (geteuid() != 0) {
     printf("test_proc_controls: skipped (needs root)\n");
@@ -397,5 +431,6 @@ int main(void) {
   test_cpu_affinity();
   test_memory_policy();
   test_check();
+  test_intelrdt_not_mounted();
   return unit_summary("test_proc_controls");
 }
