@@ -62,15 +62,24 @@ rt() {
 # to exit; a file has no end to wait for.
 RTC_SEQ=0
 rtc() {
+  capture rt "$@"
+}
+
+# rawc ARGS...: rtc without the implied --root, for tests of global options.
+rawc() {
+  capture timeout -k 5 "$RT_TIMEOUT" "$BERTH" "$@"
+}
+
+capture() {
   RTC_SEQ=$((RTC_SEQ + 1))
   local out=$TEST_DIR/rtc.$RTC_SEQ.out err=$TEST_DIR/rtc.$RTC_SEQ.err
   status=0
-  rt "$@" </dev/null >"$out" 2>"$err" || status=$?
+  "$@" </dev/null >"$out" 2>"$err" || status=$?
   stdout=$(cat "$out")
   stderr=$(cat "$err")
   output=$stdout${stdout:+${stderr:+$'\n'}}$stderr
   # Keep the output in the test's log, so a failure shows what happened.
-  echo "# rt $* -> $status" >&2
+  echo "# $* -> $status" >&2
   [ -z "$output" ] || printf '%s\n' "$output" | head -50 >&2
   return 0
 }
