@@ -138,3 +138,11 @@ assert_binary_safe() {
   assert_no_line '^HOST-EXE-WRITABLE' "$log"
   assert_no_line '^OTHER-WRITABLE .* write1=1$' "$log"
 }
+
+# A runtime that failed must have failed cleanly: not killed by a signal
+# (128+N) and not hung until the time limit (124).
+assert_no_crash() {
+  if [ "$status" -eq 124 ] || { [ "$status" -gt 128 ] && [ "$status" -le 192 ]; }; then
+    fail "the runtime crashed or hung (status $status)"
+  fi
+}

@@ -128,14 +128,21 @@ static int attach(pid_t pid, int quiet) {
       printf("RESULT ptrace %d %s\n", (int)pid, strerror(errno));
     return -1;
   }
-  int status;
-  waitpid(pid, &status, __WALL);
+  int status = 0;
+  if (waitpid(pid, &status, __WALL) < 0 || !WIFSTOPPED(status)) {
+    /* It died before it stopped: nothing of it was reachable. */
+    if (!quiet)
+      printf("RESULT ptrace %d exited\n", (int)pid);
+    return -1;
+  }
   /* The tracee is stopped: what it runs now is what it ran when caught. */
   char link[64], target[4096] = "";
   snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
   ssize_t n = readlink(link, target, sizeof(target) - 1);
   if (n > 0)
     target[n] = '\0';
+  else
+    snprintf(target, sizeof(target), "(unreadable: %s)", strerror(errno));
   struct stat st;
   int is_host = stat(link, &st) == 0 && st.st_dev == host_dev && st.st_ino == host_ino;
   printf("ATTACHED %d exe=%s%s\n", (int)pid, target, is_host ? " HOST-EXE" : "");
@@ -160,8 +167,24 @@ static int cmd_readmem(pid_t pid) {
   if (fd >= 0)
     close(fd);
   snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+  /* The directory itself may be listable (it belongs to root): what
+   * matters is whether its links can be read or opened. */
   DIR *d = opendir(path);
-  printf("RESULT fd-list %d %s\n", (int)pid, d ? "OPENED" : strerror(errno));
+  printf("RESULT fd-dir %d %s\n", (int)pid, d ? "OPENED" : strerror(errno));
+  struct dirent *de;
+  while (d && (de = readdir(d)) != NULL) {
+    if (de->d_name[0] == '.')
+      continue;
+    char link[512], target[256];
+    snprintf(link, sizeof(link), "%s/%s", path, de->d_name);
+    ssize_t n = readlink(link, target, sizeof(target) - 1);
+    target[n > 0 ? n : 0] = '\0';
+    printf("RESULT fd-link %d/%s %s\n", (int)pid, de->d_name, n >= 0 ? target : strerror(errno));
+    int fd2 = open(link, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    printf("RESULT fd-open %d/%s %s\n", (int)pid, de->d_name, fd2 >= 0 ? "OPENED" : strerror(errno));
+    if (fd2 >= 0)
+      close(fd2);
+  }
   if (d)
     closedir(d);
   return 0;
