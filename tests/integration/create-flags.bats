@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# create/run flags: --console-socket, --no-pivot, --preserve-fds,
+# --no-new-keyring (--pid-file is in lifecycle.bats).
+
+load ../lib/helpers
+
+# start_receiver: a console-socket receiver in the background, ready once
+# the socket exists. $SOCK, $CONSOLE_OUT.
+start_receiver() {
+  SOCK=$TEST_DIR/console.sock
+  CONSOLE_OUT=$TEST_DIR/console.out
+  python3 "$REPO_ROOT/tests/lib/recv-console.py" "$SOCK" "$CONSOLE_OUT" "$@" \
+    </dev/null >"$TEST_DIR/recv.log" 2>&1 &
+  RECEIVER=$!
+  wait_file "$SOCK"
+}
+
+# wait_receiver: the receiver saw the pty close; fails if it did not finish.
+wait_receiver() {
+  local i
+  for i in $(seq 100); do
+    kill -0 "$RECEIVER" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$RECEIVER" 2>/dev/null; then
+    kill "$RECEIVER"
+    fail "console receiver did not finish: $(cat "$TEST_DIR/recv.log")"
+  fi
+  wait "$RECEIVER" || fail "console receiver failed: $(cat "$TEST_DIR/recv.log")"
+}
+
+@test "create --console-socket: the pty master arrives and carries the output" {
+  cfg '.process.terminal = true'
+  set_cmd 'echo hello-tty; [ -t 0 ] && [ -t 1 ] && echo stdio-is-tty; ls -l /dev/console'
+  start_receiver
+  new_id
+  rtc create --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  rtc start "$ID"
+  assert_status 0
+  wait_receiver
+  local out
+  out=$(tr -d '\r' <"$CONSOLE_OUT")
+  assert_contains "$out" hello-tty
+  assert_contains "$out" stdio-is-tty
+  # /dev/console is the pty slave, a character device.
+  grep -qE '^c.* /dev/console' <<<"$out" || fail "no /dev/console char device: $out"
+}
+
+@test "run --detach --console-socket: input written to the pty reaches the container" {
+  cfg '.process.terminal = true'
+  add_bind "$TEST_DIR/out" /out
+  set_cmd 'read line; echo "$line" > /out/line'
+  start_receiver "typed-in"$'\n'
+  new_id
+  rtc run --detach --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  wait_file "$TEST_DIR/out/line"
+  sleep 0.2
+  [ "$(cat "$TEST_DIR/out/line")" = typed-in ]
+  wait_receiver
+}
+
+@test "create --console-socket: consoleSize sets the window size" {
+  cfg '.process.terminal = true | .process.consoleSize = {"height": 33, "width": 111}'
+  set_cmd 'stty size'
+  start_receiver
+  new_id
+  rtc create --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  rtc start "$ID"
+  wait_receiver
+  [ "$(tr -d '\r' <"$CONSOLE_OUT")" = "33 111" ]
+}
+
+@test "run --detach with terminal but no --console-socket fails" {
+  cfg '.process.terminal = true'
+  set_args sleep 1000
+  new_id
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_failure
+  [ "$(state_entries)" -eq 0 ]
+}
+
+@test "--console-socket without a terminal fails" {
+  set_args sleep 1000
+  start_receiver
+  new_id
+  rtc create --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  assert_failure
+  [ "$(state_entries)" -eq 0 ]
+  kill "$RECEIVER" 2>/dev/null || true
+}
+
+@test "--console-socket that nobody listens on fails and leaves nothing" {
+  cfg '.process.terminal = true'
+  set_args sleep 1000
+  new_id
+  rtc create --console-socket "$TEST_DIR/nobody.sock" --bundle "$BUNDLE" "$ID"
+  assert_failure
+  [ "$(state_entries)" -eq 0 ]
+}
+
+@test "create --no-pivot: the container runs with the bundle's rootfs as /" {
+  set_cmd 'cat /etc/passwd; ls /bin/busybox'
+  new_id
+  rtc run --no-pivot --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  assert_contains "$stdout" "root:x:0:0"
+  assert_contains "$stdout" "/bin/busybox"
+}
+
+@test "--preserve-fds N passes fds 3..3+N-1" {
+  set_cmd 'echo via-fd3 >&3; echo via-fd4 >&4'
+  new_id
+  local rc=0
+  rt run --preserve-fds 2 --bundle "$BUNDLE" "$ID" \
+    3>"$TEST_DIR/fd3" 4>"$TEST_DIR/fd4" </dev/null >"$TEST_DIR/out" 2>&1 || rc=$?
+  [ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$TEST_DIR/out")"
+  [ "$(cat "$TEST_DIR/fd3")" = via-fd3 ]
+  [ "$(cat "$TEST_DIR/fd4")" = via-fd4 ]
+}
+
+@test "without --preserve-fds only 0, 1 and 2 reach the container" {
+  # The caller holds fds 3 and 4 open; none of them may leak inside.
+  set_cmd 'ls /proc/$$/fd | sort -n | tr "\n" " "'
+  new_id
+  local rc=0
+  rt run --bundle "$BUNDLE" "$ID" 3>"$TEST_DIR/fd3" 4>"$TEST_DIR/fd4" \
+    </dev/null >"$TEST_DIR/out" 2>&1 || rc=$?
+  [ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$TEST_DIR/out")"
+  [ "$(cat "$TEST_DIR/out")" = "0 1 2 " ] || fail "fds inside: $(cat "$TEST_DIR/out")"
+}
+
+@test "--preserve-fds 1 passes only fd 3" {
+  set_cmd 'ls /proc/$$/fd | sort -n | tr "\n" " "'
+  new_id
+  local rc=0
+  rt run --preserve-fds 1 --bundle "$BUNDLE" "$ID" 3>"$TEST_DIR/fd3" 4>"$TEST_DIR/fd4" \
+    </dev/null >"$TEST_DIR/out" 2>&1 || rc=$?
+  [ "$rc" -eq 0 ] || fail "exit $rc: $(cat "$TEST_DIR/out")"
+  [ "$(cat "$TEST_DIR/out")" = "0 1 2 3 " ] || fail "fds inside: $(cat "$TEST_DIR/out")"
+}
+
+# The session keyring shows in /proc/keys once that is not masked.
+keyring_cmd() {
+  cfg '.linux.maskedPaths -= ["/proc/keys"]'
+  set_cmd 'grep -c keyring /proc/keys; grep " _ses" /proc/keys || true'
+}
+
+@test "create: a new session keyring named after the container" {
+  keyring_cmd
+  new_id
+  rtc run --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  assert_contains "$stdout" "_ses.$ID"
+}
+
+@test "create --no-new-keyring: the caller's keyring is kept" {
+  keyring_cmd
+  new_id
+  rtc run --no-new-keyring --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  assert_not_contains "$stdout" "_ses.$ID"
+}
