@@ -6,7 +6,8 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BERTH      := $(CURDIR)/$(BUILD)/berth
 
-.PHONY: all deps demo check check-unit check-integration bench install clean
+.PHONY: all deps demo check check-unit check-integration check-clients check-vm check-security \
+        criu bench install clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -30,6 +31,23 @@ check-unit: deps $(ASAN_BUILD)/build.ninja
 
 check-integration: deps all
 	tests/run-integration.sh $(BERTH)
+
+# The real clients (containerd, podman, docker, conmon, buildah) against
+# berth and against runc, with their daemons in temporary directories.
+check-clients: deps all
+	tests/clients/run-clients.sh $(BERTH)
+
+# cgroup v2 in a VM: Debian's cloud kernel under qemu, no KVM needed.
+check-vm: deps all
+	tests/vm/run-vm.sh $(BERTH)
+
+# One test per known runtime escape, each attacking a real container.
+check-security: deps all
+	tests/security/run-security.sh $(BERTH)
+
+# CRIU from Debian's newer suite in a private directory (checkpoint/restore).
+criu:
+	scripts/install-criu.sh
 
 check: check-unit check-integration
 
