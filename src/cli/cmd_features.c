@@ -45,11 +45,11 @@ static const struct {
     .cgroup_systemd_user = false,
     .cgroup_rdma = false,
     .seccomp = true,
-    .apparmor = false,
-    .selinux = false,
+    .apparmor = true,
+    .selinux = true,
     .intel_rdt = false,
     .idmapped_mounts = false,
-    .net_devices = false,
+    .net_devices = true,
     .checkpoint = false,
 };
 

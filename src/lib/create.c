@@ -22,6 +22,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "linux/namespaces.h"
+#include "linux/netdev.h"
 #include "linux/seccomp.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
@@ -228,7 +229,8 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   if (j->cg != NULL && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
   if (write_oom_score_adj(j->pid, j->spec->process, err) < 0 ||
-      ns_write_id_maps(j->pid, j->spec, err) < 0)
+      ns_write_id_maps(j->pid, j->spec, err) < 0 ||
+      netdev_move_into(j->pid, j->spec->linux.net_devices, j->spec->linux.n_net_devices, err) < 0)
     return -1;
   j->st.pid = j->pid;
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)

@@ -21,6 +21,7 @@
 #include "exec_internal.h"
 #include "handle.h"
 #include "init.h"
+#include "linux/lsm.h"
 #include "linux/seccomp.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
@@ -90,8 +91,12 @@ static int check_opts(const struct exec_opts *o, const spec_process *p, berth_er
   if (o->console_socket && !(p->terminal && o->detach))
     return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate "
                               "tty");
-  if ((o->apparmor && *o->apparmor) || (p->apparmor_profile && *p->apparmor_profile))
-    return berth_fail(err, 0, "apparmor is not enabled on this host");
+  if (p->apparmor_profile && *p->apparmor_profile && !lsm_apparmor_enabled())
+    return berth_fail(err, 0, "apparmor failed to apply profile \"%s\": apparmor is not enabled "
+                              "on this host", p->apparmor_profile);
+  if (p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
+    return berth_fail(err, 0, "selinux label is specified in config, but selinux is disabled or "
+                              "not supported");
   if (o->cgroup != NULL)
     return berth_fail(err, 0, "--cgroup: not supported by this version of berth");
   return 0;
@@ -124,14 +129,16 @@ __attribute__((noreturn)) static void exec_child(struct exec_job *j) {
     close(master);
     close(slave);
   }
-  struct process_launch launch = {.p = j->process, .extra_fds = j->o->preserve_fds,
+  struct process_launch launch = {.p = j->process,
+                                  .personality = j->container->linux.personality,
+                                  .memory_policy = j->container->linux.memory_policy,
+                                  .extra_fds = j->o->preserve_fds,
                                   .seccomp = j->seccomp, .on_notify_fd = hand_over_listener,
                                   .notify_arg = &sock};
   if (process_setup(&launch, &e) < 0)
     goto fail;
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  execve(launch.exe, j->process->args.v, launch.env);
-  berth_fail_errno(&e, "exec \"%s\"", launch.exe);
+  process_exec(&launch, &e);
 fail:
   sync_send_error(sock, e);
   _exit(255);

@@ -28,6 +28,15 @@ static int replace_strv(spec_strv *v, const char *const *items, size_t n, bool a
   return 0;
 }
 
+static int replace_string(char **field, const char *value) {
+  char *copy = strdup(value);
+  if (copy == NULL)
+    return -1;
+  free(*field);
+  *field = copy;
+  return 0;
+}
+
 static int parse_id(const char *s, uint32_t *out) {
   char *end;
   errno = 0;
@@ -98,6 +107,10 @@ static int apply_overrides(spec_process *p, const struct exec_opts *o, berth_err
     p->cwd = strdup(o->cwd);
   }
   p->terminal = o->tty;
+  if (o->apparmor && replace_string(&p->apparmor_profile, o->apparmor) < 0)
+    return berth_fail(err, ENOMEM, "exec: build the process");
+  if (o->process_label && replace_string(&p->selinux_label, o->process_label) < 0)
+    return berth_fail(err, ENOMEM, "exec: build the process");
   if (o->no_new_privs)
     p->no_new_privileges = true;
   if (o->user && apply_user(p, o->user, err) < 0)

@@ -134,14 +134,15 @@ static int wait_for_start(struct init_ctx *ctx, berth_error **err) {
   return 0;
 }
 
+/* After start: nobody is waiting for an error any more, so it goes to
+ * the container's stderr. */
 __attribute__((noreturn)) static void start_process(struct init_ctx *ctx,
                                                     struct process_launch *launch) {
   berth_error *e = NULL;
-  if (run_hooks_here(ctx, HOOK_START_CONTAINER, STATUS_CREATED, &e) < 0) {
-    fprintf(stderr, "berth init: %s\n", berth_error_text(e));
-    _exit(1);
-  }
-  process_exec(launch);
+  if (run_hooks_here(ctx, HOOK_START_CONTAINER, STATUS_CREATED, &e) == 0)
+    process_exec(launch, &e);
+  fprintf(stderr, "berth init: %s\n", berth_error_text(e));
+  _exit(e != NULL && e->code == ENOENT ? 127 : e != NULL && e->code == EACCES ? 126 : 1);
 }
 
 void container_init(struct init_ctx *ctx) {
@@ -166,7 +167,10 @@ void container_init(struct init_ctx *ctx) {
       set_names(ctx->spec, &e) < 0)
     fail_to_parent(ctx, e);
 
-  struct process_launch launch = {.p = ctx->spec->process, .listen_fds = ctx->listen_fds,
+  struct process_launch launch = {.p = ctx->spec->process,
+                                  .personality = ctx->spec->linux.personality,
+                                  .memory_policy = ctx->spec->linux.memory_policy,
+                                  .listen_fds = ctx->listen_fds,
                                   .extra_fds = ctx->extra_fds, .seccomp = ctx->seccomp,
                                   .on_notify_fd = hand_over_listener, .notify_arg = &ctx->sync_fd};
   if (setup_inside(ctx, &launch, &e) < 0)

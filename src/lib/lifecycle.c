@@ -16,6 +16,7 @@
 #include "cgroup/cgroup.h"
 #include "container.h"
 #include "hooks.h"
+#include "linux/netdev.h"
 #include "spec.h"
 #include "state.h"
 #include "handle.h"
@@ -189,7 +190,21 @@ static int destroy(const char *root, const char *id, struct handle *h, berth_err
   return state_dir_remove(root, id, h->dirfd, err);
 }
 
+/* Host interfaces given to the container go home while its network
+ * namespace still exists; once it is gone the kernel returns physical
+ * devices by itself and destroys virtual ones. */
+static void return_net_devices(struct handle *h) {
+  spec *s = NULL;
+  berth_error *e = NULL;
+  if (handle_load_spec(h, &s, &e) == 0 && s->linux.n_net_devices > 0 &&
+      netdev_move_back(h->st->pid, s->linux.net_devices, s->linux.n_net_devices, &e) < 0)
+    berth_warn("linux.netDevices: %s", berth_error_text(e));
+  berth_error_free(e);
+  spec_free(s);
+}
+
 static int kill_everything(struct handle *h, berth_error **err) {
+  return_net_devices(h);
   int rc = h->cg != NULL ? cgroup_signal_all(h->cg, SIGKILL, err) : signal_init(h, SIGKILL, err);
   if (rc < 0 && handle_status(h) != STATUS_STOPPED)
     return -1;

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "linux/identity.h"
+#include "linux/lsm.h"
+#include "linux/proc_controls.h"
 #include "linux/seccomp.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -130,6 +132,25 @@ static int enter_cwd(const char *cwd, berth_error **err) {
   return 0;
 }
 
+/* Labels are written through a procfs of our own, never through a /proc
+ * the container's mounts could redirect. */
+static int apply_labels(const spec_process *p, berth_error **err) {
+  bool apparmor = p->apparmor_profile && *p->apparmor_profile;
+  bool selinux = p->selinux_label && *p->selinux_label;
+  if (!apparmor && !selinux)
+    return 0;
+  int procfd = lsm_open_trusted_proc(err);
+  if (procfd < 0)
+    return -1;
+  int rc = 0;
+  if (apparmor)
+    rc = lsm_apply_apparmor(procfd, p->apparmor_profile, err);
+  if (rc == 0 && selinux)
+    rc = lsm_apply_selinux_exec_label(procfd, p->selinux_label, err);
+  close(procfd);
+  return rc;
+}
+
 static int load_seccomp(struct process_launch *l, berth_error **err) {
   if (l->seccomp == NULL)
     return 0;
@@ -144,11 +165,26 @@ static int load_seccomp(struct process_launch *l, berth_error **err) {
   return rc;
 }
 
+/* Scheduling, I/O priority and the LSM label need privileges the
+ * capability drop takes away; personality and memory policy ride along. */
+static int apply_controls(struct process_launch *l, berth_error **err) {
+  const spec_process *p = l->p;
+  if (p->exec_cpu_affinity_initial ? proc_apply_exec_cpu_affinity_initial(p, err) < 0
+                                   : proc_reset_cpu_affinity(0, err) < 0)
+    return -1;
+  if (proc_apply_io_priority(p->io_priority, err) < 0 ||
+      proc_apply_scheduler(p->scheduler, err) < 0 ||
+      proc_apply_personality(l->personality, err) < 0 ||
+      proc_apply_memory_policy(l->memory_policy, err) < 0)
+    return -1;
+  return apply_labels(p, err);
+}
+
 int process_setup(struct process_launch *l, berth_error **err) {
   const spec_process *p = l->p;
   /* Only 0-2 and the kept fds survive execve. */
   syscall(SYS_close_range, 3 + l->extra_fds, ~0U, CLOSE_RANGE_CLOEXEC);
-  if (identity_apply_rlimits(p, err) < 0)
+  if (identity_apply_rlimits(p, err) < 0 || apply_controls(l, err) < 0)
     return -1;
   if (p->umask.set)
     umask((mode_t)p->umask.v);
@@ -188,9 +224,9 @@ void process_close_fds_except(int extra_fds, const int *keep, size_t n) {
   syscall(SYS_close_range, first, ~0U, 0);
 }
 
-void process_exec(struct process_launch *l) {
+int process_exec(struct process_launch *l, berth_error **err) {
+  if (proc_apply_exec_cpu_affinity_final(l->p, err) < 0)
+    return -1;
   execve(l->exe, l->p->args.v, l->env);
-  int e = errno;
-  fprintf(stderr, "exec \"%s\": %s\n", l->exe, strerror(e));
-  _exit(e == ENOENT ? 127 : 126);
+  return berth_fail_errno(err, "exec \"%s\"", l->exe);
 }

@@ -21,6 +21,8 @@ struct process_launch {
   struct berth_seccomp *seccomp; /* compiled before entering; NULL for none */
   process_notify_fn on_notify_fd;
   void *notify_arg;
+  const spec_personality *personality;     /* linux.personality, may be NULL */
+  const spec_memory_policy *memory_policy; /* linux.memoryPolicy, may be NULL */
   int listen_fds; /* systemd socket activation fds, from fd 3 */
   int extra_fds;  /* all fds kept from fd 3: listen_fds + --preserve-fds */
   /* filled by process_setup */
@@ -39,8 +41,7 @@ int process_setup(struct process_launch *l, berth_error **err);
  * runtime's own, all close-on-exec). A caller's stray descriptors then
  * never sit in the container's namespaces while it is set up. */
 void process_close_fds_except(int extra_fds, const int *keep, size_t n);
-/* execve; on failure print to stderr and exit 127/126 (no one is left
- * to report to). */
-__attribute__((noreturn)) void process_exec(struct process_launch *l);
+/* The final CPU affinity, then execve; returns only on failure. */
+int process_exec(struct process_launch *l, berth_error **err);
 
 #endif
