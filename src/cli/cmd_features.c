@@ -171,16 +171,24 @@ static json_t *seccomp_features(void) {
   return j;
 }
 
+/* features-linux.md's memoryPolicy: what set_mempolicy(2) accepts here. */
+static json_t *memory_policy_features(void) {
+  return json_pack("{s:[s,s,s,s,s,s,s], s:[s,s,s]}", "modes", "MPOL_DEFAULT", "MPOL_PREFERRED",
+                   "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY",
+                   "MPOL_WEIGHTED_INTERLEAVE", "flags", "MPOL_F_NUMA_BALANCING",
+                   "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES");
+}
+
 static json_t *linux_features(void) {
   json_t *cgroup = json_pack("{s:b, s:b, s:b, s:b, s:b}", "v1", support.cgroup_v1, "v2",
                              support.cgroup_v2, "systemd", support.cgroup_systemd, "systemdUser",
                              support.cgroup_systemd_user, "rdma", support.cgroup_rdma);
-  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o}, s:o}", "namespaces",
+  return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:o}, s:o, s:o}", "namespaces",
                    supported_namespaces(), "capabilities", known_capabilities(), "cgroup", cgroup,
                    "seccomp", seccomp_features(), "apparmor", enabled(support.apparmor),
                    "selinux", enabled(support.selinux), "intelRdt", enabled(support.intel_rdt),
                    "mountExtensions", "idmap", enabled(support.idmapped_mounts), "netDevices",
-                   enabled(support.net_devices));
+                   enabled(support.net_devices), "memoryPolicy", memory_policy_features());
 }
 
 /* Keys in sorted order, as Go prints a map. */
