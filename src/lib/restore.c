@@ -1,8 +1,444 @@
+/* restore: a new container, made from CRIU images instead of a fresh init.
+ * berth makes the state directory and the cgroup as create does; CRIU
+ * makes the process tree, its namespaces and its mount tree on top of the
+ * bundle's rootfs, with each external mount mapped back to a source on
+ * this host. The restored init is the caller's child (CRIU's "sibling"
+ * restore), so the caller can wait for it as `run` waits for an init. */
 #include "checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cgroup.h"
+#include "criu.h"
+#include "device_rules.h"
+#include "hooks.h"
+#include "linux/pathsafe.h"
+#include "linux/terminal.h"
+#include "spec.h"
+#include "state.h"
+
+#define CRIU_ROOT_DIR "criu-root"
+#define MAX_NS_FDS 2
+
+struct restore_job {
+  const struct restore_opts *o;
+  struct restore_result *res;
+  spec *spec;
+  char bundle[PATH_MAX], rootfs[PATH_MAX], config_path[PATH_MAX];
+  char image_dir[PATH_MAX], log_path[PATH_MAX], criu_root[PATH_MAX];
+  int image_fd, work_fd, dirfd;
+  bool root_mounted;
+  json_t *descriptors;
+  int ns_fds[MAX_NS_FDS];
+  size_t n_ns_fds;
+  cgroup *cg;
+  container_state st;
+  pid_t pid;
+  struct criu_msg opts;
+};
+
+static int resolve_bundle(struct restore_job *j, berth_error **err) {
+  const char *b = j->o->bundle ? j->o->bundle : ".";
+  if (realpath(b, j->bundle) == NULL)
+    return berth_fail_errno(err, "bundle \"%s\"", b);
+  snprintf(j->config_path, sizeof(j->config_path), "%s/config.json", j->bundle);
+  if (spec_load(j->config_path, &j->spec, err) < 0)
+    return -1;
+  const char *rp = j->spec->root_path;
+  if (rp == NULL)
+    return berth_fail(err, 0, "%s: root.path is required", j->config_path);
+  char root[PATH_MAX];
+  snprintf(root, sizeof(root), "%s%s%s", rp[0] == '/' ? "" : j->bundle, rp[0] == '/' ? "" : "/",
+           rp);
+  if (realpath(root, j->rootfs) == NULL)
+    return berth_fail_errno(err, "root.path \"%s\"", root);
+  return 0;
+}
+
+static int check_terminal(const struct restore_job *j, berth_error **err) {
+  bool tty = j->spec->process && j->spec->process->terminal;
+  if (tty && !j->o->keep_pty_master && j->o->console_socket == NULL)
+    return berth_fail(err, 0, "cannot allocate tty if berth will detach without setting "
+                              "console socket");
+  if (!tty && j->o->console_socket != NULL)
+    return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate tty");
+  return 0;
+}
+
+/* The images must be there before anything is made for the container. */
+static int open_images(struct restore_job *j, berth_error **err) {
+  const char *path = j->o->image_path ? j->o->image_path : "checkpoint";
+  j->image_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (j->image_fd < 0)
+    return berth_fail_errno(err, "image directory \"%s\"", path);
+  if (realpath(path, j->image_dir) == NULL)
+    snprintf(j->image_dir, sizeof(j->image_dir), "%s", path);
+  int fd = openat(j->image_fd, CRIU_DESCRIPTORS_FILE, O_RDONLY | O_CLOEXEC);
+  json_error_t jerr;
+  j->descriptors = fd >= 0 ? json_loadfd(fd, 0, &jerr) : NULL;
+  if (fd >= 0)
+    close(fd);
+  if (!json_is_array(j->descriptors))
+    return berth_fail(err, fd < 0 ? ENOENT : EINVAL, "%s/%s (is it a checkpoint image?)",
+                      j->image_dir, CRIU_DESCRIPTORS_FILE);
+  const char *work = j->o->work_path ? j->o->work_path : j->image_dir;
+  if (j->o->work_path != NULL) {
+    if (mkdir(work, 0700) < 0 && errno != EEXIST)
+      return berth_fail_errno(err, "create work directory \"%s\"", work);
+    j->work_fd = open(work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (j->work_fd < 0)
+      return berth_fail_errno(err, "open work directory \"%s\"", work);
+  }
+  snprintf(j->log_path, sizeof(j->log_path), "%s/restore.log", work);
+  return 0;
+}
+
+static int setup_cgroup(struct restore_job *j, berth_error **err) {
+  if (cgroup_create(j->spec->linux.cgroups_path, j->o->id, j->o->systemd_cgroup, &j->cg, err) < 0)
+    return -1;
+  spec_resources res = {0};
+  if (j->spec->linux.resources != NULL)
+    res = *j->spec->linux.resources;
+  res.devices = device_rules_effective(j->spec, &res.n_devices);
+  if (res.devices == NULL)
+    return berth_fail(err, ENOMEM, "build device rules");
+  int rc = cgroup_apply(j->cg, &res, err);
+  free(res.devices);
+  return rc;
+}
+
+static bool under_tmpfs(const spec *s, const char *dest) {
+  for (size_t i = 0; i < s->n_mounts; i++) {
+    const spec_mount *m = &s->mounts[i];
+    size_t n = strlen(m->destination);
+    if (m->type && strcmp(m->type, "tmpfs") == 0 && strncmp(dest, m->destination, n) == 0 &&
+        dest[n] == '/')
+      return true;
+  }
+  return false;
+}
+
+/* Mount points the rootfs lacks (a fresh copy of the bundle) are made as
+ * create would; those on a tmpfs come back with the tmpfs' contents. */
+static int make_mountpoints(struct restore_job *j, berth_error **err) {
+  int root_fd = open(j->criu_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return berth_fail_errno(err, "open \"%s\"", j->criu_root);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < j->spec->n_mounts; i++) {
+    const spec_mount *m = &j->spec->mounts[i];
+    if ((m->type && strcmp(m->type, "cgroup") == 0) || under_tmpfs(j->spec, m->destination))
+      continue;
+    char src[PATH_MAX];
+    struct stat st;
+    bool dir = true;
+    if (criu_bind_source(j->bundle, m, src, sizeof(src)) && stat(src, &st) == 0)
+      dir = S_ISDIR(st.st_mode);
+    int fd = pathsafe_mount_target(root_fd, m->destination, dir, err);
+    if (fd < 0)
+      rc = -1;
+    else
+      close(fd);
+  }
+  close(root_fd);
+  return rc;
+}
+
+/* CRIU wants its root to be a mount point whose parent is not covered:
+ * a bind of the rootfs in the state directory. */
+static int mount_criu_root(struct restore_job *j, berth_error **err) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/%s/" CRIU_ROOT_DIR, j->o->root, j->o->id);
+  if (mkdirat(j->dirfd, CRIU_ROOT_DIR, 0755) < 0)
+    return berth_fail_errno(err, "create \"%s\"", path);
+  if (realpath(path, j->criu_root) == NULL)
+    return berth_fail_errno(err, "resolve \"%s\"", path);
+  if (mount(j->rootfs, j->criu_root, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return berth_fail_errno(err, "bind \"%s\" on \"%s\"", j->rootfs, j->criu_root);
+  j->root_mounted = true;
+  return make_mountpoints(j, err);
+}
+
+static void unmount_criu_root(struct restore_job *j) {
+  if (j->root_mounted && umount2(j->criu_root, MNT_DETACH) < 0)
+    berth_warn("unmount \"%s\": %s", j->criu_root, strerror(errno));
+  j->root_mounted = false;
+  if (j->dirfd >= 0)
+    unlinkat(j->dirfd, CRIU_ROOT_DIR, AT_REMOVEDIR);
+}
+
+static int copy_config(struct restore_job *j, berth_error **err) {
+  FILE *in = fopen(j->config_path, "re");
+  if (in == NULL)
+    return berth_fail_errno(err, "open \"%s\"", j->config_path);
+  int out = openat(j->dirfd, STATE_CONFIG, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  int rc = out < 0 ? berth_fail_errno(err, "keep a copy of config.json") : 0;
+  char buf[65536];
+  size_t n;
+  while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
+    if (write(out, buf, n) != (ssize_t)n)
+      rc = berth_fail_errno(err, "keep a copy of config.json");
+  }
+  fclose(in);
+  if (out >= 0)
+    close(out);
+  return rc;
+}
+
+/* The caller's stdio replaces the init's pipes and outside files, each by
+ * the key recorded at checkpoint (criu runs with the caller's fds 0-2). */
+static void add_stdio(struct restore_job *j) {
+  size_t i;
+  json_t *d;
+  json_array_foreach(j->descriptors, i, d) {
+    const char *key = json_string_value(d);
+    if (i < 3 && key && (strncmp(key, "pipe:", 5) == 0 || strncmp(key, "file[", 5) == 0))
+      criu_msg_inherit_fd(&j->opts, key, (int)i);
+  }
+}
+
+/* Namespaces given by path: network and pid are handed over as fds under
+ * the keys the checkpoint used; the others are joined by CRIU. */
+static int add_namespaces(struct restore_job *j, berth_error **err) {
+  for (size_t i = 0; i < j->spec->linux.n_namespaces; i++) {
+    const spec_namespace *ns = &j->spec->linux.namespaces[i];
+    if (ns->path == NULL)
+      continue;
+    if (ns->type == NS_NETWORK || ns->type == NS_PID) {
+      int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return berth_fail_errno(err, "%s namespace \"%s\"", spec_ns_type_name(ns->type),
+                                ns->path);
+      j->ns_fds[j->n_ns_fds] = fd;
+      criu_msg_inherit_fd(&j->opts, criu_ext_ns_key(ns->clone_flag), 4 + (int)j->n_ns_fds);
+      j->n_ns_fds++;
+      continue;
+    }
+    if (ns->type == NS_CGROUP)
+      return berth_fail(err, EINVAL, "restore cannot join a cgroup namespace by path");
+    const char *name = criu_ns_name(ns->type);
+    if (name != NULL)
+      criu_msg_pair(&j->opts, CRIU_OPT_JOIN_NS, name, ns->path);
+  }
+  return 0;
+}
+
+static int build_opts(struct restore_job *j, berth_error **err) {
+  const struct restore_opts *o = j->o;
+  enum criu_cg_mode mode;
+  unsigned empty_ns;
+  if (criu_cg_mode_parse(o->manage_cgroups_mode, &mode, err) < 0 ||
+      criu_empty_ns_flags(o->empty_ns, o->n_empty_ns, &empty_ns, err) < 0)
+    return -1;
+  struct criu_msg *m = &j->opts;
+  criu_msg_int(m, CRIU_OPT_IMAGES_DIR_FD, j->image_fd);
+  if (j->work_fd >= 0)
+    criu_msg_int(m, CRIU_OPT_WORK_DIR_FD, j->work_fd);
+  criu_msg_common(m, j->spec, "restore.log", mode, empty_ns);
+  criu_msg_bool(m, CRIU_OPT_EVASIVE_DEVICES, true);
+  criu_msg_bool(m, CRIU_OPT_RST_SIBLING, true);
+  criu_msg_string(m, CRIU_OPT_ROOT, j->criu_root);
+  criu_msg_bool(m, CRIU_OPT_SHELL_JOB, o->shell_job);
+  criu_msg_bool(m, CRIU_OPT_EXT_UNIX_SK, o->ext_unix_sk);
+  criu_msg_bool(m, CRIU_OPT_TCP_ESTABLISHED, o->tcp_established);
+  criu_msg_bool(m, CRIU_OPT_FILE_LOCKS, o->file_locks);
+  criu_msg_bool(m, CRIU_OPT_AUTO_DEDUP, o->auto_dedup);
+  criu_msg_bool(m, CRIU_OPT_LAZY_PAGES, o->lazy_pages);
+  if (o->lsm_profile != NULL)
+    criu_msg_string(m, CRIU_OPT_LSM_PROFILE, o->lsm_profile);
+  if (o->lsm_mount_context != NULL)
+    criu_msg_string(m, CRIU_OPT_LSM_MOUNT_CONTEXT, o->lsm_mount_context);
+  criu_restore_mounts(m, j->spec, j->bundle);
+  add_stdio(j);
+  return add_namespaces(j, err);
+}
+
+static char *state_text(const container_state *st, enum container_status status) {
+  json_t *o = state_oci_json(st, status);
+  char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  return text;
+}
+
+/* prestart and createRuntime run once the namespaces exist, as at create. */
+static int run_hooks(struct restore_job *j, pid_t pid, berth_error **err) {
+  if (j->spec->hooks[HOOK_PRESTART].n == 0 && j->spec->hooks[HOOK_CREATE_RUNTIME].n == 0)
+    return 0;
+  j->st.pid = pid;
+  char *text = state_text(&j->st, STATUS_CREATING);
+  if (text == NULL)
+    return berth_fail(err, ENOMEM, "encode state for hooks");
+  int rc = hooks_run(j->spec, HOOK_PRESTART, text, err);
+  if (rc == 0)
+    rc = hooks_run(j->spec, HOOK_CREATE_RUNTIME, text, err);
+  free(text);
+  return rc;
+}
+
+static int on_restore_notify(void *ctx, const struct criu_notify *n, berth_error **err) {
+  struct restore_job *j = ctx;
+  if (strcmp(n->script, "orphan-pts-master") == 0 && n->fd >= 0) {
+    if (j->o->keep_pty_master) {
+      j->res->pty_master = n->fd;
+      return 0;
+    }
+    int rc = j->o->console_socket ? terminal_send_fd(j->o->console_socket, n->fd, "/dev/ptmx", err)
+                                  : 0;
+    close(n->fd);
+    return rc;
+  }
+  if (n->fd >= 0)
+    close(n->fd);
+  if (strcmp(n->script, "setup-namespaces") == 0)
+    return run_hooks(j, n->pid, err);
+  if (strcmp(n->script, "post-restore") == 0)
+    j->pid = n->pid;
+  return 0;
+}
+
+/* criu runs in the container's cgroup (its restored tasks start there)
+ * and tells CRIU where that cgroup is in each hierarchy. */
+static int on_criu_started(void *ctx, pid_t criu_pid, berth_error **err) {
+  struct restore_job *j = ctx;
+  if (j->cg != NULL && cgroup_add_pid(j->cg, criu_pid, err) < 0)
+    return berth_wrap(err, "move criu into the container's cgroup");
+  return criu_restore_cgroups(&j->opts, j->spec, criu_pid, err);
+}
+
+static int write_pid_file(const char *path, pid_t pid, berth_error **err) {
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path);
+  FILE *f = fopen(tmp, "we");
+  if (f == NULL)
+    return berth_fail_errno(err, "write pid file \"%s\"", path);
+  int ok = fprintf(f, "%d", (int)pid) > 0;
+  if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return berth_fail(err, saved, "write pid file \"%s\"", path);
+  }
+  return 0;
+}
+
+static int finish(struct restore_job *j, berth_error **err) {
+  if (j->pid <= 0 || proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
+    return berth_fail(err, ESRCH, "the restored init is gone");
+  j->st.pid = j->pid;
+  j->res->pid = j->pid;
+  free(j->st.created);
+  j->st.created = state_timestamp_now();
+  if (j->cg != NULL)
+    j->st.cgroup = cgroup_to_json(j->cg);
+  if (j->st.created == NULL || state_save(j->dirfd, &j->st, err) < 0)
+    return j->st.created ? -1 : berth_fail(err, ENOMEM, "build state");
+  if (j->o->pid_file && write_pid_file(j->o->pid_file, j->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int fill_state(struct restore_job *j, berth_error **err) {
+  j->st.id = (char *)j->o->id;
+  j->st.bundle = j->bundle;
+  j->st.rootfs = j->rootfs;
+  j->st.owner = "";
+  j->st.created = state_timestamp_now();
+  j->st.annotations = json_object();
+  for (size_t i = 0; j->st.annotations && i < j->spec->annotations.n; i++)
+    json_object_set_new(j->st.annotations, j->spec->annotations.v[i].key,
+                        json_string(j->spec->annotations.v[i].value));
+  if (j->st.created == NULL || j->st.annotations == NULL)
+    return berth_fail(err, ENOMEM, "build state");
+  return 0;
+}
+
+static int run_restore(struct restore_job *j, berth_error **err) {
+  if (copy_config(j, err) < 0 || fill_state(j, err) < 0 || setup_cgroup(j, err) < 0 ||
+      mount_criu_root(j, err) < 0 || build_opts(j, err) < 0)
+    return -1;
+  struct criu_call c = {.type = CRIU_REQ_RESTORE, .opts = &j->opts, .fds = j->ns_fds,
+                        .n_fds = j->n_ns_fds, .notify = on_restore_notify, .notify_ctx = j,
+                        .started = on_criu_started, .log_path = j->log_path};
+  struct criu_reply r;
+  if (criu_run(&c, &r, err) < 0)
+    return -1;
+  if (r.restored_pid > 0)
+    j->pid = r.restored_pid;
+  unmount_criu_root(j);
+  return finish(j, err);
+}
+
+static void undo_restore(struct restore_job *j) {
+  berth_error *e = NULL;
+  if (j->cg != NULL && cgroup_signal_all(j->cg, SIGKILL, &e) < 0)
+    berth_error_clear(&e);
+  if (j->pid > 0)
+    while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  if (j->res->pty_master >= 0) {
+    close(j->res->pty_master);
+    j->res->pty_master = -1;
+  }
+  unmount_criu_root(j);
+  if (j->cg != NULL && cgroup_destroy(j->cg, &e) < 0) {
+    berth_warn("clean up after failed restore: %s", berth_error_text(e));
+    berth_error_clear(&e);
+  }
+  if (j->dirfd >= 0 && state_dir_remove(j->o->root, j->o->id, j->dirfd, &e) < 0) {
+    berth_warn("clean up after failed restore: %s", berth_error_text(e));
+    berth_error_clear(&e);
+  }
+  if (j->o->pid_file)
+    unlink(j->o->pid_file);
+}
+
+static void release_job(struct restore_job *j) {
+  if (j->image_fd >= 0)
+    close(j->image_fd);
+  if (j->work_fd >= 0)
+    close(j->work_fd);
+  if (j->dirfd >= 0)
+    close(j->dirfd);
+  for (size_t i = 0; i < j->n_ns_fds; i++)
+    close(j->ns_fds[i]);
+  json_decref(j->descriptors);
+  cgroup_free(j->cg);
+  criu_msg_free(&j->opts);
+  free(j->st.created);
+  json_decref(j->st.annotations);
+  json_decref(j->st.cgroup);
+  spec_free(j->spec);
+}
 
 int container_restore(const struct restore_opts *o, struct restore_result *res,
                       berth_error **err) {
+  struct restore_job j = {.o = o, .res = res, .image_fd = -1, .work_fd = -1, .dirfd = -1};
   res->pid = 0;
   res->pty_master = -1;
-  return berth_fail(err, 0, "restore: not implemented yet");
+  int rc = -1;
+  if (state_check_id(o->id, err) < 0 || resolve_bundle(&j, err) < 0 ||
+      check_terminal(&j, err) < 0 || open_images(&j, err) < 0 ||
+      criu_check_version(0, NULL, err) < 0)
+    goto out;
+  j.dirfd = state_dir_create(o->root, o->id, err);
+  if (j.dirfd < 0)
+    goto out;
+  rc = run_restore(&j, err);
+  if (rc < 0)
+    undo_restore(&j);
+out:
+  release_job(&j);
+  if (rc < 0)
+    berth_wrap(err, "restore \"%s\"", o->id);
+  return rc;
 }
