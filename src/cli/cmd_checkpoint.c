@@ -11,10 +11,6 @@
 #include "linux/terminal.h"
 #include "log.h"
 
-/* Declared here until commands.h lists them. */
-int cmd_checkpoint(struct cli_globals *g, int argc, char **argv);
-int cmd_restore(struct cli_globals *g, int argc, char **argv);
-
 struct checkpoint_flags {
   const char *image_path, *work_path, *parent_path, *page_server, *cg_mode;
   bool leave_running, tcp_established, tcp_skip_in_flight, link_remap, ext_unix_sk, shell_job;
