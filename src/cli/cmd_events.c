@@ -10,9 +10,6 @@
 #include "log.h"
 #include "resources_cmd.h"
 
-/* Also declared by commands.h once the dispatcher lists the command. */
-int cmd_events(struct cli_globals *g, int argc, char **argv);
-
 /* One event per line, flushed at once: a reader acts on each as it comes. */
 static int print_event(const char *json, void *ctx) {
   if (printf("%s\n", json) < 0 || fflush(stdout) != 0) {

@@ -14,9 +14,6 @@
 #include "log.h"
 #include "resources_cmd.h"
 
-/* Also declared by commands.h once the dispatcher lists the command. */
-int cmd_update(struct cli_globals *g, int argc, char **argv);
-
 /* The flags, as given (NULL when absent). */
 struct update_flags {
   const char *resources;
