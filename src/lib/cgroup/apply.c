@@ -6,13 +6,15 @@
  * Ignored, as runc ignores them: memory.kernel and memory.kernelTCP
  * (deprecated by the kernel), memory.useHierarchy; on cgroup2 also
  * memory.swappiness, memory.disableOOMKiller, cpu.realtime* and
- * blockIO.leafWeight, which have no cgroup2 file. Device rules are not
- * applied on a pure cgroup2 host yet (that needs an eBPF program). */
+ * blockIO.leafWeight, which have no cgroup2 file. cgroup2 has no devices
+ * controller: on a pure cgroup2 host the device rules become an eBPF
+ * program (devices_bpf.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgroup_internal.h"
+#include "devices_bpf.h"
 
 /* Whether the cgroup2 directory `dir` lists `controller` in cgroup.controllers. */
 static bool v2_has(const char *dir, const char *controller) {
@@ -77,8 +79,15 @@ static bool blkio_wanted(const spec_blkio *b) {
 }
 
 static int apply_devices(cgroup *cg, const spec_resources *res, berth_error **err) {
-  if (res->n_devices == 0 || cg->layout == CG_LAYOUT_V2)
-    return 0; /* v2 device rules: see the comment at the top */
+  if (res->n_devices == 0)
+    return 0;
+  if (cg->layout == CG_LAYOUT_V2) {
+    cg_dir *u = cg_find_unified(cg);
+    if (u == NULL)
+      return berth_fail(err, ENOTSUP, "linux.resources.devices: the container has no cgroup2 "
+                                      "directory");
+    return devices_bpf_apply(u->path, res->devices, res->n_devices, err);
+  }
   bool v2;
   const char *dir = locate(cg, "devices", true, &v2, "linux.resources.devices", err);
   return dir == NULL ? -1 : cg_v1_devices(dir, res, err);
