@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# cgroup placement and removal, and resources written to the v1 files.
+
+load ../lib/helpers
+
+# The v1 controllers that are mounted on their own directory here.
+v1_controllers() {
+  local c
+  for c in memory pids cpu cpuacct cpuset devices freezer blkio; do
+    [ -e "/sys/fs/cgroup/$c/cgroup.procs" ] && echo "$c"
+  done
+}
+
+# host_dir CONTROLLER CGROUP-PATH: the directory of a cgroup.
+host_dir() {
+  echo "/sys/fs/cgroup/$1$2"
+}
+
+# Join a relative cgroupsPath onto the caller's own cgroup, as the runtime
+# does for a v1 controller.
+under_caller() {
+  local base
+  base=$(cgroup_of $$ "$1")
+  base=${base%/}
+  echo "$base/$2"
+}
+
+@test "cgroups: relative cgroupsPath is under the caller's cgroup" {
+  [ -d /sys/fs/cgroup/memory ] || skip "no v1 memory hierarchy"
+  local name="berth-test-cg-$ID_PREFIX"
+  cfg '.linux.cgroupsPath = $p' --arg p "$name"
+  set_args sleep 1000
+  new_id
+  local c
+  for c in $(v1_controllers); do CGROUP_DIRS+=("$(host_dir "$c" "$(under_caller "$c" "$name")")"); done
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local pid
+  pid=$(rt state "$ID" | jq -r .pid)
+  local want
+  want=$(under_caller memory "$name")
+  [ "$(cgroup_of "$pid" memory)" = "$want" ] || fail "memory cgroup $(cgroup_of "$pid" memory), expected $want"
+  grep -qx "$pid" "$(host_dir memory "$want")/cgroup.procs"
+  rtc delete --force "$ID"
+  assert_status 0
+  for c in $(v1_controllers); do
+    local d
+    d=$(host_dir "$c" "$(under_caller "$c" "$name")")
+    [ ! -d "$d" ] || fail "$d left after delete"
+  done
+}
+
+@test "cgroups: absolute cgroupsPath, in every v1 hierarchy, removed on delete" {
+  local name="/berth-test-cg-$ID_PREFIX"
+  cfg '.linux.cgroupsPath = $p' --arg p "$name"
+  set_args sleep 1000
+  new_id
+  local c
+  for c in $(v1_controllers); do CGROUP_DIRS+=("$(host_dir "$c" "$name")"); done
+  rtc create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local pid
+  pid=$(rt state "$ID" | jq -r .pid)
+  for c in $(v1_controllers); do
+    [ "$(cgroup_of "$pid" "$c")" = "$name" ] || fail "$c: $(cgroup_of "$pid" "$c")"
+  done
+  grep -qx "$pid" "$(host_dir memory "$name")/cgroup.procs"
+  rtc delete "$ID"
+  assert_status 0
+  for c in $(v1_controllers); do
+    [ ! -d "$(host_dir "$c" "$name")" ] || fail "$c cgroup left after delete"
+  done
+}
+
+@test "cgroups: without cgroupsPath the container still gets its own cgroup" {
+  set_args sleep 1000
+  new_id
+  rtc create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local pid path
+  pid=$(rt state "$ID" | jq -r .pid)
+  path=$(cgroup_of "$pid" memory)
+  [ "$path" != "$(cgroup_of $$ memory)" ] || fail "container shares the caller's memory cgroup"
+  CGROUP_DIRS+=("$(host_dir memory "$path")")
+  rtc delete "$ID"
+  [ ! -d "$(host_dir memory "$path")" ]
+}
+
+@test "cgroups: resources are written to the controller files" {
+  local name="/berth-test-cg-$ID_PREFIX"
+  cfg '.linux.cgroupsPath = $p
+       | .linux.resources.memory = {"limit": 67108864}
+       | .linux.resources.pids = {"limit": 77}
+       | .linux.resources.cpu = {"shares": 512, "quota": 50000, "period": 100000}' --arg p "$name"
+  set_args sleep 1000
+  new_id
+  local c
+  for c in $(v1_controllers); do CGROUP_DIRS+=("$(host_dir "$c" "$name")"); done
+  rtc create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  [ "$(cat "$(host_dir memory "$name")/memory.limit_in_bytes")" = 67108864 ]
+  [ "$(cat "$(host_dir pids "$name")/pids.max")" = 77 ]
+  [ "$(cat "$(host_dir cpu "$name")/cpu.shares")" = 512 ]
+  [ "$(cat "$(host_dir cpu "$name")/cpu.cfs_quota_us")" = 50000 ]
+  [ "$(cat "$(host_dir cpu "$name")/cpu.cfs_period_us")" = 100000 ]
+}
+
+@test "cgroups: the pids limit holds inside the container" {
+  cfg '.linux.cgroupsPath = $p | .linux.resources.pids = {"limit": 5}' --arg p "/berth-test-cg-$ID_PREFIX"
+  local c
+  for c in $(v1_controllers); do CGROUP_DIRS+=("$(host_dir "$c" "/berth-test-cg-$ID_PREFIX")"); done
+  # The shell tries to start more children than the limit allows (failed
+  # forks only make it complain), then waits; the host counts what is there.
+  set_cmd 'for i in 1 2 3 4 5 6 7 8; do (sleep 1000 &) 2>/dev/null; done; sleep 1000'
+  new_id
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  sleep 1
+  local procs
+  procs=$(wc -l <"$(host_dir pids "/berth-test-cg-$ID_PREFIX")/cgroup.procs")
+  [ "$procs" -le 5 ] || fail "$procs processes with pids.max 5"
+  [ "$procs" -ge 2 ] || fail "only $procs processes: the container did not run"
+}
+
+@test "cgroups: the container sees its own cgroup, read-only" {
+  run_container 'cat /proc/self/mounts'
+  assert_status 0
+  grep -qE '^cgroup /sys/fs/cgroup/memory cgroup ro,' <<<"$stdout"
+}
