@@ -290,7 +290,7 @@ struct swrk {
 
 static int not_found(berth_error **err) {
   const char *env = getenv("PATH");
-  return berth_fail(err, ENOENT,
+  return berth_fail(err, 0,
                     "CRIU is needed for checkpoint and restore, but no \"criu\" was found in "
                     "PATH (%s); scripts/install-criu.sh installs one that works",
                     env ? env : "unset");
@@ -556,6 +556,10 @@ int criu_run(const struct criu_call *c, struct criu_reply *out, berth_error **er
 }
 
 int criu_check_version(int min, int *version, berth_error **err) {
+  char path[PATH_MAX];
+  criu_find(path, sizeof(path));
+  if (path[0] == '\0')
+    return not_found(err);
   struct criu_call c = {.type = CRIU_REQ_VERSION};
   struct criu_reply r;
   if (criu_run(&c, &r, err) < 0)
@@ -565,8 +569,6 @@ int criu_check_version(int min, int *version, berth_error **err) {
   if (version)
     *version = r.version;
   if (r.version < min) {
-    char path[PATH_MAX];
-    criu_find(path, sizeof(path));
     return berth_fail(err, 0, "criu %s is version %d.%d.%d; %d.%d.%d or newer is needed "
                               "(scripts/install-criu.sh installs one)", path,
                       r.version / 10000, r.version / 100 % 100, r.version % 100, min / 10000,
