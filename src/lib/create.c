@@ -21,11 +21,13 @@
 #include "device_rules.h"
 #include "hooks.h"
 #include "init.h"
+#include "linux/idmap.h"
 #include "linux/namespaces.h"
 #include "linux/netdev.h"
 #include "linux/seccomp.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
+#include "notify.h"
 #include "sync.h"
 
 struct create_job {
@@ -42,6 +44,7 @@ struct create_job {
   pid_t pid;
   int listen_fds;
   struct berth_seccomp *seccomp;
+  struct idmap_trees *idmap;
 };
 
 static int resolve_bundle(struct create_job *j, berth_error **err) {
@@ -164,7 +167,7 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
         .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
         .extra_fds = j->listen_fds + j->o->preserve_fds, .listen_fds = j->listen_fds,
         .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring,
-        .seccomp = j->seccomp};
+        .seccomp = j->seccomp, .idmap = j->idmap};
     container_init(&ctx);
   }
   int saved = errno;
@@ -328,6 +331,12 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
     return -1;
   if (seccomp_prepare_for(j->spec, j->o->root, &j->seccomp, err) < 0)
     return -1;
+  if (idmap_prepare(j->spec, j->bundle, &j->idmap, err) < 0)
+    return -1;
+  char state_dir[PATH_MAX];
+  snprintf(state_dir, sizeof(state_dir), "%s/%s", j->o->root, j->o->id);
+  if (notify_prepare(j->spec, j->dirfd, state_dir, err) < 0)
+    return -1;
   if (setup_cgroup(j, err) < 0)
     return -1;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
@@ -378,6 +387,7 @@ static void release_job(struct create_job *j) {
     close(j->dirfd);
   cgroup_free(j->cg);
   seccomp_free(j->seccomp);
+  idmap_trees_free(j->idmap);
   free(j->st.created);
   json_decref(j->st.annotations);
   json_decref(j->st.cgroup);

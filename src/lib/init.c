@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hooks.h"
+#include "linux/idmap.h"
 #include "linux/namespaces.h"
 #include "linux/rootfs.h"
 #include "linux/sysctl.h"
@@ -87,8 +88,8 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                         berth_error **err) {
   const spec *s = ctx->spec;
   rootfs_opts ro = {.spec = s, .rootfs = ctx->rootfs, .no_pivot = ctx->no_pivot,
-                    .has_terminal = s->process->terminal};
-  if (rootfs_prepare(&ro, err) < 0)
+                    .has_terminal = s->process->terminal, .idmap = ctx->idmap};
+  if (idmap_trees_claim(ctx->idmap, err) < 0 || rootfs_prepare(&ro, err) < 0)
     return -1;
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_HOOKS_DONE;
@@ -99,8 +100,10 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
     return -1;
   if (rootfs_pivot(&ro, err) < 0)
     return -1;
-  if (s->process->terminal && setup_console(ctx, err) < 0)
-    return -1;
+  /* Its own session either way, as runc: CRIU refuses to dump a process
+   * tree whose session leader is outside the container. */
+  if (s->process->terminal ? setup_console(ctx, err) < 0 : setsid() < 0 && errno != EPERM)
+    return s->process->terminal ? -1 : berth_fail_errno(err, "setsid");
   if (sysctl_apply(s, err) < 0)
     return -1;
   if (rootfs_finalize(&ro, err) < 0)
@@ -153,7 +156,7 @@ void container_init(struct init_ctx *ctx) {
    * process while it still holds host resources. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  int keep[] = {ctx->sync_fd, ctx->fifo_fd};
+  int keep[] = {ctx->sync_fd, ctx->fifo_fd, idmap_trees_holder_fd(ctx->idmap)};
   process_close_fds_except(ctx->extra_fds, keep, sizeof(keep) / sizeof(keep[0]));
 
   struct sync_msg m;
@@ -163,7 +166,7 @@ void container_init(struct init_ctx *ctx) {
   ctx->state->pid = (pid_t)m.value;
 
   if (ns_join_paths(ctx->spec, &e) < 0 || ns_become_userns_root(ctx->spec, &e) < 0 ||
-      ns_unshare_late(ctx->spec, &e) < 0 ||
+      ns_unshare_late(ctx->spec, &e) < 0 || ns_loopback_up(ctx->spec, &e) < 0 ||
       set_names(ctx->spec, &e) < 0)
     fail_to_parent(ctx, e);
 

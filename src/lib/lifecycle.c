@@ -16,6 +16,7 @@
 #include "cgroup/cgroup.h"
 #include "container.h"
 #include "hooks.h"
+#include "notify.h"
 #include "linux/netdev.h"
 #include "spec.h"
 #include "state.h"
@@ -109,6 +110,27 @@ static int release_init(struct handle *h, berth_error **err) {
   return rc;
 }
 
+static int init_alive(void *arg) {
+  struct handle *h = arg;
+  return state_process_status(h->dirfd, h->st) != STATUS_STOPPED;
+}
+
+static int start_created(const char *root, const char *id, struct handle *h, berth_error **err) {
+  char state_dir[4096];
+  snprintf(state_dir, sizeof(state_dir), "%s/%s", root, id);
+  int notify = notify_listen(h->dirfd, state_dir, err);
+  if (notify < 0 && *err != NULL)
+    return -1;
+  int rc = release_init(h, err);
+  if (rc == 0 && notify >= 0)
+    rc = notify_forward(notify, h->st->pid, init_alive, h, err);
+  if (notify >= 0)
+    close(notify);
+  if (rc == 0)
+    rc = poststart(h, err);
+  return rc;
+}
+
 int container_start(const char *root, const char *id, berth_error **err) {
   struct handle h;
   if (handle_open(root, id, &h, err) < 0)
@@ -116,9 +138,7 @@ int container_start(const char *root, const char *id, berth_error **err) {
   int rc = -1;
   switch (handle_status(&h)) {
   case STATUS_CREATED:
-    rc = release_init(&h, err);
-    if (rc == 0)
-      rc = poststart(&h, err);
+    rc = start_created(root, id, &h, err);
     break;
   case STATUS_STOPPED:
     berth_fail(err, 0, "cannot start a container that has stopped");

@@ -5,6 +5,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -263,5 +266,27 @@ int ns_become_userns_root(const spec *s, berth_error **err) {
     return berth_fail_errno(err, "setresgid 0 in the user namespace");
   if (setresuid(0, 0, 0) < 0)
     return berth_fail_errno(err, "setresuid 0 in the user namespace");
+  return 0;
+}
+
+int ns_loopback_up(const spec *s, berth_error **err) {
+  const spec_namespace *net = spec_find_namespace(s, NS_NETWORK);
+  if (net == NULL || net->path != NULL)
+    return 0;
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0)
+    return berth_fail_errno(err, "socket to bring up lo");
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof(ifr));
+  strcpy(ifr.ifr_name, "lo");
+  int rc = ioctl(sock, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags |= IFF_UP;
+    rc = ioctl(sock, SIOCSIFFLAGS, &ifr);
+  }
+  int saved = errno;
+  close(sock);
+  if (rc < 0)
+    return berth_fail(err, saved, "bring up lo in the container's network namespace");
   return 0;
 }

@@ -29,6 +29,8 @@ int ns_write_id_maps(pid_t pid, const spec *s, berth_error **err);
 int ns_become_userns_root(const spec *s, berth_error **err);
 /* A new user namespace must map container root, as runc requires. */
 int ns_check_id_maps(const spec *s, berth_error **err);
+/* In a new network namespace, bring up "lo" as runc does. */
+int ns_loopback_up(const spec *s, berth_error **err);
 /* Is this namespace private to the container (created or joined)? */
 bool ns_is_private(const spec *s, enum spec_ns_type type);
 
