@@ -1,6 +1,7 @@
 /* checkpoint and restore, with runc's flags. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -21,6 +22,15 @@ struct checkpoint_flags {
 
 #define CG_MODE_HELP "cgroups mode: soft|full|strict|ignore (default: soft)"
 #define EMPTY_NS_HELP "create a namespace, but don't restore its properties"
+
+static bool asks_for_help(int argc, char **argv) {
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-help") == 0 ||
+        strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--h") == 0)
+      return true;
+  }
+  return false;
+}
 
 int cmd_checkpoint(struct cli_globals *g, int argc, char **argv) {
   struct checkpoint_flags f = {.status_fd = -1};
@@ -57,6 +67,15 @@ int cmd_checkpoint(struct cli_globals *g, int argc, char **argv) {
   const struct opt_command_help help = {
       "checkpoint", "checkpoint a running container", "<container-id>",
       "The checkpoint command saves the state of the container instance."};
+  /* Podman and CRI-O take a successful `checkpoint --help` to mean that
+   * checkpointing works, so it fails when CRIU does not. */
+  if (asks_for_help(argc, argv)) {
+    berth_error *err = NULL;
+    opts_print_command_help(&help, defs);
+    if (checkpoint_criu_available(NULL, 0, &err) < 0)
+      return cli_fail("checkpoint/restore is not available", err);
+    return 0;
+  }
   const char **pos = NULL;
   size_t npos = 0;
   int rc = cli_parse(&help, defs, argc, argv, false, &pos, &npos, 1, OPT_ARGS_EXACT);

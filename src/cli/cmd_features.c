@@ -13,6 +13,7 @@
 #include <sys/capability.h>
 
 #include "berth-config.h"
+#include "checkpoint.h"
 #include "commands.h"
 #include "linux/seccomp.h"
 #include "log.h"
@@ -37,7 +38,6 @@ static const struct {
   bool intel_rdt;
   bool idmapped_mounts;
   bool net_devices;
-  bool checkpoint;
 } support = {
     .cgroup_v1 = true,
     .cgroup_v2 = true,
@@ -48,9 +48,8 @@ static const struct {
     .apparmor = true,
     .selinux = true,
     .intel_rdt = false,
-    .idmapped_mounts = false,
+    .idmapped_mounts = true,
     .net_devices = true,
-    .checkpoint = false,
 };
 
 /* ---- fixed vocabularies ------------------------------------------------ */
@@ -202,8 +201,12 @@ static json_t *runtime_annotations(void) {
     snprintf(text, sizeof(text), "%u.%u.%u", v->major, v->minor, v->micro);
     json_object_set_new(a, "io.github.seccomp.libseccomp.version", json_string(text));
   }
+  /* Checkpointing is built in; whether it works depends on the CRIU found. */
+  berth_error *err = NULL;
+  bool criu = checkpoint_criu_available(NULL, 0, &err) == 0;
+  berth_error_free(err);
   json_object_set_new(a, "org.opencontainers.runc.checkpoint.enabled",
-                      json_string(support.checkpoint ? "true" : "false"));
+                      json_string(criu ? "true" : "false"));
   return a;
 }
 

@@ -389,7 +389,7 @@ static void test_failures(const scenario *sc) {
   expect_failure(sc, mnt("/data", "bind", "hostdir", STRV("rbind", "foo")),
                  "mounts[0] (\"/data\"): option \"foo\" is not valid for a bind mount");
   expect_failure(sc, mnt("/data", "bind", "hostdir", STRV("rbind", "idmap")),
-                 "idmapped mounts are not supported yet");
+                 "idmapped mount was not prepared by the runtime");
   expect_failure(sc, mnt("/proc/self/attr", "bind", "hostdir", STRV("rbind")),
                  "inside /proc");
   expect_failure(sc, mnt("/data", "bind", "no-such-source", STRV("rbind")),

@@ -244,6 +244,7 @@ static int parse_one(mount_options *o, const char *name) {
   }
   if (strcmp(name, "idmap") == 0 || strcmp(name, "ridmap") == 0) {
     o->idmap = true;
+    o->idmap_recursive = name[0] == 'r';
     return 0;
   }
   return append_data(o, name);

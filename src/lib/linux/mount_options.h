@@ -22,6 +22,7 @@ typedef struct mount_options {
   char *first_data_option;    /* the first of them, for messages */
   bool tmpcopyup;
   bool idmap;                 /* idmap or ridmap was asked for */
+  bool idmap_recursive;       /* the last of them was ridmap */
 } mount_options;
 
 /* Parse `opts` into `out` (zeroed first). Fails only on allocation. */

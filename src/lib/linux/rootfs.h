@@ -9,12 +9,15 @@
 #include "error.h"
 #include "spec.h"
 
+struct idmap_trees;
+
 typedef struct rootfs_opts {
   const spec *spec;
   const char *rootfs; /* absolute host path of root.path */
   bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
   bool has_terminal;  /* /dev/console will be bound later */
   const char *bundle; /* relative bind sources are relative to it; NULL: cwd */
+  const struct idmap_trees *idmap; /* claimed idmapped trees (linux/idmap.h), or NULL */
 } rootfs_opts;
 
 /* Propagation of /, bind the rootfs onto itself, every spec mount in order,

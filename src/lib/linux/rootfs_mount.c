@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "linux/idmap.h"
 #include "linux/pathsafe.h"
 #include "linux/rootfs_internal.h"
 
@@ -213,6 +214,25 @@ out:
   return rc;
 }
 
+/* The runtime cloned and idmapped the source before the init existed (a
+ * user namespace here could not map host ids): only attaching is left. */
+static int attach_idmapped(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
+                           const mount_options *mo, int tree, berth_error **err) {
+  struct stat st;
+  if (fstat(tree, &st) < 0)
+    return berth_fail_errno(err, "stat \"%s\"", m->source);
+  int target = pathsafe_mount_target(ctx->root_fd, m->destination, S_ISDIR(st.st_mode), err);
+  if (target < 0)
+    return -1;
+  int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+  if (rc < 0)
+    berth_fail_errno(err, "attach idmapped \"%s\" on \"%s\"", m->source, m->destination);
+  close(target);
+  if (rc == 0 && (mo->flags & ~(MS_REC | MS_REMOUNT | MS_BIND)) != 0)
+    rc = remount_bind(ctx, dest, mo->flags, err);
+  return rc;
+}
+
 static bool has_mode_option(const char *data) {
   for (const char *p = data; p != NULL; p = strchr(p, ',')) {
     if (*p == ',')
@@ -291,10 +311,12 @@ static int apply_propagation_and_attrs(rootfs_ctx *ctx, const char *dest,
   return rc;
 }
 
-static int validate(const spec_mount *m, const mount_options *mo,
-                    bool bind, berth_error **err) {
-  if (mo->idmap || m->uid_mappings.n > 0 || m->gid_mappings.n > 0)
-    return berth_fail(err, ENOTSUP, "idmapped mounts are not supported yet");
+static int validate(const spec_mount *m, const mount_options *mo, bool bind, int idmap_tree,
+                    berth_error **err) {
+  if (idmap_wanted(m) && !bind)
+    return berth_fail(err, 0, "idmapped mounts are only supported for bind mounts");
+  if (idmap_wanted(m) && idmap_tree < 0)
+    return berth_fail(err, 0, "idmapped mount was not prepared by the runtime");
   if (bind && mo->data != NULL)
     return berth_fail(err, 0, "option \"%s\" is not valid for a bind mount",
                       mo->first_data_option);
@@ -305,14 +327,15 @@ static int validate(const spec_mount *m, const mount_options *mo,
   return 0;
 }
 
-static int mount_entry(rootfs_ctx *ctx, const spec_mount *m, mount_options *mo,
-                       berth_error **err) {
+static int mount_entry(rootfs_ctx *ctx, size_t index, mount_options *mo, berth_error **err) {
+  const spec_mount *m = &ctx->o->spec->mounts[index];
+  int idmap_tree = idmap_tree_fd(ctx->o->idmap, index);
   char dest[PATH_MAX];
   clean_path(m->destination, dest, sizeof(dest));
   if (type_is(m, "bind"))
     mo->flags |= MS_BIND;
   bool bind = (mo->flags & MS_BIND) != 0;
-  if (validate(m, mo, bind, err) < 0)
+  if (validate(m, mo, bind, idmap_tree, err) < 0)
     return -1;
   char source[PATH_MAX] = "";
   if (bind && m->source != NULL)
@@ -320,7 +343,9 @@ static int mount_entry(rootfs_ctx *ctx, const spec_mount *m, mount_options *mo,
   if (check_proc_destination(dest, m, bind, source, err) < 0)
     return -1;
   int rc;
-  if (bind)
+  if (bind && idmap_tree >= 0)
+    rc = attach_idmapped(ctx, m, dest, mo, idmap_tree, err);
+  else if (bind)
     rc = mount_bind(ctx, m, dest, mo, err);
   else if (type_is(m, "cgroup"))
     rc = rootfs_mount_cgroup(ctx, m, mo, err);
@@ -340,7 +365,7 @@ int rootfs_mount_one(rootfs_ctx *ctx, size_t index, berth_error **err) {
   mount_options mo;
   if (mount_options_parse(&m->options, &mo, err) < 0)
     return -1;
-  int rc = mount_entry(ctx, m, &mo, err);
+  int rc = mount_entry(ctx, index, &mo, err);
   mount_options_free(&mo);
   if (rc < 0)
     berth_wrap(err, "mounts[%zu] (\"%s\")", index, m->destination);
