@@ -56,7 +56,8 @@ int cmd_exec(struct cli_globals *g, int argc, char **argv) {
   o.n_additional_gids = gids.n;
   o.caps = caps.v;
   o.n_caps = caps.n;
-  o.cgroup = cgroups.n ? cgroups.v[0] : NULL;
+  o.cgroups = cgroups.v;
+  o.n_cgroups = cgroups.n;
   o.preserve_fds = (int)preserve_fds;
   int exit_code = 255;
   berth_error *err = NULL;

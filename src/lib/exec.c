@@ -97,8 +97,6 @@ static int check_opts(const struct exec_opts *o, const spec_process *p, berth_er
   if (p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
     return berth_fail(err, 0, "selinux label is specified in config, but selinux is disabled or "
                               "not supported");
-  if (o->cgroup != NULL)
-    return berth_fail(err, 0, "--cgroup: not supported by this version of berth");
   return 0;
 }
 
@@ -178,8 +176,15 @@ static int deliver_console(struct exec_job *j, int fd, berth_error **err) {
 }
 
 static int drive_child(struct exec_job *j, berth_error **err) {
-  if (j->h.cg != NULL && cgroup_add_pid(j->h.cg, j->pid, err) < 0)
-    return -1;
+  if (j->h.cg != NULL) {
+    int rc = j->o->n_cgroups > 0
+                 ? cgroup_add_pid_sub(j->h.cg, j->o->cgroups, j->o->n_cgroups, j->pid, err)
+                 : cgroup_add_pid(j->h.cg, j->pid, err);
+    if (rc < 0)
+      return -1;
+  } else if (j->o->n_cgroups > 0) {
+    return berth_fail(err, 0, "--cgroup: the container has no cgroup");
+  }
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
   enum sync_phase phase = PHASE_WAIT_EXEC;

@@ -31,7 +31,8 @@ struct exec_opts {
   const char *console_socket;
   const char *pidfd_socket;
   const char *pid_file;
-  const char *cgroup;
+  const char *const *cgroups; /* --cgroup, repeatable */
+  size_t n_cgroups;
   bool detach;
   bool ignore_paused;
   int preserve_fds;

@@ -23,6 +23,11 @@ int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup
 int cgroup_apply(cgroup *cg, const spec_resources *res, berth_error **err);
 /* Move pid into every directory of the cgroup. */
 int cgroup_add_pid(cgroup *cg, pid_t pid, berth_error **err);
+/* exec --cgroup: move pid into existing sub-cgroups of the container's,
+ * each "[controller[,controller]:]path"; directories no entry names keep
+ * the container's own cgroup. */
+int cgroup_add_pid_sub(cgroup *cg, const char *const *subs, size_t n, pid_t pid,
+                       berth_error **err);
 /* An O_DIRECTORY fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP),
  * or -1 when the host has no unified hierarchy for it. Owned by cg. */
 int cgroup_unified_fd(cgroup *cg);
