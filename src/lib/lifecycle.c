@@ -233,12 +233,25 @@ static int kill_everything(struct handle *h, berth_error **err) {
   return 0;
 }
 
+/* A create killed before it wrote state.json leaves a directory with no
+ * state; --force clears it (its init died with the create, by PDEATHSIG). */
+static int remove_half_created(const char *root, const char *id, berth_error **err) {
+  int dirfd = state_dir_open(root, id, err);
+  if (dirfd < 0) {
+    berth_error_clear(err);
+    return 0;
+  }
+  int rc = state_dir_remove(root, id, dirfd, err);
+  close(dirfd);
+  return rc;
+}
+
 int container_delete(const char *root, const char *id, bool force, berth_error **err) {
   struct handle h;
   if (handle_open(root, id, &h, err) < 0) {
     if (force && *err && strcmp((*err)->msg, "container does not exist") == 0) {
       berth_error_clear(err);
-      return 0;
+      return remove_half_created(root, id, err);
     }
     return -1;
   }
