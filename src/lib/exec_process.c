@@ -78,8 +78,10 @@ static int apply_gids(spec_process *p, const char *const *gids, size_t n, berth_
 static int apply_caps(spec_process *p, const char *const *caps, size_t n, berth_error **err) {
   for (size_t i = 0; i < n; i++) {
     cap_value_t c;
-    if (cap_from_name(caps[i], &c) < 0 || c > 63)
-      return berth_fail(err, 0, "--cap: unknown capability \"%s\"", caps[i]);
+    if (cap_from_name(caps[i], &c) < 0 || c > 63) {
+      berth_warn("--cap: ignoring unknown capability \"%s\"", caps[i]);
+      continue;
+    }
     uint64_t bit = 1ULL << c;
     /* Never inheritable (CVE-2022-29162); ambient only where the process
      * already has it inheritable. */

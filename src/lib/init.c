@@ -77,11 +77,35 @@ static int setup_console(struct init_ctx *ctx, berth_error **err) {
   return rc;
 }
 
+#define KEYCTL_DESCRIBE 6
+#define KEYCTL_SETPERM 5
+#define KEY_USR_SETATTR_BIT 0x080000
+
+/* A session keyring of its own, named "_ses.<id>" as runc names it, and
+ * made searchable by its owner. Old kernels or seccomp'd hosts may lack
+ * keyctl; runc carries on then too. */
 static void join_session_keyring(struct init_ctx *ctx) {
   if (ctx->no_new_keyring)
     return;
-  /* Old kernels or seccomp'd hosts may lack keyctl; runc carries on too. */
-  syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+  char name[1100], desc[1200];
+  snprintf(name, sizeof(name), "_ses.%s", ctx->state->id);
+  long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
+  if (key < 0)
+    return;
+  /* The description reads "type;uid;gid;perm;name", perm in hex. */
+  long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1);
+  if (n <= 0)
+    return;
+  desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
+  char *field = desc;
+  for (int i = 0; i < 3 && field != NULL; i++) {
+    field = strchr(field, ';');
+    field = field ? field + 1 : NULL;
+  }
+  if (field != NULL) {
+    unsigned long perm = strtoul(field, NULL, 16) | KEY_USR_SETATTR_BIT;
+    syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm);
+  }
 }
 
 static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,

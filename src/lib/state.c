@@ -28,16 +28,16 @@ int state_check_id(const char *id, berth_error **err) {
   if (id == NULL || *id == '\0')
     return berth_fail(err, 0, "container id cannot be empty");
   if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-    return berth_fail(err, 0, "invalid container id format: %s", id);
+    return berth_fail(err, 0, "invalid container ID format: %s", id);
   for (const char *p = id; *p; p++) {
     char c = *p;
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '+' || c == '.' || c == '-';
     if (!ok)
-      return berth_fail(err, 0, "invalid container id format: %s", id);
+      return berth_fail(err, 0, "invalid container ID format: %s", id);
   }
   if (strlen(id) > 1024)
-    return berth_fail(err, 0, "invalid container id format: id is longer than 1024 bytes");
+    return berth_fail(err, 0, "invalid container ID format: the ID is longer than 1024 bytes");
   return 0;
 }
 
