@@ -155,7 +155,6 @@ static int spawn(struct exec_job *j, berth_error **err) {
     j->pid = fork();
   if (j->pid == 0) {
     close(j->sock[0]);
-    close(j->h.dirfd);
     exec_child(j);
   }
   if (j->pid < 0)
@@ -268,19 +267,20 @@ int container_exec(const struct exec_opts *o, int *exit_code, berth_error **err)
                        .h = {.dirfd = -1}};
   *exit_code = 255;
   int rc = -1;
-  if (prepare(&j, err) < 0 || spawn(&j, err) < 0)
+  if (prepare(&j, err) < 0)
+    goto out;
+  /* Everything needed is loaded: let go of the container's lock now, or a
+   * `resume` could never reach a paused container this exec waits on
+   * (--ignore-paused), nor could kill or delete act meanwhile. */
+  close(j.h.dirfd);
+  j.h.dirfd = -1;
+  if (spawn(&j, err) < 0)
     goto out;
   if (drive_child(&j, err) < 0) {
     kill(j.pid, SIGKILL);
     waitpid(j.pid, NULL, 0);
     goto out;
   }
-  /* The container may be killed or deleted while this exec runs: the
-   * lock is only for setting it up. */
-  handle_close(&j.h);
-  j.h.dirfd = -1;
-  j.h.st = NULL;
-  j.h.cg = NULL;
   if (report_started(&j, err) < 0)
     goto out;
   if (o->detach) {
