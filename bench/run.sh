@@ -4,6 +4,8 @@
 #
 # Usage: bench/run.sh [BERTH]      (run as root)
 # Environment: BENCH_ROUNDS (default 30), BENCH_RSS_ROUNDS (default 5),
+#              BENCH_EXEC_ROUNDS, BENCH_SECCOMP_ROUNDS, BENCH_CLONED_ROUNDS
+#              (default BENCH_ROUNDS),
 #              RUNC, CRUN, FLOOR (binaries; defaults found on PATH / in build/).
 #
 # Everything runs inside one private mount namespace with the host's
@@ -11,13 +13,16 @@
 # the same plain cgroup v1 layout (crun refuses the hybrid one).
 #
 # Adding a measurement: write measure_<name> RUNTIME ID (appends one sample,
-# in microseconds, via record) and add "<name>|<title>|<runtimes>" to SECTIONS.
+# in microseconds, via record) and add "<name>|<title>|<runtimes>|<rounds>"
+# to SECTIONS. Optional hooks: setup_<name> RUNTIME... (before the first
+# round; may mark a runtime skipped for that section), teardown_<name>
+# RUNTIME... (after the last round) and report_<name> (extra report lines).
 set -euo pipefail
 export LC_ALL=C
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
-BERTH=${1:-$REPO_DIR/build/berth}
+BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
 
 if [[ "${BENCH_IN_NAMESPACE:-}" != 1 ]]; then
 	[[ $EUID -eq 0 ]] || { echo "bench/run.sh: must run as root" >&2; exit 1; }
@@ -27,19 +32,33 @@ fi
 
 ROUNDS=${BENCH_ROUNDS:-30}
 RSS_ROUNDS=${BENCH_RSS_ROUNDS:-5}
+# A round of every section takes about 3 s on 2 busy CPUs, so 30 rounds of
+# each keep `make bench` near two minutes; each section can be tuned alone.
+EXEC_ROUNDS=${BENCH_EXEC_ROUNDS:-$ROUNDS}
+SECCOMP_ROUNDS=${BENCH_SECCOMP_ROUNDS:-$ROUNDS}
+CLONED_ROUNDS=${BENCH_CLONED_ROUNDS:-$ROUNDS}
 RUNTIMES=(berth runc crun floor)
-# name|title|runtimes measured (floor has no create/start/delete split)
+# name|title|runtimes measured|rounds (floor has no create/start/delete split)
 SECTIONS=(
-	"run|run /bin/true|berth runc crun floor"
-	"cycle|create + start + wait + delete|berth runc crun"
+	"run|run /bin/true|berth runc crun floor|$ROUNDS"
+	"cycle|create + start + wait + delete|berth runc crun|$ROUNDS"
+	"exec|exec /bin/true in a running container|berth runc crun|$EXEC_ROUNDS"
+	"seccomp|run /bin/true with a ~300-syscall seccomp profile|berth berth-cold runc crun|$SECCOMP_ROUNDS"
+	"cloned|run /bin/true, berth with and without its sealed memfd copy|berth berth-nocopy|$CLONED_ROUNDS"
+)
+# Variants are berth with one thing changed; the part of a name before "-"
+# is the runtime binary it uses. Each name has its own --root.
+declare -A LABEL=(
+	[berth-cold]="berth (cache cold)"
+	[berth-nocopy]="berth (no clone)"
 )
 
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 BUNDLE=$WORK/bundle
 ID_PREFIX=bench-$$-
 declare -A BIN=()     # runtime -> binary, for runtimes that passed the smoke test
-declare -A SKIP=()    # runtime -> reason it is not measured
-declare -A RSS_KIB=() # runtime -> median peak RSS of `run`, KiB
+declare -A SKIP=()    # runtime, or section.runtime -> reason it is not measured
+declare -A RSS_KIB=() # runtime or variant -> median peak RSS of `run`, KiB
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench/run.sh: $*"; exit 1; }
@@ -111,11 +130,18 @@ select_runtimes() {
 	local runc_bin crun_bin floor_bin name
 	runc_bin=${RUNC:-$(command -v runc || true)}
 	crun_bin=${CRUN:-$(command -v crun || true)}
-	if [[ -x "$BERTH" ]]; then BIN[berth]=$BERTH; else SKIP[berth]="not built ($BERTH)"; fi
+	# A private copy: a rebuild of build/ in another shell during the run
+	# would otherwise swap the binary between rounds, or catch it half-written.
+	if [[ -x "$BERTH" ]] && cp "$BERTH" "$WORK/berth"; then
+		BIN[berth]=$WORK/berth
+	else
+		SKIP[berth]="not built ($BERTH)"
+	fi
 	if [[ -x "$runc_bin" ]]; then BIN[runc]=$runc_bin; else SKIP[runc]="not installed"; fi
 	if [[ -x "$crun_bin" ]]; then BIN[crun]=$crun_bin; else SKIP[crun]="not installed"; fi
 	if floor_bin=$(find_floor); then BIN[floor]=$floor_bin; else SKIP[floor]="does not compile"; fi
 
+	for name in "${!LABEL[@]}"; do mkdir -p "$WORK/root-$name"; done
 	for name in "${RUNTIMES[@]}"; do
 		[[ -n "${BIN[$name]:-}" ]] || continue
 		[[ "$name" == floor ]] || mkdir -p "$WORK/root-$name"
@@ -130,26 +156,49 @@ select_runtimes() {
 
 # --- measurements --------------------------------------------------------------
 
-# runtime ARGS...: the runtime's CLI with its private state root.
+# runtime NAME ARGS...: the runtime's CLI with the private state root of NAME
+# (a runtime or a variant). The variable is set for every runtime, empty
+# unless asked for, so one left in the caller's environment changes nothing;
+# an assignment rather than env(1) keeps an extra exec out of the timing.
 runtime() {
-	local name=$1
+	local name=$1 no_clone=
 	shift
-	"${BIN[$name]}" --root "$WORK/root-$name" "$@"
+	[[ "$name" != berth-nocopy ]] || no_clone=1
+	BERTH_NO_CLONED_BINARY=$no_clone "${BIN[${name%%-*}]}" --root "$WORK/root-$name" "$@"
 }
+
+# Why NAME is not measured in SECTION, or nothing when it is.
+skip_reason() {
+	local section=$1 name=$2
+	printf '%s' "${SKIP[${name%%-*}]:-${SKIP[$section.$name]:-}}"
+}
+
+# The runtimes of a section that are measured, one per line.
+measured_in() {
+	local section=$1 name
+	for name in $2; do
+		[[ -n "$(skip_reason "$section" "$name")" ]] || echo "$name"
+	done
+}
+
+elapsed_us() { echo $((${2/./} - ${1/./})); } # start end, both $EPOCHREALTIME
 
 record() { echo "$3" >>"$WORK/samples.$1.$2"; } # section runtime microseconds
 
-measure_run() {
-	local name=$1 id=$2 start end
+# time_run SECTION NAME BUNDLE ID: one timed `run`, recorded under SECTION.
+time_run() {
+	local section=$1 name=$2 bundle=$3 id=$4 start end
 	start=$EPOCHREALTIME
 	if [[ "$name" == floor ]]; then
-		"${BIN[floor]}" "$BUNDLE/rootfs" </dev/null >/dev/null || return
+		"${BIN[floor]}" "$bundle/rootfs" </dev/null >/dev/null || return
 	else
-		runtime "$name" run --bundle "$BUNDLE" "$id" </dev/null >/dev/null || return
+		runtime "$name" run --bundle "$bundle" "$id" </dev/null >/dev/null || return
 	fi
 	end=$EPOCHREALTIME
-	record run "$name" $((${end/./} - ${start/./}))
+	record "$section" "$name" "$(elapsed_us "$start" "$end")"
 }
+
+measure_run() { time_run run "$1" "$BUNDLE" "$2"; }
 
 # The container's process is not our child: it is stopped once it is a
 # zombie or gone, which is what the runtimes' own `state` checks too.
@@ -180,18 +229,153 @@ measure_cycle() {
 
 # Peak RSS (KiB) of `run`: GNU time reports the runtime process and the
 # children it reaped, which for a busybox /bin/true is the runtime's own.
+# NAME may be a variant; the variable is set on time(1), whose child inherits it.
 measure_rss() {
-	local name=$1 i out=$WORK/rss.$1
+	local name=$1 i out=$WORK/rss.$1 no_clone=
+	[[ "$name" != berth-nocopy ]] || no_clone=1
 	: >"$out"
 	for ((i = 0; i < RSS_ROUNDS; i++)); do
 		if [[ "$name" == floor ]]; then
 			/usr/bin/time -a -o "$out" -f %M "${BIN[floor]}" "$BUNDLE/rootfs" </dev/null >/dev/null
 		else
-			/usr/bin/time -a -o "$out" -f %M "${BIN[$name]}" --root "$WORK/root-$name" \
+			BERTH_NO_CLONED_BINARY=$no_clone /usr/bin/time -a -o "$out" -f %M \
+				"${BIN[${name%%-*}]}" --root "$WORK/root-$name" \
 				run --bundle "$BUNDLE" "${ID_PREFIX}rss-$name-$i" </dev/null >/dev/null
 		fi
 	done
 	RSS_KIB[$name]=$(median_of <"$out")
+}
+
+# --- exec: a command in a container that is already running ---------------------
+
+# One long-lived container per runtime, started detached before the first
+# round: the time measured is exec's alone, not the container's start.
+setup_exec() {
+	local name id
+	mkdir -p "$WORK/sleep-bundle"
+	jq --arg rootfs "$BUNDLE/rootfs" '.root.path = $rootfs | .process.args = ["/bin/sleep", "1000"]' \
+		"$BUNDLE/config.json" >"$WORK/sleep-bundle/config.json"
+	for name in "$@"; do
+		id=${ID_PREFIX}exec-$name
+		# The detached container keeps the stderr it was given: a file, so
+		# no pipe of ours stays open behind it.
+		if ! runtime "$name" run -d --bundle "$WORK/sleep-bundle" "$id" \
+			</dev/null >/dev/null 2>"$WORK/exec-$name.err"; then
+			SKIP[exec.$name]="run -d fails: $(head -n 1 "$WORK/exec-$name.err")"
+		elif ! runtime "$name" exec "$id" /bin/true </dev/null >/dev/null 2>"$WORK/exec-$name.err"; then
+			SKIP[exec.$name]="exec fails: $(head -n 1 "$WORK/exec-$name.err")"
+		fi
+	done
+}
+
+measure_exec() {
+	local name=$1 start end
+	start=$EPOCHREALTIME
+	runtime "$name" exec "${ID_PREFIX}exec-$name" /bin/true </dev/null >/dev/null || return
+	end=$EPOCHREALTIME
+	record exec "$name" "$(elapsed_us "$start" "$end")"
+}
+
+teardown_exec() {
+	local name
+	for name in "$@"; do
+		runtime "$name" delete --force "${ID_PREFIX}exec-$name" >/dev/null ||
+			log "could not delete the exec container of $name"
+	done
+}
+
+# --- seccomp: a profile the size of a container engine's default -------------------
+
+# The cache of compiled filters is berth's: <root>/.seccomp-cache.
+seccomp_cache() { echo "$WORK/root-$1/.seccomp-cache"; }
+
+# Each runtime must show the filter installed in its container (a runtime
+# that ignored linux.seccomp would look fast), then runs the workload once,
+# which leaves berth's cache warm for the rounds to come.
+setup_seccomp() {
+	local name out
+	"$BENCH_DIR/seccomp-profile.sh" >"$WORK/seccomp.json"
+	mkdir -p "$WORK/seccomp-bundle" "$WORK/seccomp-check"
+	jq --arg rootfs "$BUNDLE/rootfs" --slurpfile profile "$WORK/seccomp.json" \
+		'.root.path = $rootfs | .linux.seccomp = $profile[0]' \
+		"$BUNDLE/config.json" >"$WORK/seccomp-bundle/config.json"
+	jq '.process.args = ["/bin/grep", "^Seccomp:", "/proc/self/status"]' \
+		"$WORK/seccomp-bundle/config.json" >"$WORK/seccomp-check/config.json"
+	for name in "$@"; do
+		out=$WORK/seccomp-$name.out
+		if ! runtime "$name" run --bundle "$WORK/seccomp-check" "${ID_PREFIX}seccomp-check-$name" \
+			</dev/null >"$out" 2>"$WORK/seccomp-$name.err"; then
+			SKIP[seccomp.$name]="fails: $(head -n 1 "$WORK/seccomp-$name.err")"
+		elif ! grep -Eq '^Seccomp:[[:space:]]*2$' "$out"; then
+			SKIP[seccomp.$name]="no filter in the container ($(tr -s '[:space:]' ' ' <"$out"))"
+		elif ! measure_seccomp "$name" "${ID_PREFIX}seccomp-warm-$name" 2>"$WORK/seccomp-$name.err"; then
+			SKIP[seccomp.$name]="fails: $(head -n 1 "$WORK/seccomp-$name.err")"
+		fi
+	done
+	rm -f "$WORK"/samples.seccomp.* # the warm-up is not a measurement
+	# Without an entry the warm rows would compile every time, like the cold.
+	if [[ -z "$(skip_reason seccomp berth)" ]] &&
+		! compgen -G "$(seccomp_cache berth)/*" >/dev/null; then
+		SKIP[seccomp.berth-cold]="berth left no entry in $(seccomp_cache berth)"
+	fi
+}
+
+measure_seccomp() {
+	local name=$1 id=$2
+	# Before each cold round, outside the timed span: berth must compile.
+	if [[ "$name" == berth-cold ]]; then rm -rf "$(seccomp_cache "$name")"; fi
+	time_run seccomp "$name" "$WORK/seccomp-bundle" "$id"
+}
+
+report_seccomp() {
+	local warm cold
+	warm=$(median_us seccomp berth)
+	cold=$(median_us seccomp berth-cold)
+	[[ -n "$warm" && -n "$cold" ]] || return 0
+	awk -v warm="$warm" -v cold="$cold" 'BEGIN {
+		printf "  cache gain: cold/warm %.2fx (the cache saves %.2f ms a run)\n",
+			cold / warm, (cold - warm) / 1000 }'
+}
+
+# --- cloned: the cost of running from a sealed copy of the berth binary ------------
+
+# A created container's init is a clone of berth that has not exec'd yet,
+# so its /proc/PID/exe shows what berth runs from: the memfd copy, or the
+# file itself. Without that difference the two rows would measure the same.
+setup_cloned() {
+	local name id pid exe expect
+	for name in "$@"; do
+		id=${ID_PREFIX}cloned-check-$name
+		pid=
+		expect="/memfd:berth (deleted)"
+		[[ "$name" != berth-nocopy ]] || expect=${BIN[berth]}
+		if ! runtime "$name" create --bundle "$BUNDLE" --pid-file "$WORK/$id.pid" "$id" \
+			</dev/null >/dev/null 2>"$WORK/$id.err"; then
+			SKIP[cloned.$name]="create fails: $(head -n 1 "$WORK/$id.err")"
+			continue
+		fi
+		read -r pid <"$WORK/$id.pid" || [[ -n "$pid" ]] || true
+		exe=$(readlink "/proc/${pid:-0}/exe" || true)
+		runtime "$name" delete --force "$id" >/dev/null 2>&1 || log "could not delete $id"
+		[[ "$exe" == "$expect" ]] ||
+			SKIP[cloned.$name]="its container init runs from '$exe', not '$expect'"
+	done
+}
+
+measure_cloned() { time_run cloned "$1" "$BUNDLE" "$2"; }
+
+report_cloned() {
+	local with without
+	with=$(median_us cloned berth)
+	without=$(median_us cloned berth-nocopy)
+	[[ -n "$with" && -n "$without" ]] || return 0
+	awk -v with="$with" -v without="$without" \
+		-v rss_with="${RSS_KIB[berth]:-0}" -v rss_without="${RSS_KIB[berth-nocopy]:-0}" 'BEGIN {
+		printf "  clone cost: %+.2f ms a run (%+.1f%%)", (with - without) / 1000,
+			100 * (with - without) / without
+		if (rss_with && rss_without)
+			printf ", peak RSS %+d KiB", rss_with - rss_without
+		printf "\n" }'
 }
 
 # --- statistics and report -----------------------------------------------------
@@ -199,38 +383,48 @@ measure_rss() {
 median_of() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 min_of() { sort -n | head -n 1; }
 
-# Prints the median of a section's samples in ms, or nothing if there are none.
-median_ms() {
+# Prints the median (or minimum) of a section's samples in microseconds or
+# ms, or nothing if there are none.
+median_us() {
 	local file=$WORK/samples.$1.$2
 	[[ -s "$file" ]] || return 0
-	median_of <"$file" | awk '{ printf "%.2f", $1 / 1000 }'
+	median_of <"$file"
 }
+median_ms() { median_us "$@" | awk '{ printf "%.2f", $1 / 1000 }'; }
+min_ms() { min_of <"$WORK/samples.$1.$2" | awk '{ printf "%.2f", $1 / 1000 }'; }
 
 ratio() { [[ -n "$1" && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' || echo "n/a"; }
 
+# Sections whose table has a peak RSS column: those that time a plain `run`.
+RSS_SECTIONS=" run cloned "
+
 report_section() {
-	local section=$1 title=$2 runtimes=$3 name median min rss
-	printf '\n%s  (median of %d rounds)\n' "$title" "$ROUNDS"
-	printf '  %-8s %10s %10s %14s\n' runtime "median ms" "min ms" "peak RSS KiB"
+	local section=$1 title=$2 runtimes=$3 rounds=$4 name reason rss
+	printf '\n%s  (median of %d rounds)\n' "$title" "$rounds"
+	printf '  %-20s %10s %10s %14s\n' runtime "median ms" "min ms" "peak RSS KiB"
 	for name in $runtimes; do
-		if [[ -n "${SKIP[$name]:-}" ]]; then
-			printf '  %-8s %s\n' "$name" "skipped: ${SKIP[$name]}"
+		reason=$(skip_reason "$section" "$name")
+		if [[ -n "$reason" ]]; then
+			printf '  %-20s %s\n' "${LABEL[$name]:-$name}" "skipped: $reason"
 			continue
 		fi
-		median=$(median_ms "$section" "$name")
-		min=$(min_of <"$WORK/samples.$section.$name" | awk '{ printf "%.2f", $1 / 1000 }')
 		rss=-
-		[[ "$section" == run ]] && rss=${RSS_KIB[$name]:--}
-		printf '  %-8s %10s %10s %14s\n' "$name" "$median" "$min" "$rss"
+		[[ "$RSS_SECTIONS" != *" $section "* ]] || rss=${RSS_KIB[$name]:--}
+		printf '  %-20s %10s %10s %14s\n' "${LABEL[$name]:-$name}" \
+			"$(median_ms "$section" "$name")" "$(min_ms "$section" "$name")" "$rss"
 	done
-	local berth
-	berth=$(median_ms "$section" berth)
-	printf '  ratios:'
-	for name in $runtimes; do
-		[[ "$name" == berth ]] && continue
-		printf '  berth/%s %s' "$name" "$(ratio "$berth" "$(median_ms "$section" "$name")")"
+	# berth (and each berth variant) against every other runtime.
+	local mine other line
+	for mine in $runtimes; do
+		[[ "${mine%%-*}" == berth ]] || continue
+		line=
+		for other in $runtimes; do
+			[[ "${other%%-*}" != berth ]] || continue
+			line+="  $mine/$other $(ratio "$(median_us "$section" "$mine")" "$(median_us "$section" "$other")")"
+		done
+		[[ -z "$line" ]] || printf '  ratios:%s\n' "$line"
 	done
-	printf '\n'
+	if declare -F "report_$section" >/dev/null; then "report_$section"; fi
 }
 
 # --- cleanup -------------------------------------------------------------------
@@ -247,9 +441,10 @@ leftover_cgroups() {
 
 cleanup() {
 	local status=$? name dir
-	# Each runtime keeps one directory per container under its --root.
-	for name in berth runc crun; do
-		[[ -n "${BIN[$name]:-}" && -d "$WORK/root-$name" ]] || continue
+	# Each runtime keeps one directory per container under its --root; a
+	# variant has a root of its own.
+	for name in berth runc crun "${!LABEL[@]}"; do
+		[[ -n "${BIN[${name%%-*}]:-}" && -d "$WORK/root-$name" ]] || continue
 		for dir in "$WORK/root-$name"/*/; do
 			[[ -d "$dir" ]] || continue
 			dir=${dir%/}
@@ -272,18 +467,28 @@ trap 'exit 130' INT TERM
 # --- main ----------------------------------------------------------------------
 
 main() {
-	local round i section name title runtimes list offset n
+	local round max_rounds=0 i section name title runtimes rounds offset n
+	local -a list
 	install_missing_tools
 	command -v jq >/dev/null || die "jq is needed to edit config.json"
 	use_plain_cgroup_v1
 	make_bundle
 	select_runtimes
 
-	for ((round = 0; round < ROUNDS; round++)); do
+	for section in "${SECTIONS[@]}"; do
+		IFS='|' read -r name title runtimes rounds <<<"$section"
+		((rounds > max_rounds)) && max_rounds=$rounds
+		mapfile -t list < <(measured_in "$name" "$runtimes")
+		if ((${#list[@]})) && declare -F "setup_$name" >/dev/null; then
+			"setup_$name" "${list[@]}"
+		fi
+	done
+
+	for ((round = 0; round < max_rounds; round++)); do
 		for section in "${SECTIONS[@]}"; do
-			IFS='|' read -r name title runtimes <<<"$section"
-			list=()
-			for i in $runtimes; do [[ -n "${BIN[$i]:-}" ]] && list+=("$i"); done
+			IFS='|' read -r name title runtimes rounds <<<"$section"
+			((round < rounds)) || continue
+			mapfile -t list < <(measured_in "$name" "$runtimes")
 			n=${#list[@]}
 			# Rotate the order each round so no runtime always runs first or last.
 			for ((offset = 0; offset < n; offset++)); do
@@ -293,8 +498,17 @@ main() {
 			done
 		done
 	done
-	for name in "${RUNTIMES[@]}"; do
-		[[ -n "${BIN[$name]:-}" ]] && measure_rss "$name"
+
+	for section in "${SECTIONS[@]}"; do
+		IFS='|' read -r name title runtimes rounds <<<"$section"
+		mapfile -t list < <(measured_in "$name" "$runtimes")
+		if ((${#list[@]})) && declare -F "teardown_$name" >/dev/null; then
+			"teardown_$name" "${list[@]}"
+		fi
+		[[ "$RSS_SECTIONS" == *" $name "* ]] || continue
+		for i in "${list[@]}"; do
+			[[ -n "${RSS_KIB[$i]:-}" ]] || measure_rss "$i"
+		done
 	done
 
 	local load
@@ -302,11 +516,16 @@ main() {
 	printf 'berth start-up benchmark: kernel %s, %s CPUs, load %s, cgroup v1, busybox /bin/true\n' \
 		"$(uname -r)" "$(nproc)" "$load"
 	for name in "${RUNTIMES[@]}"; do
-		[[ -n "${BIN[$name]:-}" ]] && printf '  %-6s %s\n' "$name" "${BIN[$name]}"
+		[[ -n "${BIN[$name]:-}" ]] || continue
+		if [[ "$name" == berth ]]; then
+			printf '  %-6s %s (copied at start)\n' "$name" "$BERTH"
+		else
+			printf '  %-6s %s\n' "$name" "${BIN[$name]}"
+		fi
 	done
 	for section in "${SECTIONS[@]}"; do
-		IFS='|' read -r name title runtimes <<<"$section"
-		report_section "$name" "$title" "$runtimes"
+		IFS='|' read -r name title runtimes rounds <<<"$section"
+		report_section "$name" "$title" "$runtimes" "$rounds"
 	done
 
 	local leftovers
