@@ -6,7 +6,7 @@ set -u
 
 PACKAGES=(
   make meson ninja-build pkg-config gcc git
-  libjansson-dev libseccomp-dev libcap-dev
+  libjansson-dev libseccomp-dev libcap-dev libsystemd-dev
   bats busybox-static runc crun jq
   util-linux procps iproute2 uidmap
   python3 python3-jsonschema

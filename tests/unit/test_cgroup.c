@@ -429,8 +429,8 @@ static void test_create_failure_cleans_up(void) {
   CHECK(cgroup_create("/", "x", false, &cg, &err) < 0);
   CHECK_STR_CONTAINS(err_text(err), "linux.cgroupsPath");
   berth_error_clear(&err);
-  CHECK(cgroup_create("system.slice:berth:x", "x", true, &cg, &err) < 0);
-  CHECK_STR_CONTAINS(err_text(err), "systemd cgroup driver is not supported yet");
+  CHECK(cgroup_create("system.slice/x", "x", true, &cg, &err) < 0);
+  CHECK_STR_CONTAINS(err_text(err), "\"slice:prefix:name\" for systemd cgroups");
   berth_error_clear(&err);
 }
 

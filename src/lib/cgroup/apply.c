@@ -15,6 +15,7 @@
 
 #include "cgroup_internal.h"
 #include "devices_bpf.h"
+#include "systemd.h"
 
 /* Whether the cgroup2 directory `dir` lists `controller` in cgroup.controllers. */
 static bool v2_has(const char *dir, const char *controller) {
@@ -172,6 +173,12 @@ static int apply_unified(cgroup *cg, const spec_resources *res, berth_error **er
 }
 
 int cgroup_apply(cgroup *cg, const spec_resources *res, berth_error **err) {
+  if (res != NULL && cg->systemd != NULL)
+    return cg_systemd_apply(cg, res, err);
+  return cg_apply_files(cg, res, err);
+}
+
+int cg_apply_files(cgroup *cg, const spec_resources *res, berth_error **err) {
   if (res == NULL)
     return 0;
   bool v2;

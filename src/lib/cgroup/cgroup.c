@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cgroup_internal.h"
+#include "systemd.h"
 
 /* rmdir of a cgroup whose last task is still exiting fails with EBUSY for a
  * moment; retry, doubling the delay, for up to this long in all. */
@@ -63,6 +64,7 @@ void cgroup_free(cgroup *cg) {
   free(cg->dirs);
   if (cg->unified_fd >= 0)
     close(cg->unified_fd);
+  cg_systemd_free(cg->systemd);
   free(cg);
 }
 
@@ -149,8 +151,16 @@ static int remove_created(cg_dir *d, long deadline, berth_error **err) {
 int cgroup_destroy(cgroup *cg, berth_error **err) {
   int rc = 0;
   berth_error *later = NULL;
+  /* systemd removes the unit's own directories; what is left (cgroups the
+   * container made below them, v1 ones we made) goes as with cgroupfs. */
+  if (cg->systemd != NULL && cg_systemd_stop(cg, err) < 0)
+    return -1;
   long deadline = now_ms() + CG_DESTROY_PATIENCE_MS;
   for (size_t i = 0; i < cg->n_dirs; i++) {
+    if (cg->systemd != NULL &&
+        remove_tree(cg->dirs[i].path, deadline, rc == 0 ? err : &later) < 0)
+      rc = -1;
+    berth_error_clear(&later);
     /* Keep going so one busy hierarchy does not strand the others. */
     if (remove_created(&cg->dirs[i], deadline, rc == 0 ? err : &later) < 0)
       rc = -1;
@@ -160,6 +170,8 @@ int cgroup_destroy(cgroup *cg, berth_error **err) {
 }
 
 int cgroup_add_pid(cgroup *cg, pid_t pid, berth_error **err) {
+  if (cg->systemd != NULL && !cg->systemd->started)
+    return cg_systemd_start(cg, pid, err); /* a scope starts with its first pid */
   char value[32];
   snprintf(value, sizeof(value), "%d", (int)pid);
   for (size_t i = 0; i < cg->n_dirs; i++) {

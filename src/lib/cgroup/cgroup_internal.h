@@ -40,11 +40,14 @@ typedef struct cg_dir {
   size_t n_created;
 } cg_dir;
 
+struct cg_systemd; /* systemd.h */
+
 struct cgroup {
   enum cg_layout layout;
   cg_dir *dirs;
   size_t n_dirs;
   int unified_fd; /* lazily opened on pure v2; -1 otherwise */
+  struct cg_systemd *systemd; /* the unit, with --systemd-cgroup; NULL otherwise */
 };
 
 /* layout.c */
@@ -76,6 +79,13 @@ bool cg_file_exists(const char *dir, const char *file);
 char *cg_join(const char *dir, const char *file);
 /* Hand a locally caught error to the caller's slot; returns -1. */
 int cg_error_pass(berth_error **err, berth_error *e);
+
+/* create.c: mkdir -p of d->path below its mountpoint, remembering what it made. */
+int cg_make_dirs(cg_dir *d, berth_error **err);
+
+/* apply.c: linux.resources written to the cgroup files (cgroup_apply
+ * without the systemd driver's part). */
+int cg_apply_files(cgroup *cg, const spec_resources *res, berth_error **err);
 
 /* cgroup.c */
 cgroup *cg_alloc(enum cg_layout layout, size_t n_dirs);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cgroup_internal.h"
+#include "systemd.h"
 
 static bool blank(const char *s) {
   return s[strspn(s, " \t\n")] == '\0';
@@ -67,7 +68,7 @@ static void delegate_controllers(const char *parent) {
 }
 
 /* mkdir -p of d->path below its mountpoint, remembering what was made. */
-static int make_dirs(cg_dir *d, berth_error **err) {
+int cg_make_dirs(cg_dir *d, berth_error **err) {
   size_t base = strlen(d->mountpoint);
   char *path = strdup(d->path);
   if (path == NULL)
@@ -140,7 +141,7 @@ static int fill_dir(cg_dir *d, const cg_host *host, const cg_mount *m, const cha
 int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup **out,
                   berth_error **err) {
   if (systemd)
-    return berth_fail(err, ENOTSUP, "systemd cgroup driver is not supported yet");
+    return cg_systemd_create(cgroups_path, id, out, err);
   char *inner = NULL;
   if (inner_path(cgroups_path, id, &inner, err) < 0)
     return -1;
@@ -155,7 +156,7 @@ int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup
     cg->n_dirs = i + 1;
     rc = fill_dir(&cg->dirs[i], &host, &host.mounts[i], inner, err);
     if (rc == 0)
-      rc = make_dirs(&cg->dirs[i], err);
+      rc = cg_make_dirs(&cg->dirs[i], err);
   }
   if (rc < 0 && cg != NULL) {
     berth_error *ignored = NULL;

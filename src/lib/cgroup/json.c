@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cgroup_internal.h"
+#include "systemd.h"
 
 static json_t *dir_to_json(const cg_dir *d) {
   json_t *created = json_array();
@@ -30,7 +31,9 @@ json_t *cgroup_to_json(const cgroup *cg) {
       return NULL;
     }
   }
-  return json_pack("{s:s, s:o*}", "layout", cg_layout_name(cg->layout), "dirs", dirs);
+  json_t *systemd = cg->systemd != NULL ? cg_systemd_to_json(cg->systemd) : NULL;
+  return json_pack("{s:s, s:o*, s:o*}", "layout", cg_layout_name(cg->layout), "dirs", dirs,
+                   "systemd", systemd);
 }
 
 /* Only absolute paths without ".." are accepted back: state.json is ours,
@@ -73,10 +76,11 @@ static int dir_from_json(json_t *j, cg_dir *d, berth_error **err) {
 
 int cgroup_from_json(json_t *j, cgroup **out, berth_error **err) {
   const char *layout_name;
-  json_t *dirs;
+  json_t *dirs, *systemd = NULL;
   json_error_t jerr;
   enum cg_layout layout;
-  if (json_unpack_ex(j, &jerr, 0, "{s:s, s:o}", "layout", &layout_name, "dirs", &dirs) < 0)
+  if (json_unpack_ex(j, &jerr, 0, "{s:s, s:o, s?o}", "layout", &layout_name, "dirs", &dirs,
+                     "systemd", &systemd) < 0)
     return berth_fail(err, EINVAL, "cgroup state: %s", jerr.text);
   if (cg_layout_parse(layout_name, &layout) < 0)
     return berth_fail(err, EINVAL, "cgroup state: unknown layout \"%s\"", layout_name);
@@ -93,6 +97,10 @@ int cgroup_from_json(json_t *j, cgroup **out, berth_error **err) {
       cgroup_free(cg);
       return -1;
     }
+  }
+  if (systemd != NULL && cg_systemd_from_json(systemd, &cg->systemd, err) < 0) {
+    cgroup_free(cg);
+    return -1;
   }
   *out = cg;
   return 0;
