@@ -298,6 +298,53 @@ static void test_limits(void) {
   check_limits_fail(&ub, true, "memory.max value \"lots\"");
 }
 
+static void check_devices(const spec_device_rule *rules, size_t n, bool v2, const char *want) {
+  unit_props props = {0};
+  berth_error *e = NULL;
+  CHECK(unit_props_for_devices(rules, n, v2, &props, &e) == 0);
+  char *got = unit_props_describe(&props);
+  CHECK(got != NULL && strcmp(got, want) == 0);
+  if (got == NULL || strcmp(got, want) != 0)
+    fprintf(stderr, "  devices (v2 %d): got\n%swant\n%s", v2, got ? got : "", want);
+  free(got);
+  unit_props_clear(&props);
+  berth_error_free(e);
+}
+
+#define ANY {false, 0}
+#define NUM(x) {true, x}
+
+static void test_devices(void) {
+  spec_device_rule usual[] = {
+      {.allow = false, .type = 'a', .major = ANY, .minor = ANY, .access = "rwm"},
+      {.allow = true, .type = 'c', .major = ANY, .minor = ANY, .access = "m"},
+      {.allow = true, .type = 'b', .major = ANY, .minor = ANY, .access = "m"},
+      {.allow = true, .type = 'c', .major = NUM(1), .minor = NUM(3), .access = "rwm"},
+      {.allow = true, .type = 'c', .major = NUM(136), .minor = ANY, .access = "rwm"},
+      {.allow = true, .type = 'c', .major = NUM(1), .minor = NUM(5), .access = NULL},
+      {.allow = false, .type = 'c', .major = NUM(1), .minor = NUM(3), .access = "w"},
+  };
+  const char *strict = "DevicePolicy=s \"strict\"\nDeviceAllow=a(ss) [(\"char-*\", \"m\"), "
+                       "(\"block-*\", \"m\"), (\"/dev/char/1:3\", \"rm\"), "
+                       "(\"char-136\", \"rwm\"), (\"/dev/char/1:5\", \"rwm\")]\n";
+  check_devices(usual, 7, true, strict);
+  check_devices(usual, 7, false, strict);
+  spec_device_rule all[] = {{.allow = true, .type = 'a', .major = ANY, .minor = ANY}};
+  check_devices(all, 1, true, "DevicePolicy=s \"auto\"\nDeviceAllow=a(ss) []\n");
+  spec_device_rule any_major[] = {
+      {.allow = false, .type = 'a', .major = ANY, .minor = ANY, .access = "rwm"},
+      {.allow = true, .type = 'c', .major = ANY, .minor = NUM(5), .access = "rw"},
+  };
+  check_devices(any_major, 2, true, "");
+  check_devices(any_major, 2, false, "DevicePolicy=s \"strict\"\nDeviceAllow=a(ss) []\n");
+  spec_device_rule deny_list[] = {
+      {.allow = true, .type = 'a', .major = ANY, .minor = ANY, .access = "rwm"},
+      {.allow = false, .type = 'c', .major = NUM(1), .minor = NUM(3), .access = "rwm"},
+  };
+  check_devices(deny_list, 2, true, "");
+  check_devices(deny_list, 2, false, "DevicePolicy=s \"strict\"\nDeviceAllow=a(ss) []\n");
+}
+
 static void test_start_props(void) {
   cg_systemd sd = {0};
   berth_error *e = NULL;
@@ -408,8 +455,12 @@ static char *render_props(sd_bus_message *m) {
       fputc('[', f);
       sd_bus_message_enter_container(m, 'a', sig + 1);
       for (int k = 0; sd_bus_message_at_end(m, false) == 0; k++) {
+        const char *a, *b;
         fputs(k ? ", " : "", f);
-        render_value(f, m, sig[1]);
+        if (sig[1] == '(' && sd_bus_message_read(m, "(ss)", &a, &b) > 0)
+          fprintf(f, "(\"%s\", \"%s\")", a, b);
+        else if (sig[1] != '(')
+          render_value(f, m, sig[1]);
       }
       sd_bus_message_exit_container(m);
       fputc(']', f);
@@ -580,6 +631,9 @@ static void test_start_stop(void) {
   uint8_t bits[] = {5};
   unit_props_add_bytes(&props, "AllowedCPUs", bits, 1);
   unit_props_add_str_array(&props, "Wants", "a.slice");
+  unit_props_add_pairs(&props, "DeviceAllow");
+  unit_props_add_pair(&props.v[props.n - 1], "/dev/char/1:3", "rwm");
+  unit_props_add_pair(&props.v[props.n - 1], "char-*", "m");
   unit_prop typed = {0};
   unit_parse_variant("int16 -3", &typed, NULL);
   typed.name = strdup("Nice");
@@ -801,6 +855,7 @@ int main(void) {
   test_annotations();
   test_limits();
   test_start_props();
+  test_devices();
   if (!fake_start()) {
     CHECK(!"the fake manager starts");
     return unit_summary("systemd_cgroup");

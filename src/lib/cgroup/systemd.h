@@ -34,7 +34,8 @@ int cgroup_systemd_annotations(cgroup *cg, const spec_kvs *annotations, berth_er
 
 /* ---- unit properties (systemd_props.c) ---- */
 
-/* One D-Bus value of a basic type: y b n q i u x t d s o g. */
+/* One D-Bus value of a basic type (y b n q i u x t d s o g), or 'r' for
+ * a pair of strings "(ss)", as DeviceAllow's entries. */
 typedef struct unit_value {
   char type;
   union {
@@ -42,7 +43,8 @@ typedef struct unit_value {
     int64_t i;  /* n i x, and b as 0 or 1 */
     double d;
   } num;
-  char *str; /* s o g */
+  char *str;  /* s o g, and the first of a pair */
+  char *str2; /* the second of a pair */
 } unit_value;
 
 /* A property: one value, or an array of values of one basic type. */
@@ -70,6 +72,9 @@ int unit_props_add_str(unit_props *p, const char *name, const char *v);
 int unit_props_add_str_array(unit_props *p, const char *name, const char *v);
 int unit_props_add_u32_array(unit_props *p, const char *name, const uint32_t *v, size_t n);
 int unit_props_add_bytes(unit_props *p, const char *name, const uint8_t *v, size_t n);
+/* An empty array of string pairs, "a(ss)", to fill with unit_props_add_pair. */
+int unit_props_add_pairs(unit_props *p, const char *name);
+int unit_props_add_pair(unit_prop *prop, const char *a, const char *b);
 /* Moves every property of `from` to the end of `to`. */
 int unit_props_take(unit_props *to, unit_props *from);
 /* "Name=<signature> <value>" lines, for messages and tests; heap text. */
@@ -90,6 +95,11 @@ int unit_props_from_annotations(const spec_kvs *annotations, unit_props *out, be
 int unit_props_for_resources(const spec_resources *res, bool v2, unit_props *out, int64_t *quota,
                            berth_error **err);
 /* linux.resources.unified files that have a systemd property (cgroup v2). */
+/* Device rules as DevicePolicy and DeviceAllow, where systemd can say
+ * them (runc's translation); nothing on cgroup v2 when it cannot, since
+ * there systemd's program would deny what berth's own allows. */
+int unit_props_for_devices(const spec_device_rule *rules, size_t n, bool v2, unit_props *out,
+                           berth_error **err);
 int unit_props_for_unified(const spec_kvs *unified, unit_props *out, berth_error **err);
 /* unified memory.oom.group as OOMPolicy, which only a start can set. */
 int unit_props_oom_policy(const spec_kvs *unified, unit_props *out, berth_error **err);

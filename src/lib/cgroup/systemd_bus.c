@@ -104,8 +104,20 @@ static int append_value(sd_bus_message *m, const unit_value *v) {
   }
 }
 
+static int append_pair(sd_bus_message *m, const unit_value *v) {
+  int r = sd_bus_message_open_container(m, 'r', "ss");
+  if (r >= 0)
+    r = sd_bus_message_append(m, "ss", v->str, v->str2);
+  return r >= 0 ? sd_bus_message_close_container(m) : r;
+}
+
 static int append_prop(sd_bus_message *m, const unit_prop *p) {
-  char elem[2] = {p->elem, '\0'}, sig[3] = {'a', p->elem, '\0'};
+  bool pairs = p->elem == 'r';
+  char elem[5] = {p->elem, '\0'}, sig[6] = {'a', p->elem, '\0'};
+  if (pairs) {
+    strcpy(elem, "(ss)");
+    strcpy(sig, "a(ss)");
+  }
   int r = sd_bus_message_open_container(m, 'r', "sv");
   if (r >= 0)
     r = sd_bus_message_append_basic(m, 's', p->name);
@@ -114,7 +126,7 @@ static int append_prop(sd_bus_message *m, const unit_prop *p) {
   if (r >= 0 && p->array)
     r = sd_bus_message_open_container(m, 'a', elem);
   for (size_t i = 0; r >= 0 && i < p->n; i++)
-    r = append_value(m, &p->v[i]);
+    r = pairs ? append_pair(m, &p->v[i]) : append_value(m, &p->v[i]);
   if (r >= 0 && p->array)
     r = sd_bus_message_close_container(m);
   if (r >= 0)

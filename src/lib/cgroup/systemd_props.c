@@ -21,8 +21,10 @@
 /* ---- the list ---- */
 
 void unit_prop_release(unit_prop *p) {
-  for (size_t i = 0; i < p->n; i++)
+  for (size_t i = 0; i < p->n; i++) {
     free(p->v[i].str);
+    free(p->v[i].str2);
+  }
   free(p->v);
   free(p->name);
   memset(p, 0, sizeof(*p));
@@ -109,6 +111,24 @@ int unit_props_add_bytes(unit_props *p, const char *name, const uint8_t *v, size
   return 0;
 }
 
+int unit_props_add_pairs(unit_props *p, const char *name) {
+  return prop_new(p, name, true, 'r', 0) == NULL ? -1 : 0;
+}
+
+int unit_props_add_pair(unit_prop *prop, const char *a, const char *b) {
+  unit_value *grown = realloc(prop->v, (prop->n + 1) * sizeof(*grown));
+  if (grown == NULL)
+    return -1;
+  prop->v = grown;
+  unit_value *v = &prop->v[prop->n];
+  memset(v, 0, sizeof(*v));
+  v->type = 'r';
+  v->str = strdup(a);
+  v->str2 = strdup(b);
+  prop->n++;
+  return v->str && v->str2 ? 0 : -1;
+}
+
 int unit_props_push(unit_props *p, unit_prop *prop) {
   unit_prop *grown = realloc(p->v, (p->n + 1) * sizeof(*grown));
   if (grown == NULL)
@@ -141,6 +161,9 @@ static void describe_value(FILE *f, const unit_value *v) {
   case 'g':
     fprintf(f, "\"%s\"", v->str);
     break;
+  case 'r':
+    fprintf(f, "(\"%s\", \"%s\")", v->str, v->str2);
+    break;
   case 'b':
     fputs(v->num.i ? "true" : "false", f);
     break;
@@ -165,7 +188,8 @@ char *unit_props_describe(const unit_props *p) {
     return NULL;
   for (size_t i = 0; i < p->n; i++) {
     const unit_prop *prop = &p->v[i];
-    fprintf(f, "%s=%s%c ", prop->name, prop->array ? "a" : "", prop->elem);
+    fprintf(f, "%s=%s%s ", prop->name, prop->array ? "a" : "",
+            prop->elem == 'r' ? "(ss)" : (char[]){prop->elem, '\0'});
     if (prop->array)
       fputc('[', f);
     for (size_t k = 0; k < prop->n; k++) {
@@ -357,6 +381,8 @@ int unit_props_for_resources(const spec_resources *res, bool v2, unit_props *out
                              int64_t *quota, berth_error **err) {
   const spec_cpu *c = res->cpu;
   *quota = c != NULL && c->quota.set ? c->quota.v : 0;
+  if (unit_props_for_devices(res->devices, res->n_devices, v2, out, err) < 0)
+    return -1;
   uint64_t period = c != NULL && c->period.set ? c->period.v : 0;
   if (v2) {
     if (v2_memory(res->memory, out, err) < 0)
@@ -511,4 +537,141 @@ int unit_props_oom_policy(const spec_kvs *unified, unit_props *out, berth_error 
       return berth_fail(err, ENOMEM, "memory.oom.group");
   }
   return 0;
+}
+
+/* ---- device rules ---- */
+
+/* The rules' outcome, kept the way the v1 devices controller keeps it: a
+ * default and the exceptions to it. */
+struct dev_entry {
+  char type; /* 'c' or 'b' */
+  opt_i64 major, minor;
+  char perms[4];
+};
+
+struct dev_list {
+  bool allow_by_default;
+  struct dev_entry *v;
+  size_t n;
+};
+
+/* perms holds a subset of "rwm", in that order. */
+static void perms_add(char *perms, const char *access) {
+  char merged[4];
+  size_t n = 0;
+  for (const char *c = "rwm"; *c; c++)
+    if (strchr(perms, *c) != NULL || strchr(access ? access : "rwm", *c) != NULL)
+      merged[n++] = *c;
+  merged[n] = '\0';
+  memcpy(perms, merged, n + 1);
+}
+
+static void perms_remove(char *perms, const char *access) {
+  size_t n = 0;
+  for (const char *c = perms; *c; c++)
+    if (strchr(access ? access : "rwm", *c) == NULL)
+      perms[n++] = *c;
+  perms[n] = '\0';
+}
+
+static bool same_device(const struct dev_entry *e, char type, const spec_device_rule *r) {
+  return e->type == type && e->major.set == r->major.set && e->minor.set == r->minor.set &&
+         (!r->major.set || e->major.v == r->major.v) && (!r->minor.set || e->minor.v == r->minor.v);
+}
+
+/* One rule of type 'c' or 'b': an exception to the default, or a removal. */
+static int dev_rule(struct dev_list *l, char type, const spec_device_rule *r) {
+  struct dev_entry *found = NULL;
+  for (size_t i = 0; i < l->n && found == NULL; i++)
+    if (same_device(&l->v[i], type, r))
+      found = &l->v[i];
+  if (r->allow == l->allow_by_default) {
+    if (found != NULL)
+      perms_remove(found->perms, r->access);
+    return 0;
+  }
+  if (found == NULL) {
+    struct dev_entry *grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
+    if (grown == NULL)
+      return -1;
+    l->v = grown;
+    found = &l->v[l->n++];
+    *found = (struct dev_entry){.type = type, .major = r->major, .minor = r->minor};
+  }
+  perms_add(found->perms, r->access);
+  return 0;
+}
+
+static int dev_fold(const spec_device_rule *rules, size_t n, struct dev_list *l) {
+  for (size_t i = 0; i < n; i++) {
+    const spec_device_rule *r = &rules[i];
+    if (r->type == 'a' && !r->major.set && !r->minor.set) {
+      l->allow_by_default = r->allow; /* "a" resets the whole list */
+      l->n = 0;
+      continue;
+    }
+    for (const char *t = r->type == 'a' ? "cb" : (char[]){r->type, '\0'}; *t; t++)
+      if (dev_rule(l, *t, r) < 0)
+        return -1;
+  }
+  return 0;
+}
+
+/* systemd's spelling of one allowed device; NULL when it has none. */
+static char *dev_path(const struct dev_entry *e) {
+  const char *group = e->type == 'b' ? "block" : "char";
+  char *path = NULL;
+  int rc = -1;
+  if (!e->major.set && !e->minor.set)
+    rc = asprintf(&path, "%s-*", group);
+  else if (e->major.set && !e->minor.set)
+    rc = asprintf(&path, "%s-%" PRId64, group, e->major.v);
+  else if (e->major.set)
+    rc = asprintf(&path, "/dev/%s/%" PRId64 ":%" PRId64, group, e->major.v, e->minor.v);
+  return rc < 0 ? NULL : path;
+}
+
+/* The allow list, or false when some entry has no systemd spelling. */
+static bool dev_allow_list(const struct dev_list *l, unit_prop *allow, bool *oom) {
+  for (size_t i = 0; i < l->n; i++) {
+    if (l->v[i].perms[0] == '\0')
+      continue;
+    char *path = dev_path(&l->v[i]);
+    if (path == NULL)
+      return false; /* "c *:5": systemd has no wildcard-major rule */
+    if (unit_props_add_pair(allow, path, l->v[i].perms) < 0)
+      *oom = true;
+    free(path);
+  }
+  return true;
+}
+
+int unit_props_for_devices(const spec_device_rule *rules, size_t n, bool v2, unit_props *out,
+                           berth_error **err) {
+  if (n == 0)
+    return 0;
+  struct dev_list l = {.allow_by_default = true};
+  unit_props props = {0};
+  bool oom = dev_fold(rules, n, &l) < 0, expressible = false;
+  if (!oom && l.allow_by_default && l.n == 0) {
+    expressible = true;
+    oom = unit_props_add_str(&props, "DevicePolicy", "auto") < 0 ||
+          unit_props_add_pairs(&props, "DeviceAllow") < 0;
+  } else if (!oom) {
+    oom = unit_props_add_str(&props, "DevicePolicy", "strict") < 0 ||
+          unit_props_add_pairs(&props, "DeviceAllow") < 0;
+    if (!oom && !l.allow_by_default)
+      expressible = dev_allow_list(&l, &props.v[props.n - 1], &oom);
+    if (!oom && !expressible && !v2) {
+      /* v1: deny all for a moment; the rules written to the files after
+       * systemd's own stand, as with runc. */
+      props.v[props.n - 1].n = 0;
+      expressible = true;
+    }
+  }
+  free(l.v);
+  if (!oom && expressible)
+    oom = unit_props_take(out, &props) < 0;
+  unit_props_clear(&props);
+  return oom ? berth_fail(err, ENOMEM, "linux.resources.devices") : 0;
 }
