@@ -639,7 +639,7 @@ static void test_start_stop(void) {
   typed.name = strdup("Nice");
   unit_props_push(&props, &typed);
   berth_error *e = NULL;
-  CHECK(systemd_start_unit("t-a.scope", &props, &e) == 0);
+  CHECK(systemd_start_unit("t-a.scope", &props, NULL, &e) == 0);
   if (e)
     fprintf(stderr, "  start: %s\n", err_text(e));
   CHECK(fake.starts == 1 && strcmp(fake.unit, "t-a.scope") == 0);
@@ -663,10 +663,10 @@ static void test_start_stop(void) {
   /* A leftover unit of the name: reset, then one more try. */
   fake_reset();
   fake.exists_errors = 1;
-  CHECK(systemd_start_unit("t-b.scope", &props, &e) == 0);
+  CHECK(systemd_start_unit("t-b.scope", &props, NULL, &e) == 0);
   CHECK(fake.starts == 2 && fake.resets == 1);
   fake.exists_errors = 2;
-  CHECK(systemd_start_unit("t-c.scope", &props, &e) < 0);
+  CHECK(systemd_start_unit("t-c.scope", &props, NULL, &e) < 0);
   CHECK_STR_CONTAINS(err_text(e),
                      "start systemd unit \"t-c.scope\": Unit t-c.scope already exists");
   berth_error_clear(&e);
@@ -674,7 +674,7 @@ static void test_start_stop(void) {
   /* A job that fails: the unit is reset and the error says how it ended. */
   fake_reset();
   fake.job_result = "failed";
-  CHECK(systemd_start_unit("t-d.scope", &props, &e) < 0);
+  CHECK(systemd_start_unit("t-d.scope", &props, NULL, &e) < 0);
   CHECK_STR_CONTAINS(err_text(e),
                      "systemd unit \"t-d.scope\" did not start: its job ended \"failed\"");
   CHECK(fake.resets == 1);
@@ -686,7 +686,7 @@ static void test_no_manager(void) {
   setenv(BERTH_SYSTEMD_BUS_ENV, "unix:path=/nonexistent/berth-bus", 1);
   berth_error *e = NULL;
   unit_props none = {0};
-  CHECK(systemd_start_unit("x.scope", &none, &e) < 0);
+  CHECK(systemd_start_unit("x.scope", &none, NULL, &e) < 0);
   CHECK_STR_CONTAINS(err_text(e), "connect to systemd at \"unix:path=/nonexistent/berth-bus\"");
   berth_error_clear(&e);
   setenv(BERTH_SYSTEMD_BUS_ENV, fake.address, 1);
@@ -700,7 +700,7 @@ static void test_no_bus_at_all(void) {
   unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
   berth_error *e = NULL;
   unit_props none = {0};
-  CHECK(systemd_start_unit("x.scope", &none, &e) < 0);
+  CHECK(systemd_start_unit("x.scope", &none, NULL, &e) < 0);
   CHECK_STR_CONTAINS(err_text(e), "neither the system bus nor /run/systemd/private answers");
   berth_error_clear(&e);
   setenv(BERTH_SYSTEMD_BUS_ENV, fake.address, 1);

@@ -323,12 +323,17 @@ int cg_systemd_apply(cgroup *cg, const spec_resources *res, berth_error **err) {
   return 0;
 }
 
-/* Where the unit's cgroup is in one hierarchy: the slice's path below the
- * hierarchy's root, as this mount shows it. */
-static int unit_dir(const cg_systemd *sd, const cg_mount *m, char **out) {
+/* Where the unit's cgroup is in one hierarchy, as this mount shows it:
+ * its ControlGroup when systemd told it (a manager may itself live below
+ * the root), else the slice's path below the root, as runc assumes. */
+static int unit_dir(const cg_systemd *sd, const char *group, const cg_mount *m, char **out) {
   char *inner = NULL;
-  if (asprintf(&inner, "%s/%s", strcmp(sd->slice_path, "/") == 0 ? "" : sd->slice_path,
-               sd->unit) < 0)
+  if (group != NULL)
+    inner = strdup(group);
+  else if (asprintf(&inner, "%s/%s", strcmp(sd->slice_path, "/") == 0 ? "" : sd->slice_path,
+                    sd->unit) < 0)
+    inner = NULL;
+  if (inner == NULL)
     return -1;
   const char *rel = inner;
   size_t root_len = strlen(m->root);
@@ -345,11 +350,12 @@ static bool is_dir(const char *path) {
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int fill_dir(cg_dir *d, const cg_systemd *sd, const cg_mount *m, berth_error **err) {
+static int fill_dir(cg_dir *d, const cg_systemd *sd, const char *group, const cg_mount *m,
+                    berth_error **err) {
   d->mountpoint = strdup(m->mountpoint);
   d->controllers = strdup(m->controllers);
   d->unified = m->unified;
-  if (d->mountpoint == NULL || d->controllers == NULL || unit_dir(sd, m, &d->path) < 0)
+  if (d->mountpoint == NULL || d->controllers == NULL || unit_dir(sd, group, m, &d->path) < 0)
     return berth_fail(err, ENOMEM, "systemd unit \"%s\"", sd->unit);
   /* systemd leaves alone the v1 hierarchies it does not manage (cpuset,
    * net_cls, ...): there the directory is ours to make, as runc does. */
@@ -359,7 +365,7 @@ static int fill_dir(cg_dir *d, const cg_systemd *sd, const cg_mount *m, berth_er
 }
 
 /* The directories of the started unit, with pid in each of them. */
-static int join_dirs(cgroup *cg, pid_t pid, berth_error **err) {
+static int join_dirs(cgroup *cg, const char *group, pid_t pid, berth_error **err) {
   cg_host host;
   if (cg_host_detect(&host, err) < 0)
     return -1;
@@ -372,7 +378,7 @@ static int join_dirs(cgroup *cg, pid_t pid, berth_error **err) {
   }
   for (size_t i = 0; rc == 0 && i < host.n_mounts; i++) {
     cg->n_dirs = i + 1;
-    rc = fill_dir(&cg->dirs[i], cg->systemd, &host.mounts[i], err);
+    rc = fill_dir(&cg->dirs[i], cg->systemd, group, &host.mounts[i], err);
   }
   cg_host_release(&host);
   char value[32];
@@ -385,14 +391,17 @@ static int join_dirs(cgroup *cg, pid_t pid, berth_error **err) {
 int cg_systemd_start(cgroup *cg, pid_t pid, berth_error **err) {
   cg_systemd *sd = cg->systemd;
   unit_props props = {0};
+  char *group = NULL;
   int rc = cg_systemd_start_props(sd, pid, cg->layout == CG_LAYOUT_V2, &props, err);
   if (rc == 0)
-    rc = systemd_start_unit(sd->unit, &props, err);
+    rc = systemd_start_unit(sd->unit, &props, &group, err);
   unit_props_clear(&props);
   if (rc < 0)
     return -1;
   sd->started = true; /* from here on, a destroy stops the unit */
-  if (join_dirs(cg, pid, err) < 0)
+  rc = join_dirs(cg, group, pid, err);
+  free(group);
+  if (rc < 0)
     return berth_wrap(err, "systemd unit \"%s\"", sd->unit);
   if (sd->pending != NULL) {
     rc = cg_apply_files(cg, sd->pending, err);

@@ -132,8 +132,11 @@ int cg_systemd_start_props(cg_systemd *sd, pid_t pid, bool v2, unit_props *out,
 /* ---- the conversation with the manager (systemd.c) ---- */
 
 /* StartTransientUnit and wait for its job; an existing (failed) unit of
- * the same name is reset and the start tried once more, as runc does. */
-int systemd_start_unit(const char *unit, const unit_props *props, berth_error **err);
+ * the same name is reset and the start tried once more, as runc does.
+ * *cgroup_path (when asked for) gets the unit's ControlGroup property,
+ * or NULL when the manager does not tell it. */
+int systemd_start_unit(const char *unit, const unit_props *props, char **cgroup_path,
+                       berth_error **err);
 /* StopUnit and wait for its job, then ResetFailedUnit. A unit that is
  * already gone (an emptied scope stops by itself) is no error. */
 int systemd_stop_unit(const char *unit, berth_error **err);

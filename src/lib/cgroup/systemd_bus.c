@@ -267,8 +267,33 @@ static int start_and_wait(struct conn *c, const char *unit, const unit_props *pr
   return 0;
 }
 
-int systemd_start_unit(const char *unit, const unit_props *props, berth_error **err) {
+/* The unit's ControlGroup property, NULL when the manager does not say. */
+static char *control_group(struct conn *c, const char *unit) {
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  sd_bus_message *reply = NULL;
+  const char *path = NULL;
+  char *group = NULL;
+  size_t n = strlen(unit);
+  bool slice = n > 6 && strcmp(unit + n - 6, ".slice") == 0;
+  const char *iface = slice ? "org.freedesktop.systemd1.Slice" : "org.freedesktop.systemd1.Scope";
+  if (sd_bus_call_method(c->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "GetUnit", &e,
+                         &reply, "s", unit) >= 0 &&
+      sd_bus_message_read(reply, "o", &path) > 0)
+    sd_bus_get_property_string(c->bus, SYSTEMD_DEST, path, iface, "ControlGroup", &e, &group);
+  sd_bus_message_unref(reply);
+  sd_bus_error_free(&e);
+  if (group != NULL && group[0] != '/') {
+    free(group);
+    group = NULL;
+  }
+  return group;
+}
+
+int systemd_start_unit(const char *unit, const unit_props *props, char **cgroup_path,
+                       berth_error **err) {
   struct conn c;
+  if (cgroup_path != NULL)
+    *cgroup_path = NULL;
   if (conn_open(&c, err) < 0)
     return -1;
   struct job_wait w = {0};
@@ -276,6 +301,8 @@ int systemd_start_unit(const char *unit, const unit_props *props, berth_error **
   int rc = watch_jobs(&c, &slot, &w, err);
   if (rc == 0)
     rc = start_and_wait(&c, unit, props, &w, err);
+  if (rc == 0 && cgroup_path != NULL)
+    *cgroup_path = control_group(&c, unit);
   sd_bus_slot_unref(slot);
   conn_close(&c);
   free(w.path);
