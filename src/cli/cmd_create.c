@@ -44,7 +44,7 @@ static struct create_opts to_create_opts(const struct cli_globals *g, const stru
       .console_socket = f->console_socket, .pidfd_socket = f->pidfd_socket,
       .no_pivot = f->no_pivot, .no_new_keyring = f->no_new_keyring,
       .systemd_cgroup = g->systemd_cgroup, .rootless = cli_is_rootless(g),
-      .preserve_fds = (int)f->preserve_fds};
+      .preserve_fds = (int)f->preserve_fds, .ensure_sealed_binary = cli_ensure_sealed_binary};
   return o;
 }
 

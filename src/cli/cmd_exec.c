@@ -6,7 +6,7 @@
 #include "log.h"
 
 int cmd_exec(struct cli_globals *g, int argc, char **argv) {
-  struct exec_opts o = {.root = g->root};
+  struct exec_opts o = {.root = g->root, .ensure_sealed_binary = cli_ensure_sealed_binary};
   struct opt_list env = {0}, gids = {0}, caps = {0}, cgroups = {0};
   long preserve_fds = 0;
   const struct opt_def defs[] = {

@@ -34,6 +34,10 @@ int cmd_restore(struct cli_globals *g, int argc, char **argv);
 int cmd_spec(struct cli_globals *g, int argc, char **argv);
 int cmd_features(struct cli_globals *g, int argc, char **argv);
 
+/* Re-execute berth from a sealed copy of itself (create and exec call it
+ * when the container's config needs it). */
+void cli_ensure_sealed_binary(void);
+
 /* `--version` text: "berth version X\ncommit: ...\nspec: 1.3.0\n..." */
 void cli_print_version(void);
 

@@ -24,6 +24,9 @@ struct create_opts {
   /* Foreground `run` with a terminal keeps the pty master itself instead of
    * sending it to a console socket. */
   bool keep_pty_master;
+  /* Called (before anything is made) when the config lets container
+   * processes reach berth's binary; see sealed_binary.h. May be NULL. */
+  void (*ensure_sealed_binary)(void);
 };
 
 struct create_result {
