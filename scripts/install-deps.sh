@@ -9,7 +9,7 @@ PACKAGES=(
   libjansson-dev libseccomp-dev libcap-dev libsystemd-dev
   bats busybox-static runc crun jq
   util-linux procps iproute2 uidmap
-  python3 python3-jsonschema
+  python3 python3-jsonschema systemd
 )
 
 is_installed() {

@@ -41,7 +41,7 @@ static const struct {
 } support = {
     .cgroup_v1 = true,
     .cgroup_v2 = true,
-    .cgroup_systemd = false,
+    .cgroup_systemd = true,
     .cgroup_systemd_user = false,
     .cgroup_rdma = false,
     .seccomp = true,

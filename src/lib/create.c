@@ -18,7 +18,7 @@
 #include "cgroup/cgroup.h"
 #include "container.h"
 #include "create_internal.h"
-#include "device_rules.h"
+#include "container_cgroup.h"
 #include "hooks.h"
 #include "init.h"
 #include "linux/idmap.h"
@@ -302,29 +302,9 @@ static int finish(struct create_job *j, berth_error **err) {
   return 0;
 }
 
-static bool is_permission_error(int code) {
-  return code == EACCES || code == EPERM || code == EROFS;
-}
-
 static int setup_cgroup(struct create_job *j, berth_error **err) {
-  if (cgroup_create(j->spec->linux.cgroups_path, j->o->id, j->o->systemd_cgroup, &j->cg, err) < 0) {
-    if (!j->o->rootless || !is_permission_error((*err)->code))
-      return -1;
-    /* Not delegated to us: the container runs without its own cgroup. */
-    berth_error_clear(err);
-    j->cg = NULL;
-    return 0;
-  }
-  /* The spec's resources plus the device rules every container needs. */
-  spec_resources res = {0};
-  if (j->spec->linux.resources != NULL)
-    res = *j->spec->linux.resources;
-  res.devices = device_rules_effective(j->spec, &res.n_devices);
-  if (res.devices == NULL)
-    return berth_fail(err, ENOMEM, "build device rules");
-  int rc = cgroup_apply(j->cg, &res, err);
-  free(res.devices);
-  return rc;
+  return container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, j->o->rootless, &j->cg,
+                                err);
 }
 
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {

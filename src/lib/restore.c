@@ -21,7 +21,7 @@
 
 #include "cgroup/cgroup.h"
 #include "criu.h"
-#include "device_rules.h"
+#include "container_cgroup.h"
 #include "hooks.h"
 #include "linux/pathsafe.h"
 #include "linux/terminal.h"
@@ -105,17 +105,7 @@ static int open_images(struct restore_job *j, berth_error **err) {
 }
 
 static int setup_cgroup(struct restore_job *j, berth_error **err) {
-  if (cgroup_create(j->spec->linux.cgroups_path, j->o->id, j->o->systemd_cgroup, &j->cg, err) < 0)
-    return -1;
-  spec_resources res = {0};
-  if (j->spec->linux.resources != NULL)
-    res = *j->spec->linux.resources;
-  res.devices = device_rules_effective(j->spec, &res.n_devices);
-  if (res.devices == NULL)
-    return berth_fail(err, ENOMEM, "build device rules");
-  int rc = cgroup_apply(j->cg, &res, err);
-  free(res.devices);
-  return rc;
+  return container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, false, &j->cg, err);
 }
 
 static bool under_tmpfs(const spec *s, const char *dest) {

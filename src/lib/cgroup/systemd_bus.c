@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "sdbus_dl.h"
 #include "systemd.h"
 
 #define SYSTEMD_DEST "org.freedesktop.systemd1"
@@ -40,6 +41,8 @@ static int open_direct(const char *address, sd_bus **out) {
 }
 
 static int conn_open(struct conn *c, berth_error **err) {
+  if (sdbus_load(err) < 0)
+    return -1;
   const char *address = getenv(BERTH_SYSTEMD_BUS_ENV);
   c->bus = NULL;
   c->direct = true;

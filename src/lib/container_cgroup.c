@@ -1,0 +1,38 @@
+#include "container_cgroup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cgroup/systemd.h"
+#include "device_rules.h"
+
+static bool is_permission_error(int code) {
+  return code == EACCES || code == EPERM || code == EROFS;
+}
+
+static int apply_resources(cgroup *cg, const spec *s, berth_error **err) {
+  spec_resources res = {0};
+  if (s->linux.resources != NULL)
+    res = *s->linux.resources;
+  res.devices = device_rules_effective(s, &res.n_devices);
+  if (res.devices == NULL)
+    return berth_fail(err, ENOMEM, "build device rules");
+  int rc = cgroup_apply(cg, &res, err);
+  free(res.devices);
+  return rc;
+}
+
+int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool rootless,
+                           cgroup **out, berth_error **err) {
+  *out = NULL;
+  if (cgroup_create(s->linux.cgroups_path, id, systemd, out, err) < 0) {
+    if (!rootless || !is_permission_error((*err)->code))
+      return -1;
+    /* Not delegated to us: the container runs without its own cgroup. */
+    berth_error_clear(err);
+    return 0;
+  }
+  if (cgroup_systemd_annotations(*out, &s->annotations, err) < 0)
+    return -1;
+  return apply_resources(*out, s, err);
+}

@@ -1,0 +1,17 @@
+#ifndef BERTH_CONTAINER_CGROUP_H
+#define BERTH_CONTAINER_CGROUP_H
+
+#include <stdbool.h>
+
+#include "cgroup/cgroup.h"
+#include "error.h"
+#include "spec.h"
+
+/* The cgroup a new container (created or restored) gets: made at
+ * linux.cgroupsPath, given the systemd annotations, and every resource
+ * applied with runc's device defaults. Rootless, a cgroup we may not make
+ * is skipped (*out stays NULL), as runc does. */
+int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool rootless,
+                           cgroup **out, berth_error **err);
+
+#endif
