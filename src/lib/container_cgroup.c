@@ -2,9 +2,11 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cgroup/systemd.h"
 #include "device_rules.h"
+#include "state.h"
 
 static bool is_permission_error(int code) {
   return code == EACCES || code == EPERM || code == EROFS;
@@ -35,4 +37,19 @@ int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool roo
   if (cgroup_systemd_annotations(*out, &s->annotations, err) < 0)
     return -1;
   return apply_resources(*out, s, err);
+}
+
+void container_discard(const char *root, const char *id, int dirfd, cgroup *cg,
+                       const char *pid_file, const char *what) {
+  berth_error *e = NULL;
+  if (cg != NULL && cgroup_destroy(cg, &e) < 0) {
+    berth_warn("clean up after failed %s: %s", what, berth_error_text(e));
+    berth_error_clear(&e);
+  }
+  if (dirfd >= 0 && state_dir_remove(root, id, dirfd, &e) < 0) {
+    berth_warn("clean up after failed %s: %s", what, berth_error_text(e));
+    berth_error_clear(&e);
+  }
+  if (pid_file)
+    unlink(pid_file);
 }

@@ -14,4 +14,10 @@
 int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool rootless,
                            cgroup **out, berth_error **err);
 
+/* Undo a container that failed half-way through create or restore: its
+ * cgroup, state directory and pid file. Failures are only warnings, named
+ * after `what` ("create", "restore"). */
+void container_discard(const char *root, const char *id, int dirfd, cgroup *cg,
+                       const char *pid_file, const char *what);
+
 #endif

@@ -344,17 +344,7 @@ static void undo_create(struct create_job *j, struct create_result *res) {
     close(res->pty_master);
     res->pty_master = -1;
   }
-  berth_error *e = NULL;
-  if (j->cg != NULL && cgroup_destroy(j->cg, &e) < 0) {
-    berth_warn("clean up after failed create: %s", berth_error_text(e));
-    berth_error_clear(&e);
-  }
-  if (j->dirfd >= 0 && state_dir_remove(j->o->root, j->o->id, j->dirfd, &e) < 0) {
-    berth_warn("clean up after failed create: %s", berth_error_text(e));
-    berth_error_clear(&e);
-  }
-  if (j->o->pid_file)
-    unlink(j->o->pid_file);
+  container_discard(j->o->root, j->o->id, j->dirfd, j->cg, j->o->pid_file, "create");
 }
 
 static void release_job(struct create_job *j) {

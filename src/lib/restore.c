@@ -380,16 +380,7 @@ static void undo_restore(struct restore_job *j) {
     j->res->pty_master = -1;
   }
   unmount_criu_root(j);
-  if (j->cg != NULL && cgroup_destroy(j->cg, &e) < 0) {
-    berth_warn("clean up after failed restore: %s", berth_error_text(e));
-    berth_error_clear(&e);
-  }
-  if (j->dirfd >= 0 && state_dir_remove(j->o->root, j->o->id, j->dirfd, &e) < 0) {
-    berth_warn("clean up after failed restore: %s", berth_error_text(e));
-    berth_error_clear(&e);
-  }
-  if (j->o->pid_file)
-    unlink(j->o->pid_file);
+  container_discard(j->o->root, j->o->id, j->dirfd, j->cg, j->o->pid_file, "restore");
 }
 
 static void release_job(struct restore_job *j) {

@@ -1,4 +1,5 @@
 #include "linux/idmap.h"
+#include "linux/namespaces.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,28 +94,6 @@ static int plan_mount(const spec *s, const spec_mount *m, idmap_plan *p, berth_e
   return plan_mappings(s, m, p, err);
 }
 
-static int write_id_map(pid_t pid, const char *file, const spec_idmaps *m, berth_error **err) {
-  char buf[8192];
-  size_t len = 0;
-  for (size_t i = 0; i < m->n; i++) {
-    int n = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m->v[i].container_id,
-                     m->v[i].host_id, m->v[i].size);
-    if (n < 0 || (size_t)n >= sizeof(buf) - len)
-      return berth_fail(err, E2BIG, "%s: too many mappings", file);
-    len += (size_t)n;
-  }
-  char path[64];
-  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return berth_fail_errno(err, "open %s", path);
-  ssize_t w = write(fd, buf, len);
-  int saved = errno;
-  close(fd);
-  if (w != (ssize_t)len)
-    return berth_fail(err, w < 0 ? saved : EIO, "write %s", path);
-  return 0;
-}
 
 /* A child cloned into a new user namespace only waits for its pipe to
  * close; the runtime writes its maps and opens its namespace, whose open
@@ -136,8 +115,8 @@ static int new_userns(const spec_idmaps *uids, const spec_idmaps *gids, berth_er
   int fd = -1;
   if (pid < 0) {
     berth_fail(err, saved, "clone a user namespace");
-  } else if (write_id_map(pid, "uid_map", uids, err) == 0 &&
-             write_id_map(pid, "gid_map", gids, err) == 0) {
+  } else if (ns_write_id_map(pid, "uid_map", uids, err) == 0 &&
+             ns_write_id_map(pid, "gid_map", gids, err) == 0) {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)

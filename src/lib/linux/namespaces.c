@@ -153,7 +153,7 @@ int ns_check_id_maps(const spec *s, berth_error **err) {
   return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const spec_idmaps *m, berth_error **err) {
+int ns_write_id_map(pid_t pid, const char *file, const spec_idmaps *m, berth_error **err) {
   char buf[4096];
   size_t len = 0;
   for (size_t i = 0; i < m->n; i++) {
@@ -233,19 +233,19 @@ static int deny_setgroups(pid_t pid, berth_error **err) {
 
 static int map_ids(pid_t pid, const spec *s, berth_error **err) {
   if (geteuid() == 0)
-    return write_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0 ||
-                   write_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0
+    return ns_write_id_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0 ||
+                   ns_write_id_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0
                ? -1
                : 0;
   if (self_mapping(&s->linux.uid_mappings, geteuid())) {
-    if (write_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0)
+    if (ns_write_id_map(pid, "uid_map", &s->linux.uid_mappings, err) < 0)
       return -1;
   } else if (run_map_helper("newuidmap", pid, &s->linux.uid_mappings, err) < 0) {
     return -1;
   }
   if (self_mapping(&s->linux.gid_mappings, getegid()))
     return deny_setgroups(pid, err) < 0 ||
-                   write_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0
+                   ns_write_id_map(pid, "gid_map", &s->linux.gid_mappings, err) < 0
                ? -1
                : 0;
   return run_map_helper("newgidmap", pid, &s->linux.gid_mappings, err);

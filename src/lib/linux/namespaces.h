@@ -24,6 +24,8 @@ int ns_restore_pid_for_children(int saved_fd, berth_error **err);
 /* Parent side of a new user namespace: write the child's uid_map and
  * gid_map (as root, straight into /proc; multi-range maps need no helper). */
 int ns_write_id_maps(pid_t pid, const spec *s, berth_error **err);
+/* One of them: `file` is "uid_map" or "gid_map" of /proc/<pid>. */
+int ns_write_id_map(pid_t pid, const char *file, const spec_idmaps *m, berth_error **err);
 /* Child side, once mapped: become the namespace's root so the rest of the
  * setup runs with its full capabilities. */
 int ns_become_userns_root(const spec *s, berth_error **err);
