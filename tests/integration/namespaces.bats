@@ -113,8 +113,14 @@ ns_inode() {
 }
 
 @test "namespaces: user namespace with uid and gid mappings" {
-  # The mapped root must be able to reach the bundle.
-  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_TEST_TMPDIR" "$(dirname "$BATS_TEST_TMPDIR")" 2>/dev/null || true
+  # The mapped root must be able to reach the bundle: open up the search
+  # bit of our own temporary directories on the way (never of /tmp itself).
+  local d=$BUNDLE top=${TMPDIR:-/tmp}
+  top=${top%/}
+  while [ "$d" != / ] && [ "$d" != /tmp ] && [ "${d#"$top"}" != "$d" ]; do
+    chmod a+x "$d"
+    d=$(dirname "$d")
+  done
   chmod -R a+rX "$BUNDLE"
   cfg '.linux.namespaces += [{"type": "user"}]
        | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
