@@ -9,8 +9,14 @@ USERNS_MAP='[{"containerID": 0, "hostID": 100000, "size": 65536}]'
 # A container in its own user namespace (root is host uid/gid 100000) with a
 # /data directory in its rootfs, and a host directory owned by host root.
 userns_setup() {
-  # The mapped root must be able to reach the bundle.
-  chmod 755 "$BATS_RUN_TMPDIR" "$BATS_TEST_TMPDIR" "$(dirname "$BATS_TEST_TMPDIR")" 2>/dev/null || true
+  # The mapped root must be able to reach the bundle: open up the search
+  # bit of our own temporary directories on the way (never of /tmp itself).
+  local d=$BUNDLE top=${TMPDIR:-/tmp}
+  top=${top%/}
+  while [ "$d" != / ] && [ "$d" != /tmp ] && [ "${d#"$top"}" != "$d" ]; do
+    chmod a+x "$d"
+    d=$(dirname "$d")
+  done
   chmod -R a+rX "$BUNDLE"
   mkdir -p "$BUNDLE/rootfs/data"
   cfg '.linux.namespaces += [{"type": "user"}]
