@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -152,6 +153,9 @@ static void count_passed_fds(struct create_job *j) {
 }
 
 static pid_t clone_init(struct create_job *j, berth_error **err) {
+  /* The child inherits this before it runs a single instruction inside
+   * the container's namespaces (CVE-2016-9962). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   int flags = ns_clone_flags(j->spec);
   struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
   int saved_pidns;

@@ -146,6 +146,10 @@ fail:
 static int spawn(struct exec_job *j, berth_error **err) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
     return berth_fail_errno(err, "socketpair");
+  /* Non-dumpable before the child exists: it is visible in the container
+   * from the moment it is cloned, while it still holds host descriptors
+   * and runs berth (CVE-2016-9962). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* A pid namespace applies to children only: enter it here for the one
    * child we are about to make. */
   if ((j->ns_flags & CLONE_NEWPID) && setns(j->pidfd, CLONE_NEWPID) < 0)
