@@ -154,8 +154,11 @@ static void count_passed_fds(struct create_job *j) {
 
 static pid_t clone_init(struct create_job *j, berth_error **err) {
   /* The child inherits this before it runs a single instruction inside
-   * the container's namespaces (CVE-2016-9962). */
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+   * the container's namespaces (CVE-2016-9962). Unprivileged, we must
+   * still write its uid_map, which a non-dumpable process's /proc keeps
+   * from us: the child then turns non-dumpable itself once mapped. */
+  if (geteuid() == 0)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   int flags = ns_clone_flags(j->spec);
   struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
   int saved_pidns;

@@ -176,9 +176,6 @@ void container_init(struct init_ctx *ctx) {
   berth_error *e = NULL;
   /* Until READY the parent is waiting on us; if it dies, so do we. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  /* Keep container processes from ptracing or reading /proc of this
-   * process while it still holds host resources. */
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   int keep[] = {ctx->sync_fd, ctx->fifo_fd, idmap_trees_holder_fd(ctx->idmap)};
   process_close_fds_except(ctx->extra_fds, keep, sizeof(keep) / sizeof(keep[0]));
@@ -188,6 +185,10 @@ void container_init(struct init_ctx *ctx) {
   if (sync_expect(ctx->sync_fd, &phase, &m, NULL, &e) < 0)
     _exit(1);
   ctx->state->pid = (pid_t)m.value;
+  /* Keep container processes from ptracing or reading /proc of this
+   * process while it still holds host resources (already so when the
+   * parent is root; see clone_init). */
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   if (ns_join_paths(ctx->spec, &e) < 0 || ns_become_userns_root(ctx->spec, &e) < 0 ||
       ns_unshare_late(ctx->spec, &e) < 0 || ns_loopback_up(ctx->spec, &e) < 0 ||
