@@ -48,6 +48,21 @@ teardown() {
 
 BERTH_ORIG=$BERTH
 
+# The runtime's binary, once executed inside a container, is kept running
+# there by its own --log option: opening a FIFO for writing blocks until
+# someone reads. That gives the hunter all the time it needs to find the
+# process, as a real attacker would get with enough tries; release_fifo
+# then lets it finish, after which the binary is no longer busy.
+make_log_fifo() {
+  mkfifo "$LOG/fifo"
+  chmod 666 "$LOG/fifo"
+}
+
+release_fifo() {
+  sleep 2
+  timeout 20 cat "$LOG/fifo" >/dev/null || true
+}
+
 # with_caps CAP...: the process gets these capabilities in every set but
 # inheritable.
 with_caps() {
@@ -60,7 +75,7 @@ with_caps() {
   # The attacker: a container that watches every new process of its pid
   # namespace and tries to reach the runtime's binary through it. It holds
   # CAP_SYS_PTRACE, so non-dumpable runtime processes are no obstacle.
-  cfg '.process.args = ["sh", "-c", "exec sec-helper hunt 12 '"$HOST_DEVINO"' >/log/hunt.txt 2>&1"]'
+  cfg '.process.args = ["sh", "-c", "exec sec-helper hunt 120 '"$HOST_DEVINO"' 0 /log/stop >/log/hunt.txt 2>&1"]'
   with_caps CAP_SYS_PTRACE CAP_KILL
   new_id
   local attacker=$ID
@@ -68,22 +83,29 @@ with_caps() {
   assert_status 0
   local apid
   apid=$(rt state "$attacker" | jq -r .pid)
+  wait_grep '^HUNTING' "$LOG/hunt.txt" 300
 
   # The victim: its program is /proc/self/exe, in the attacker's pid
   # namespace, several times over.
   local victim=$TEST_DIR/victim
   make_bundle "$victim"
   install_runtime_libs "$victim"
-  jq --arg ns "/proc/$apid/ns/pid" \
-    '.process.args = ["/proc/self/exe", "--version"]
+  make_log_fifo
+  jq --arg ns "/proc/$apid/ns/pid" --arg log "$LOG" \
+    '.process.args = ["/proc/self/exe", "--log", "/log/fifo", "list"]
+     | .mounts += [{"destination": "/log", "type": "bind", "source": $log, "options": ["rbind"]}]
      | .linux.namespaces |= map(if .type == "pid" then .path = $ns else . end)' \
     "$victim/config.json" >"$victim/c.json" && mv "$victim/c.json" "$victim/config.json"
   local i
-  for i in 1 2 3 4 5; do
+  for i in 1 2 3; do
     new_id
-    rtc run --bundle "$victim" "$ID"
-    echo "# victim run $i: status $status" >&2
+    bg rt run --bundle "$victim" "$ID" </dev/null >"$TEST_DIR/victim.$i.out" 2>&1
+    release_fifo
+    wait "$BG_PID" || echo "# victim run $i: status $?" >&2
   done
+  # A moment for the hunter to try the last processes, then stop it.
+  sleep 2
+  touch "$LOG/stop"
   wait_grep '^RESULT hunt' "$LOG/hunt.txt" 200
   cat "$LOG/hunt.txt" >&2
   assert_binary_safe "$LOG/hunt.txt"
@@ -93,16 +115,21 @@ with_caps() {
   # The image's /bin/sh is the magic link: `exec CONTAINER sh` runs
   # whatever /proc/self/exe is for the process the runtime made.
   ln -sfn /proc/self/exe "$BUNDLE/rootfs/bin/sh"
-  cfg '.process.args = ["/bin/busybox", "sh", "-c", "exec sec-helper hunt 10 '"$HOST_DEVINO"' >/log/hunt.txt 2>&1"]'
+  cfg '.process.args = ["/bin/busybox", "sh", "-c", "exec sec-helper hunt 120 '"$HOST_DEVINO"' 0 /log/stop >/log/hunt.txt 2>&1"]'
   new_id
   rtc run -d --bundle "$BUNDLE" "$ID"
   assert_status 0
-  wait_grep . "$LOG/hunt.txt" 50 || true
+  wait_grep '^HUNTING' "$LOG/hunt.txt" 300
+  make_log_fifo
   local i
-  for i in 1 2 3 4 5; do
-    rtc exec "$ID" sh --version
-    echo "# exec $i: status $status" >&2
+  for i in 1 2 3; do
+    bg rt exec "$ID" sh --log /log/fifo list </dev/null >"$TEST_DIR/exec.$i.out" 2>&1
+    release_fifo
+    wait "$BG_PID" || echo "# exec $i: status $?" >&2
   done
+  # A moment for the hunter to try the last processes, then stop it.
+  sleep 2
+  touch "$LOG/stop"
   wait_grep '^RESULT hunt' "$LOG/hunt.txt" 200
   cat "$LOG/hunt.txt" >&2
   assert_binary_safe "$LOG/hunt.txt"
@@ -118,17 +145,21 @@ with_caps() {
   rtc create --bundle "$BUNDLE" "$ID"
   assert_status 0
   rtc exec -d --cap CAP_SYS_PTRACE "$ID" sh -c \
-    "sec-helper openw /proc/1/exe $HOST_DEVINO >/log/openw.txt 2>&1; exec sec-helper hunt 8 $HOST_DEVINO >/log/hunt.txt 2>&1"
+    "sec-helper openw /proc/1/exe $HOST_DEVINO >/log/openw.txt 2>&1; exec sec-helper hunt 120 $HOST_DEVINO 0 /log/stop >/log/hunt.txt 2>&1"
   if [ "$status" -ne 0 ]; then
     skip "exec into a created container is refused: $output"
   fi
-  wait_grep '^RESULT reopen' "$LOG/openw.txt" 100
+  wait_grep '^RESULT reopen' "$LOG/openw.txt" 300
+  wait_grep '^HUNTING' "$LOG/hunt.txt" 300
   local i
   for i in 1 2 3 4 5; do
     rtc exec "$ID" true
   done
   rtc start "$ID"
   assert_status 0
+  # A moment for the hunter to try the last processes, then stop it.
+  sleep 2
+  touch "$LOG/stop"
   wait_grep '^RESULT hunt' "$LOG/hunt.txt" 200
   cat "$LOG/openw.txt" "$LOG/hunt.txt" >&2
   assert_binary_safe "$LOG/openw.txt"

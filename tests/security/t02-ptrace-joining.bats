@@ -56,15 +56,18 @@ assert_no_runtime_attached() {
 }
 
 @test "T2 processes joining by exec cannot be attached to while they are the runtime" {
-  cfg '.process.args = ["sh", "-c", "exec sec-helper hunt 10 0:0 1 >/log/hunt.txt 2>&1"]'
+  cfg '.process.args = ["sh", "-c", "exec sec-helper hunt 120 0:0 1 /log/stop >/log/hunt.txt 2>&1"]'
   new_id
   rtc run -d --bundle "$BUNDLE" "$ID"
   assert_status 0
-  wait_grep . "$LOG/hunt.txt" 30 || true
+  wait_grep '^HUNTING' "$LOG/hunt.txt" 300
   local i
   for i in $(seq 15); do
     rtc exec "$ID" true
   done
+  # A moment for the hunter to try the last processes, then stop it.
+  sleep 2
+  touch "$LOG/stop"
   wait_grep '^RESULT hunt' "$LOG/hunt.txt" 200
   cat "$LOG/hunt.txt" >&2
   assert_no_runtime_attached "$LOG/hunt.txt"
@@ -74,13 +77,14 @@ assert_no_runtime_attached() {
   # The attacker runs first; the victim is created in its pid namespace
   # again and again, so the attacker sees each new init while the runtime
   # is still setting it up.
-  cfg '.process.args = ["sh", "-c", "exec sec-helper hunt 12 0:0 1 >/log/hunt.txt 2>&1"]'
+  cfg '.process.args = ["sh", "-c", "exec sec-helper hunt 120 0:0 1 /log/stop >/log/hunt.txt 2>&1"]'
   new_id
   local attacker=$ID
   rtc run -d --bundle "$BUNDLE" "$attacker"
   assert_status 0
   local apid
   apid=$(rt state "$attacker" | jq -r .pid)
+  wait_grep '^HUNTING' "$LOG/hunt.txt" 300
   local victim=$TEST_DIR/victim
   make_bundle "$victim"
   jq --arg ns "/proc/$apid/ns/pid" \
@@ -93,6 +97,9 @@ assert_no_runtime_attached() {
     rtc create --bundle "$victim" "$ID"
     rtc delete --force "$ID"
   done
+  # A moment for the hunter to try the last processes, then stop it.
+  sleep 2
+  touch "$LOG/stop"
   wait_grep '^RESULT hunt' "$LOG/hunt.txt" 200
   cat "$LOG/hunt.txt" >&2
   assert_no_runtime_attached "$LOG/hunt.txt"
