@@ -48,6 +48,9 @@ trap cleanup EXIT
 
 "$here/leak-check.sh" baseline "$work/leak-baseline" || exit 1
 
+# A test that hangs is stopped (and fails) instead of stopping the run.
+export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-600}
+
 suites=${BERTH_SUITES:-unit integration diff security}
 passed=0 failed=0 skipped=0
 filter=()

@@ -40,7 +40,7 @@ load ../lib/helpers
   wait_status "$ID" running
   rt kill "$ID" KILL
   local rc=0
-  wait "$runner" || rc=$?
+  wait_child "$runner" || rc=$?
   [ "$rc" -eq 137 ] || fail "exit status $rc, expected 137 ($(cat "$TEST_DIR/out"))"
 }
 
@@ -55,7 +55,7 @@ load ../lib/helpers
   for i in $(seq 50); do grep -q ready "$TEST_DIR/out" && break; sleep 0.1; done
   kill -TERM "$runner"
   local rc=0
-  wait "$runner" || rc=$?
+  wait_child "$runner" || rc=$?
   [ "$rc" -eq 9 ] || fail "exit status $rc, expected 9 ($(cat "$TEST_DIR/out"))"
   grep -q got-TERM "$TEST_DIR/out"
 }

@@ -249,6 +249,26 @@ wait_status() {
   return 1
 }
 
+# wait_child PID [SECONDS]: waits for a background child of the test and
+# returns its exit status; a child that does not end in time is killed and
+# reported, so a runtime that hangs cannot hang the suite.
+wait_child() {
+  local pid=$1 n=$((${2:-60} * 10)) i
+  for i in $(seq "$n"); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "process $pid did not exit; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 255
+  fi
+  local rc=0
+  wait "$pid" || rc=$?
+  return "$rc"
+}
+
 # wait_file PATH [TENTHS]
 wait_file() {
   local f=$1 n=${2:-50} i
