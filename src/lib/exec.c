@@ -150,6 +150,14 @@ static int spawn(struct exec_job *j, berth_error **err) {
    * from the moment it is cloned, while it still holds host descriptors
    * and runs berth (CVE-2016-9962). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Unprivileged, only the container's own user namespace grants the
+   * right to enter its pid namespace: join it first, here (root keeps the
+   * host's, which the cgroup move below needs). */
+  if (geteuid() != 0 && (j->ns_flags & CLONE_NEWUSER)) {
+    if (setns(j->pidfd, CLONE_NEWUSER) < 0)
+      return berth_fail_errno(err, "join the container's user namespace");
+    j->ns_flags &= ~CLONE_NEWUSER;
+  }
   /* A pid namespace applies to children only: enter it here for the one
    * child we are about to make. */
   if ((j->ns_flags & CLONE_NEWPID) && setns(j->pidfd, CLONE_NEWPID) < 0)
