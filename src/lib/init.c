@@ -130,6 +130,7 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
     return s->process->terminal ? -1 : berth_fail_errno(err, "setsid");
   if (sysctl_apply(s, err) < 0)
     return -1;
+  process_make_cwd(s->process->cwd);
   if (rootfs_finalize(&ro, err) < 0)
     return -1;
   join_session_keyring(ctx);

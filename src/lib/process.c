@@ -104,9 +104,7 @@ static int find_executable(const char *name, char **env, char *out, size_t len,
   return berth_fail(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-/* Made as root before the user switch, as runc does; we are inside the
- * container's root here, so the walk cannot leave it. */
-static void make_cwd(const char *cwd) {
+void process_make_cwd(const char *cwd) {
   char buf[PATH_MAX];
   snprintf(buf, sizeof(buf), "%s", cwd);
   for (char *p = buf + 1; *p; p++) {
@@ -188,7 +186,6 @@ int process_setup(struct process_launch *l, berth_error **err) {
     return -1;
   if (p->umask.set)
     umask((mode_t)p->umask.v);
-  make_cwd(p->cwd);
   l->env = build_env(l);
   if (l->env == NULL)
     return berth_fail(err, ENOMEM, "build the process environment");

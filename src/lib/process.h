@@ -32,10 +32,12 @@ struct process_launch {
 
 /* rlimits, umask, cwd, user and groups, capabilities, environment, the
  * executable's lookup in $PATH, no_new_privs, seccomp. The order matters:
- * cwd is created as root but entered as the user; the lookup runs as the
- * user; seccomp comes last with no_new_privs, and before the capability
+ * cwd is entered as the user; the lookup runs as the user; seccomp comes last with no_new_privs, and before the capability
  * drop without it (loading a filter then needs CAP_SYS_ADMIN), as runc. */
 int process_setup(struct process_launch *l, berth_error **err);
+/* The container's init makes process.cwd when it is missing, as runc:
+ * as root, inside the new root, before root.readonly takes effect. */
+void process_make_cwd(const char *cwd);
 /* Close, right away, every descriptor from 3 up except the first
  * `extra_fds` (passed to the container) and the `n` in `keep` (the
  * runtime's own, all close-on-exec). A caller's stray descriptors then

@@ -5,8 +5,10 @@
  * of CAP_SYS_PTRACE in the user namespace of their memory (the host's)
  * open /proc/<pid>/exe. A container in a new user namespace never has
  * that; one in the host's has it exactly when CAP_SYS_PTRACE is in some
- * process's bounding set. Only those containers pay for the copy: it costs
- * a read of the binary and a second execve on every create and exec. */
+ * process's bounding set, or when its pid namespace is shared with others
+ * (joined by path, or none of its own), whose capabilities we cannot
+ * know. Only those containers pay for the copy: it costs a read of the
+ * binary and a second execve on every create and exec. */
 #ifndef BERTH_SEALED_BINARY_H
 #define BERTH_SEALED_BINARY_H
 
