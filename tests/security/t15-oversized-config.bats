@@ -13,7 +13,10 @@ load common
 assert_clean_outcome() {
   assert_no_crash
   rt delete --force "$ID" >/dev/null 2>&1 || true
-  [ "$(state_entries)" -eq 0 ] || fail "state left behind"
+  if [ "$(state_entries)" -ne 0 ]; then
+    reap_leftover "$ID"
+    fail "state left behind: delete --force could not remove it"
+  fi
   [ -z "$(mounts_under "$TEST_DIR")" ] || fail "mounts left behind: $(mounts_under "$TEST_DIR" | head -3)"
 }
 
