@@ -51,8 +51,8 @@ static int saved_argc;
 static char **saved_argv;
 
 void cli_ensure_sealed_binary(void) {
-  /* On failure berth goes on with the weaker protection of a non-dumpable
-   * process; cloned_binary.h says why that is still safe for most configs. */
+  /* On failure berth goes on with the weaker protection of non-dumpable
+   * clones (see cloned_binary.h). */
   cloned_binary_ensure(saved_argc, saved_argv, environ);
 }
 

@@ -24,8 +24,10 @@ struct create_opts {
   /* Foreground `run` with a terminal keeps the pty master itself instead of
    * sending it to a console socket. */
   bool keep_pty_master;
-  /* Called (before anything is made) when the config lets container
-   * processes reach berth's binary; see sealed_binary.h. May be NULL. */
+  /* Re-executes berth from a sealed copy of itself (cloned_binary.h), once
+   * the config is known to be good and before anything is made: a process
+   * in the container can reach the binary of berth's clones, if only by
+   * exec'ing /proc/self/exe. May be NULL. */
   void (*ensure_sealed_binary)(void);
 };
 

@@ -26,7 +26,6 @@
 #include "linux/namespaces.h"
 #include "linux/netdev.h"
 #include "linux/seccomp.h"
-#include "sealed_binary.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
 #include "notify.h"
@@ -380,7 +379,7 @@ int container_create(const struct create_opts *o, struct create_result *res, ber
   if (state_check_id(o->id, err) < 0 || resolve_bundle(&j, err) < 0 ||
       create_check_supported(j.spec, err) < 0 || check_terminal_opts(&j, err) < 0)
     goto out;
-  if (o->ensure_sealed_binary && sealed_binary_needed(j.spec, NULL))
+  if (o->ensure_sealed_binary)
     o->ensure_sealed_binary();
   j.dirfd = state_dir_create(o->root, o->id, err);
   if (j.dirfd < 0)

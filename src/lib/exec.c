@@ -23,7 +23,6 @@
 #include "init.h"
 #include "linux/lsm.h"
 #include "linux/seccomp.h"
-#include "sealed_binary.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
 #include "process.h"
@@ -245,24 +244,6 @@ static int report_started(struct exec_job *j, berth_error **err) {
   return 0;
 }
 
-/* A process given CAP_SYS_PTRACE by an earlier exec may still live in
- * the container: a marker in the state directory remembers it, so every
- * later exec runs from the sealed copy too. */
-#define PTRACE_MARKER "ptrace-capable"
-
-static bool needs_sealed_binary(struct exec_job *j) {
-  if (faccessat(j->h.dirfd, PTRACE_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return true;
-  if (!sealed_binary_needed(j->container, j->process))
-    return false;
-  if (!sealed_binary_needed(j->container, NULL)) {
-    int fd = openat(j->h.dirfd, PTRACE_MARKER, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0)
-      close(fd);
-  }
-  return true;
-}
-
 static int prepare(struct exec_job *j, berth_error **err) {
   if (handle_open(j->o->root, j->o->id, &j->h, err) < 0)
     return -1;
@@ -270,7 +251,7 @@ static int prepare(struct exec_job *j, berth_error **err) {
       exec_build_process(j->o, j->container, &j->process, err) < 0 ||
       check_opts(j->o, j->process, err) < 0)
     return -1;
-  if (j->o->ensure_sealed_binary && needs_sealed_binary(j))
+  if (j->o->ensure_sealed_binary)
     j->o->ensure_sealed_binary();
   j->pidfd = handle_init_pidfd(&j->h);
   if (j->pidfd < 0)

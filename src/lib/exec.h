@@ -36,7 +36,7 @@ struct exec_opts {
   bool detach;
   bool ignore_paused;
   int preserve_fds;
-  void (*ensure_sealed_binary)(void); /* see sealed_binary.h; may be NULL */
+  void (*ensure_sealed_binary)(void); /* as in create_opts; may be NULL */
 };
 
 /* Runs the process; with detach it returns once the process has exec'd,
