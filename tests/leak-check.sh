@@ -11,9 +11,10 @@
 #          "berth" (a container whose runtime forgot it)
 # Processes are only listed here, never signalled.
 #
-# LEAK_MATCH=STRING narrows the check to items whose line contains STRING
-# (e.g. "berth-test"), for machines where other work makes berth cgroups
-# and mounts at the same time.
+# LEAK_MATCH="STRING..." (words separated by blanks) narrows the check to
+# items whose line contains one of the words, for machines where other work
+# makes berth cgroups and mounts at the same time. Process lines carry their
+# cgroup path, so a container process matches its container's id.
 set -u
 
 mounts() {
@@ -38,7 +39,7 @@ states() {
 
 # pid + start time identify a process; comm and the cgroup explain it.
 procs() {
-  local p pid st comm
+  local p pid st comm cg
   {
     pgrep -x berth 2>/dev/null
     grep -l berth /proc/[0-9]*/cgroup 2>/dev/null | cut -d/ -f3
@@ -48,12 +49,16 @@ procs() {
     st=$(sed 's/^.*) //' "$p/stat" 2>/dev/null | awk '{print $20}') || continue
     [ -n "$st" ] || continue
     comm=$(cat "$p/comm" 2>/dev/null)
-    echo "proc $pid:$st $comm $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null | cut -c1-120)"
+    cg=$(grep -m1 berth "$p/cgroup" 2>/dev/null | cut -d: -f3)
+    echo "proc $pid:$st $comm ${cg:+[cgroup $cg] }$(tr '\0' ' ' 2>/dev/null <"$p/cmdline" | cut -c1-120)"
   done
 }
 
 snapshot() {
-  { mounts; cgroups; states; procs; } | grep -F -- "${LEAK_MATCH:-}" | LC_ALL=C sort -u
+  local words=${LEAK_MATCH:-}
+  { mounts; cgroups; states; procs; } |
+    if [ -n "$words" ]; then grep -F -f <(tr -s ' \t' '\n\n' <<<"$words" | grep .); else cat; fi |
+    LC_ALL=C sort -u
 }
 
 # New lines, ignoring the free text after a process's pid:starttime.
@@ -88,7 +93,7 @@ case ${1:-} in
     done
     if [ -n "$leaks" ]; then
       echo "leak-check: left behind since the baseline:"
-      printf '  %s\n' "$leaks" | sed 's/^  */  /'
+      sed 's/^/  /' <<<"$leaks"
       exit 1
     fi
     echo "leak-check: nothing leaked"

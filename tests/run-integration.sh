@@ -9,6 +9,9 @@
 #   BERTH_SUITES="integration diff"   run only these suites
 #   BATS_FILTER=regex                 passed to bats --filter
 #   RUNTIME_UNDER_TEST=runc           run the suites against runc instead
+#   LEAK_SCOPE=run                    count only leaks of this run (its
+#                                     container ids and temporary directory),
+#                                     for a machine shared with other runs
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +37,11 @@ fi
 # can be mistaken for (or collide with) another run's.
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-tests.XXXXXX") || exit 1
 export TMPDIR=$work
+# Every container id of the run carries this tag (see tests/lib/helpers.bash).
+export BERTH_TEST_TAG=${BERTH_TEST_TAG:-r${work##*.}}
+if [ "${LEAK_SCOPE:-all}" = run ]; then
+  export LEAK_MATCH="$BERTH_TEST_TAG $work"
+fi
 
 cleanup() {
   # Never rm -rf through a mount a runtime may have left here: that would

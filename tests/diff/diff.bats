@@ -61,7 +61,7 @@ observe() {
   jq --arg v "$VDIR" "$filter | .process.args = [\"/probe.sh\"]" \
     "$VDIR/bundle/config.json" >"$VDIR/config.json" && mv "$VDIR/config.json" "$VDIR/bundle/config.json"
   # One id for both runs (one after the other), so cgroup paths match.
-  local id="berth-test-diff-$1-$$" name bin
+  local id="berth-test-${BERTH_TEST_TAG:+$BERTH_TEST_TAG-}diff-$1-$$" name bin
   for name in runc berth; do
     bin=$RUNC
     [ "$name" = berth ] && bin=$BERTH

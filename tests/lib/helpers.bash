@@ -114,7 +114,9 @@ common_setup() {
   mkdir -p "$TEST_ROOT"
   make_bundle "$BUNDLE" || fail "cannot make bundle"
   # A short unique suffix keeps cgroup names and socket paths short.
-  ID_PREFIX="berth-test-${BATS_SUITE_TEST_NUMBER:-0}-$$-$RANDOM"
+  # run-integration.sh tags the ids of one run, so its leak check can tell
+  # them from other runs'.
+  ID_PREFIX="berth-test-${BERTH_TEST_TAG:+$BERTH_TEST_TAG-}${BATS_SUITE_TEST_NUMBER:-0}-$$-$RANDOM"
   ID_SEQ=0
   CGROUP_DIRS=()
 }
