@@ -216,6 +216,32 @@ static char *dup_field(json_t *j, const char *key) {
   return strdup(s ? s : "");
 }
 
+static char *read_whole(int fd, size_t *len) {
+  struct stat st;
+  size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+  char *buf = malloc(cap);
+  *len = 0;
+  while (buf != NULL) {
+    if (*len == cap) {
+      char *grown = realloc(buf, cap * 2);
+      if (grown == NULL)
+        break;
+      buf = grown;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, buf + *len, cap - *len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    if (n == 0)
+      return buf;
+    *len += (size_t)n;
+  }
+  free(buf);
+  return NULL;
+}
+
 int state_load(int dirfd, container_state **out, berth_error **err) {
   int fd = openat(dirfd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -223,15 +249,16 @@ int state_load(int dirfd, container_state **out, berth_error **err) {
       return berth_fail(err, 0, "container does not exist");
     return berth_fail_errno(err, "open state file");
   }
-  /* One read: jansson's fd reader asks the kernel for a byte at a time. */
-  char buf[65536];
-  ssize_t len = read(fd, buf, sizeof(buf));
+  /* Whole reads: jansson's fd reader asks the kernel for a byte at a time. */
+  size_t len = 0;
+  char *buf = read_whole(fd, &len);
   int saved = errno;
   close(fd);
-  if (len < 0)
+  if (buf == NULL)
     return berth_fail(err, saved, "read state file");
   json_error_t jerr;
-  json_t *j = json_loadb(buf, (size_t)len, 0, &jerr);
+  json_t *j = json_loadb(buf, len, 0, &jerr);
+  free(buf);
   if (j == NULL)
     return berth_fail(err, 0, "state.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
   container_state *st = calloc(1, sizeof(*st));

@@ -4,8 +4,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 
 static bool has_prefix(const char *s, const char *prefix) {
@@ -57,25 +60,41 @@ int sysctl_validate(const spec *s, berth_error **err) {
   return 0;
 }
 
-int sysctl_apply(const spec *s, berth_error **err) {
-  for (size_t i = 0; i < s->linux.sysctl.n; i++) {
-    const spec_kv *kv = &s->linux.sysctl.v[i];
-    char path[512];
-    int len = snprintf(path, sizeof(path), "/proc/sys/%s", kv->key);
-    if (len >= (int)sizeof(path))
-      return berth_fail(err, ENAMETOOLONG, "sysctl \"%s\"", kv->key);
-    for (char *p = path + strlen("/proc/sys/"); *p; p++) {
-      if (*p == '.')
-        *p = '/';
-    }
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-      return berth_fail_errno(err, "open sysctl \"%s\"", kv->key);
-    ssize_t n = write(fd, kv->value, strlen(kv->value));
-    int saved = errno;
-    close(fd);
-    if (n < 0)
-      return berth_fail(err, saved, "write sysctl \"%s\" = \"%s\"", kv->key, kv->value);
+/* Written through a procfs instance of our own, never through the
+ * container's /proc, where a spec mount (maybe reached through an image's
+ * symlink) could cover /proc/sys with a decoy (CVE-2025-52881). */
+static int write_one(int procfd, const spec_kv *kv, berth_error **err) {
+  char path[512];
+  int len = snprintf(path, sizeof(path), "sys/%s", kv->key);
+  if (len >= (int)sizeof(path))
+    return berth_fail(err, ENAMETOOLONG, "sysctl \"%s\"", kv->key);
+  for (char *p = path + strlen("sys/"); *p; p++) {
+    if (*p == '.')
+      *p = '/';
   }
+  struct open_how how = {.flags = O_WRONLY | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                    RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+  int fd = (int)syscall(SYS_openat2, procfd, path, &how, sizeof(how));
+  if (fd < 0)
+    return berth_fail_errno(err, "open sysctl \"%s\"", kv->key);
+  ssize_t n = write(fd, kv->value, strlen(kv->value));
+  int saved = errno;
+  close(fd);
+  if (n < 0)
+    return berth_fail(err, saved, "write sysctl \"%s\" = \"%s\"", kv->key, kv->value);
   return 0;
+}
+
+int sysctl_apply(const spec *s, berth_error **err) {
+  if (s->linux.sysctl.n == 0)
+    return 0;
+  int procfd = lsm_open_trusted_proc(err);
+  if (procfd < 0)
+    return berth_wrap(err, "linux.sysctl");
+  int rc = 0;
+  for (size_t i = 0; i < s->linux.sysctl.n && rc == 0; i++)
+    rc = write_one(procfd, &s->linux.sysctl.v[i], err);
+  close(procfd);
+  return rc;
 }
