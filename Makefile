@@ -10,6 +10,7 @@ BERTH      := $(CURDIR)/$(BUILD)/berth
         criu bench install clean
 
 all: $(BUILD)/build.ninja
+	@scripts/refresh-build.sh $(BUILD)
 	ninja -C $(BUILD)
 
 $(BUILD)/build.ninja:
@@ -26,6 +27,7 @@ demo: deps all
 
 # Unit tests run under ASan+UBSan; the integration suite uses the normal build.
 check-unit: deps $(ASAN_BUILD)/build.ninja
+	@scripts/refresh-build.sh $(ASAN_BUILD)
 	ninja -C $(ASAN_BUILD)
 	meson test -C $(ASAN_BUILD) --print-errorlogs
 
@@ -53,6 +55,7 @@ criu:
 # differential against runc, security), cgroup v2 in a VM and the real
 # clients. Ends with one "N passed, N failed, N skipped" line.
 check: deps all $(ASAN_BUILD)/build.ninja
+	@scripts/refresh-build.sh $(ASAN_BUILD)
 	ninja -C $(ASAN_BUILD)
 	scripts/install-criu.sh
 	PATH=/usr/local/lib/berth-criu/bin:$$PATH tests/check.sh $(BERTH) $(ASAN_BUILD)
