@@ -1,6 +1,8 @@
 /* One entry of the spec's "mounts", mounted inside the rootfs on a target
  * resolved with pathsafe. */
 #include <errno.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -327,6 +329,42 @@ static int validate(const spec_mount *m, const mount_options *mo, bool bind, int
   return 0;
 }
 
+/* Where `dest` really lands inside the rootfs: its longest existing
+ * prefix resolved in the root (symlinks followed the way the mount will
+ * follow them), then the components still to be made. */
+static int resolve_in_root(rootfs_ctx *ctx, const char *dest, char *out, size_t len) {
+  char prefix[PATH_MAX];
+  snprintf(prefix, sizeof(prefix), "%s", dest);
+  const char *rest = "";
+  for (;;) {
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+    int fd = (int)syscall(SYS_openat2, ctx->root_fd, prefix[0] ? prefix : "/", &how, sizeof(how));
+    if (fd >= 0) {
+      char link[64], host[PATH_MAX], root[PATH_MAX];
+      ssize_t n = readlink(pathsafe_fd_path(fd, link, sizeof(link)), host, sizeof(host) - 1);
+      ssize_t r = readlink(pathsafe_fd_path(ctx->root_fd, link, sizeof(link)), root,
+                           sizeof(root) - 1);
+      close(fd);
+      if (n < 0 || r < 0)
+        return -1;
+      host[n] = root[r] = '\0';
+      size_t rl = strcmp(root, "/") == 0 ? 0 : (size_t)r;
+      if (strncmp(host, root, rl) != 0)
+        return -1;
+      snprintf(out, len, "%s%s%s", host[rl] ? host + rl : "/", *rest ? "/" : "", rest);
+      if (strncmp(out, "//", 2) == 0)
+        memmove(out, out + 1, strlen(out));
+      return 0;
+    }
+    char *slash = strrchr(prefix, '/');
+    if (slash == NULL || slash == prefix)
+      return -1;
+    *slash = '\0';
+    rest = dest + (slash - prefix) + 1;
+  }
+}
+
 static int mount_entry(rootfs_ctx *ctx, size_t index, mount_options *mo, berth_error **err) {
   const spec_mount *m = &ctx->o->spec->mounts[index];
   int idmap_tree = idmap_tree_fd(ctx->o->idmap, index);
@@ -340,7 +378,12 @@ static int mount_entry(rootfs_ctx *ctx, size_t index, mount_options *mo, berth_e
   char source[PATH_MAX] = "";
   if (bind && m->source != NULL)
     bind_source_path(ctx, m->source, source, sizeof(source));
-  if (check_proc_destination(dest, m, bind, source, err) < 0)
+  /* Checked as written and as it resolves: an image symlink (/myproc ->
+   * /proc) must not carry a mount into /proc either (CVE-2025-52881). */
+  char resolved[PATH_MAX];
+  if (check_proc_destination(dest, m, bind, source, err) < 0 ||
+      (resolve_in_root(ctx, dest, resolved, sizeof(resolved)) == 0 &&
+       strcmp(resolved, dest) != 0 && check_proc_destination(resolved, m, bind, source, err) < 0))
     return -1;
   int rc;
   if (bind && idmap_tree >= 0)
