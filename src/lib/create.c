@@ -77,13 +77,8 @@ static int resolve_bundle(struct create_job *j, berth_error **err) {
 }
 
 static int check_terminal_opts(const struct create_job *j, berth_error **err) {
-  bool tty = j->spec->process->terminal;
-  if (tty && !j->o->keep_pty_master && j->o->console_socket == NULL)
-    return berth_fail(err, 0, "cannot allocate tty if berth will detach without setting "
-                              "console socket");
-  if (!tty && j->o->console_socket != NULL)
-    return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate tty");
-  return 0;
+  return terminal_check_opts(j->spec->process->terminal, !j->o->keep_pty_master,
+                             j->o->console_socket, err);
 }
 
 static int copy_config(struct create_job *j, berth_error **err) {

@@ -85,12 +85,8 @@ static int check_status(struct exec_job *j, berth_error **err) {
 }
 
 static int check_opts(const struct exec_opts *o, const spec_process *p, berth_error **err) {
-  if (p->terminal && o->detach && o->console_socket == NULL)
-    return berth_fail(err, 0, "cannot allocate tty if berth will detach without setting "
-                              "console socket");
-  if (o->console_socket && !(p->terminal && o->detach))
-    return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate "
-                              "tty");
+  if (terminal_check_opts(p->terminal, o->detach, o->console_socket, err) < 0)
+    return -1;
   if (p->apparmor_profile && *p->apparmor_profile && !lsm_apparmor_enabled())
     return berth_fail(err, 0, "apparmor failed to apply profile \"%s\": apparmor is not enabled "
                               "on this host", p->apparmor_profile);

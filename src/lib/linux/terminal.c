@@ -60,3 +60,13 @@ int terminal_make_controlling(int slave, berth_error **err) {
 int terminal_send_fd(const char *socket_path, int fd, const char *name, berth_error **err) {
   return unixsock_send_fd_to(socket_path, name, strlen(name), fd, err);
 }
+
+int terminal_check_opts(bool tty, bool detach, const char *console_socket, berth_error **err) {
+  if (tty && detach && console_socket == NULL)
+    return berth_fail(err, 0, "cannot allocate tty if berth will detach without setting "
+                              "console socket");
+  if (console_socket != NULL && !(tty && detach))
+    return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate "
+                              "tty");
+  return 0;
+}

@@ -4,6 +4,7 @@
 #ifndef BERTH_TERMINAL_H
 #define BERTH_TERMINAL_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -17,6 +18,10 @@ int terminal_make_controlling(int slave, berth_error **err);
 /* Connect to a unix socket and send `fd` with SCM_RIGHTS, as runc does
  * for --console-socket. */
 int terminal_send_fd(const char *socket_path, int fd, const char *name, berth_error **err);
+
+/* runc's rules for a process's terminal: a detached process with a tty
+ * needs a console socket, and a console socket needs both. */
+int terminal_check_opts(bool tty, bool detach, const char *console_socket, berth_error **err);
 
 /* Foreground: proxy stdin/stdout to `master` (when >= 0), forward signals
  * and SIGWINCH to `pid`, and return its wait status once it exits. */
