@@ -137,7 +137,7 @@ static json_t *spec_linux(bool rootless) {
 static json_t *build_spec(bool rootless) {
   return json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", SPEC_OCI_VERSION,
                    "process", spec_process(), "root", "path", "rootfs", "readonly", 1, "hostname",
-                   "runc", "mounts", spec_mounts(rootless), "linux", spec_linux(rootless));
+                   "berth", "mounts", spec_mounts(rootless), "linux", spec_linux(rootless));
 }
 
 /* jansson indents with spaces only; runc's file is indented with tabs. With
