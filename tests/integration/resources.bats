@@ -231,7 +231,10 @@ wait_grep() {
   assert_status 0
   [ "$(cg_read memory memory.limit_in_bytes)" = 16777216 ]
   [ "$(cg_read cpu cpu.cfs_quota_us)" = 10000 ]
-  rtc exec "$ID" sh -c "$HOG"
+  # The kernel frees the killed allocation asynchronously; a fork the init
+  # makes meanwhile can set off a second OOM kill, which must pick the
+  # allocating shell again rather than the init.
+  rtc exec "$ID" sh -c "echo 1000 >/proc/self/oom_score_adj; $HOG"
   [ "$status" -eq 137 ] || fail "allocation after update ended with $status"
   # Last: runc's exec cannot start under the pids limit.
   rtc update --pids-limit 5 "$ID"
