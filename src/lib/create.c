@@ -198,17 +198,10 @@ static int write_oom_score_adj(pid_t pid, const spec_process *p, berth_error **e
   return 0;
 }
 
-static char *state_json_text(const container_state *st, enum container_status status) {
-  json_t *o = state_oci_json(st, status);
-  char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  return text;
-}
-
 static int run_runtime_hooks(struct create_job *j, berth_error **err) {
   if (j->spec->hooks[HOOK_PRESTART].n == 0 && j->spec->hooks[HOOK_CREATE_RUNTIME].n == 0)
     return 0;
-  char *text = state_json_text(&j->st, STATUS_CREATING);
+  char *text = state_oci_text(&j->st, STATUS_CREATING);
   if (text == NULL)
     return berth_fail(err, ENOMEM, "encode state for hooks");
   int rc = hooks_run(j->spec, HOOK_PRESTART, text, err);
@@ -261,25 +254,6 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid, berth_error **err) {
-  char tmp[PATH_MAX];
-  if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int)sizeof(tmp))
-    return berth_fail(err, ENAMETOOLONG, "pid file \"%s\"", path);
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return berth_fail_errno(err, "write pid file \"%s\"", path);
-  char buf[32];
-  int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
-  ssize_t n = write(fd, buf, (size_t)len);
-  close(fd);
-  if (n != len || rename(tmp, path) < 0) {
-    int saved = errno;
-    unlink(tmp);
-    return berth_fail(err, saved, "write pid file \"%s\"", path);
-  }
-  return 0;
-}
-
 static int send_pidfd(const char *socket_path, pid_t pid, berth_error **err) {
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (pidfd < 0)
@@ -296,7 +270,7 @@ static int finish(struct create_job *j, berth_error **err) {
     j->st.cgroup = cgroup_to_json(j->cg);
   if (state_save(j->dirfd, &j->st, err) < 0)
     return -1;
-  if (j->o->pid_file && write_pid_file(j->o->pid_file, j->pid, err) < 0)
+  if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
   if (j->o->pidfd_socket && send_pidfd(j->o->pidfd_socket, j->pid, err) < 0)
     return -1;

@@ -211,23 +211,8 @@ static int drive_child(struct exec_job *j, berth_error **err) {
   return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid, berth_error **err) {
-  char tmp[4096];
-  snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path);
-  FILE *f = fopen(tmp, "we");
-  if (f == NULL)
-    return berth_fail_errno(err, "write pid file \"%s\"", path);
-  fprintf(f, "%d", (int)pid);
-  if (fclose(f) != 0 || rename(tmp, path) < 0) {
-    int saved = errno;
-    unlink(tmp);
-    return berth_fail(err, saved, "write pid file \"%s\"", path);
-  }
-  return 0;
-}
-
 static int report_started(struct exec_job *j, berth_error **err) {
-  if (j->o->pid_file && write_pid_file(j->o->pid_file, j->pid, err) < 0)
+  if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
   if (j->o->pidfd_socket) {
     int fd = (int)syscall(SYS_pidfd_open, j->pid, 0);

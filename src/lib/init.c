@@ -44,18 +44,11 @@ static int set_names(const spec *s, berth_error **err) {
   return 0;
 }
 
-static char *state_text(struct init_ctx *ctx, enum container_status status) {
-  json_t *j = state_oci_json(ctx->state, status);
-  char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-  json_decref(j);
-  return text;
-}
-
 static int run_hooks_here(struct init_ctx *ctx, enum spec_hook_kind kind,
                           enum container_status status, berth_error **err) {
   if (ctx->spec->hooks[kind].n == 0)
     return 0;
-  char *text = state_text(ctx, status);
+  char *text = state_oci_text(ctx->state, status);
   if (text == NULL)
     return berth_fail(err, ENOMEM, "encode state for %s hooks", spec_hook_kind_name(kind));
   int rc = hooks_run(ctx->spec, kind, text, err);

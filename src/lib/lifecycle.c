@@ -22,13 +22,6 @@
 #include "state.h"
 #include "handle.h"
 
-static char *state_text(struct handle *h, enum container_status status) {
-  json_t *j = state_oci_json(h->st, status);
-  char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-  json_decref(j);
-  return text;
-}
-
 static int signal_init(struct handle *h, int sig, berth_error **err) {
   int fd = handle_init_pidfd(h);
   if (fd < 0)
@@ -61,7 +54,7 @@ static int poststart(struct handle *h, berth_error **err) {
     return -1;
   int rc = 0;
   if (s->hooks[HOOK_POSTSTART].n > 0) {
-    char *text = state_text(h, STATUS_RUNNING);
+    char *text = state_oci_text(h->st, STATUS_RUNNING);
     rc = hooks_run(s, HOOK_POSTSTART, text ? text : "{}", err);
     free(text);
     if (rc < 0) {
@@ -198,7 +191,7 @@ static int destroy(const char *root, const char *id, struct handle *h, berth_err
   berth_error *e = NULL;
   if (handle_load_spec(h, &s, &e) == 0) {
     if (s->hooks[HOOK_POSTSTOP].n > 0) {
-      char *text = state_text(h, STATUS_STOPPED);
+      char *text = state_oci_text(h->st, STATUS_STOPPED);
       hooks_run_poststop(s, text ? text : "{}");
       free(text);
     }

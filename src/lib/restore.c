@@ -249,19 +249,12 @@ static int build_opts(struct restore_job *j, berth_error **err) {
   return add_namespaces(j, err);
 }
 
-static char *state_text(const container_state *st, enum container_status status) {
-  json_t *o = state_oci_json(st, status);
-  char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-  json_decref(o);
-  return text;
-}
-
 /* prestart and createRuntime run once the namespaces exist, as at create. */
 static int run_hooks(struct restore_job *j, pid_t pid, berth_error **err) {
   if (j->spec->hooks[HOOK_PRESTART].n == 0 && j->spec->hooks[HOOK_CREATE_RUNTIME].n == 0)
     return 0;
   j->st.pid = pid;
-  char *text = state_text(&j->st, STATUS_CREATING);
+  char *text = state_oci_text(&j->st, STATUS_CREATING);
   if (text == NULL)
     return berth_fail(err, ENOMEM, "encode state for hooks");
   int rc = hooks_run(j->spec, HOOK_PRESTART, text, err);
@@ -301,21 +294,6 @@ static int on_criu_started(void *ctx, pid_t criu_pid, berth_error **err) {
   return criu_restore_cgroups(&j->opts, j->spec, criu_pid, err);
 }
 
-static int write_pid_file(const char *path, pid_t pid, berth_error **err) {
-  char tmp[PATH_MAX];
-  snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path);
-  FILE *f = fopen(tmp, "we");
-  if (f == NULL)
-    return berth_fail_errno(err, "write pid file \"%s\"", path);
-  int ok = fprintf(f, "%d", (int)pid) > 0;
-  if (fclose(f) != 0 || !ok || rename(tmp, path) < 0) {
-    int saved = errno;
-    unlink(tmp);
-    return berth_fail(err, saved, "write pid file \"%s\"", path);
-  }
-  return 0;
-}
-
 static int finish(struct restore_job *j, berth_error **err) {
   if (j->pid <= 0 || proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the restored init is gone");
@@ -327,7 +305,7 @@ static int finish(struct restore_job *j, berth_error **err) {
     j->st.cgroup = cgroup_to_json(j->cg);
   if (j->st.created == NULL || state_save(j->dirfd, &j->st, err) < 0)
     return j->st.created ? -1 : berth_fail(err, ENOMEM, "build state");
-  if (j->o->pid_file && write_pid_file(j->o->pid_file, j->pid, err) < 0)
+  if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
   return 0;
 }

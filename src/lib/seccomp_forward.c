@@ -41,9 +41,7 @@ int seccomp_forward_listener(int sock, pid_t child, int64_t fdnum, const spec *s
   int fd = copy_child_fd(child, fdnum, err);
   if (fd < 0)
     return -1;
-  json_t *j = state_oci_json(st, STATUS_CREATING);
-  char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-  json_decref(j);
+  char *text = state_oci_text(st, STATUS_CREATING);
   int rc = text ? seccomp_send_listener(sc->listener_path, sc->listener_metadata, fd, text, err)
                 : berth_fail(err, ENOMEM, "encode state for the seccomp listener");
   free(text);

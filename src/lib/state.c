@@ -304,6 +304,32 @@ json_t *state_oci_json(const container_state *st, enum container_status status) 
   return j;
 }
 
+char *state_oci_text(const container_state *st, enum container_status status) {
+  json_t *j = state_oci_json(st, status);
+  char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+  json_decref(j);
+  return text;
+}
+
+int state_write_pid_file(const char *path, pid_t pid, berth_error **err) {
+  char tmp[4096];
+  if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int)sizeof(tmp))
+    return berth_fail(err, ENAMETOOLONG, "pid file \"%s\"", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return berth_fail_errno(err, "write pid file \"%s\"", path);
+  char buf[32];
+  int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
+  ssize_t n = write(fd, buf, (size_t)len);
+  close(fd);
+  if (n != len || rename(tmp, path) < 0) {
+    int saved = errno;
+    unlink(tmp);
+    return berth_fail(err, saved, "write pid file \"%s\"", path);
+  }
+  return 0;
+}
+
 int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter) {
   char path[64], buf[1024];
   snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);

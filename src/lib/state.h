@@ -56,6 +56,11 @@ void container_state_free(container_state *st);
 /* The OCI state object (runtime-spec "State") for `state`, hooks and list. */
 json_t *state_oci_json(const container_state *st, enum container_status status);
 
+/* state_oci_json as compact text, for hooks and listeners; caller frees. */
+char *state_oci_text(const container_state *st, enum container_status status);
+/* --pid-file: the host pid, written atomically (temporary file, rename). */
+int state_write_pid_file(const char *path, pid_t pid, berth_error **err);
+
 /* Kernel view of the init process: STATUS_STOPPED when it is gone, a
  * zombie, or another process reusing the pid; otherwise CREATED while
  * exec.fifo exists, else RUNNING. Pausing is the cgroup's business. */
