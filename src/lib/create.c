@@ -28,6 +28,7 @@
 #include "linux/seccomp.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
+#include "linux/unixsock.h"
 #include "notify.h"
 #include "sync.h"
 
@@ -254,15 +255,6 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   return 0;
 }
 
-static int send_pidfd(const char *socket_path, pid_t pid, berth_error **err) {
-  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0)
-    return berth_fail_errno(err, "pidfd_open %d", (int)pid);
-  int rc = terminal_send_fd(socket_path, pidfd, "pidfd", err);
-  close(pidfd);
-  return rc;
-}
-
 static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the container's init exited during create");
@@ -272,7 +264,7 @@ static int finish(struct create_job *j, berth_error **err) {
     return -1;
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
-  if (j->o->pidfd_socket && send_pidfd(j->o->pidfd_socket, j->pid, err) < 0)
+  if (j->o->pidfd_socket && unixsock_send_pidfd(j->o->pidfd_socket, j->pid, err) < 0)
     return -1;
   return 0;
 }

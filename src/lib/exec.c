@@ -25,6 +25,7 @@
 #include "linux/seccomp.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
+#include "linux/unixsock.h"
 #include "process.h"
 #include "sync.h"
 
@@ -214,14 +215,8 @@ static int drive_child(struct exec_job *j, berth_error **err) {
 static int report_started(struct exec_job *j, berth_error **err) {
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
-  if (j->o->pidfd_socket) {
-    int fd = (int)syscall(SYS_pidfd_open, j->pid, 0);
-    if (fd < 0)
-      return berth_fail_errno(err, "pidfd_open");
-    int rc = terminal_send_fd(j->o->pidfd_socket, fd, "pidfd", err);
-    close(fd);
-    return rc;
-  }
+  if (j->o->pidfd_socket)
+    return unixsock_send_pidfd(j->o->pidfd_socket, j->pid, err);
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -65,5 +66,14 @@ int unixsock_send_fd_to(const char *path, const void *data, size_t len, int fd,
   if (rc < 0)
     berth_fail_errno(err, "send to \"%s\"", path);
   close(sock);
+  return rc;
+}
+
+int unixsock_send_pidfd(const char *path, pid_t pid, berth_error **err) {
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return berth_fail_errno(err, "pidfd_open %d", (int)pid);
+  int rc = unixsock_send_fd_to(path, "pidfd", 5, pidfd, err);
+  close(pidfd);
   return rc;
 }

@@ -5,6 +5,7 @@
 #define BERTH_UNIXSOCK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -16,5 +17,8 @@ int unixsock_send(int sock, const void *data, size_t len, int fd);
 /* Connect, send, close: what --console-socket and --pidfd-socket expect. */
 int unixsock_send_fd_to(const char *path, const void *data, size_t len, int fd,
                         berth_error **err);
+
+/* --pidfd-socket: a pidfd of `pid`, sent as runc sends it. */
+int unixsock_send_pidfd(const char *path, pid_t pid, berth_error **err);
 
 #endif
