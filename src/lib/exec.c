@@ -227,8 +227,6 @@ static int prepare(struct exec_job *j, berth_error **err) {
       exec_build_process(j->o, j->container, &j->process, err) < 0 ||
       check_opts(j->o, j->process, err) < 0)
     return -1;
-  if (j->o->ensure_sealed_binary)
-    j->o->ensure_sealed_binary();
   j->pidfd = handle_init_pidfd(&j->h);
   if (j->pidfd < 0)
     return berth_fail(err, 0, "container not running");
@@ -257,6 +255,9 @@ int container_exec(const struct exec_opts *o, int *exit_code, berth_error **err)
                        .h = {.dirfd = -1}};
   *exit_code = 255;
   int rc = -1;
+  /* Before anything is loaded: the re-executed berth would load it again. */
+  if (o->ensure_sealed_binary)
+    o->ensure_sealed_binary();
   if (prepare(&j, err) < 0)
     goto out;
   /* Everything needed is loaded: let go of the container's lock now, or a
