@@ -238,6 +238,10 @@ static bool parse_resp(const uint8_t *buf, size_t n, struct criu_resp *r) {
 /* ---- finding and starting criu ----------------------------------------- */
 
 void criu_find(char *path, size_t len) {
+  criu_find_tool("criu", path, len);
+}
+
+void criu_find_tool(const char *name, char *path, size_t len) {
   const char *env = getenv("PATH");
   const char *dirs = env && *env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   path[0] = '\0';
@@ -246,7 +250,7 @@ void criu_find(char *path, size_t len) {
     size_t n = colon ? (size_t)(colon - d) : strlen(d);
     if (n > 0 && n < PATH_MAX) {
       char cand[PATH_MAX];
-      snprintf(cand, sizeof(cand), "%.*s/criu", (int)n, d);
+      snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, d, name);
       struct stat st;
       if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
         snprintf(path, len, "%s", cand);
@@ -624,6 +628,23 @@ static const char *annotation(const spec *s, const char *key) {
   return NULL;
 }
 
+/* CRIU blocks the network namespace of the tree it dumps or restores by
+ * running iptables-restore inside it (its default lock), and fails where
+ * the host has no iptables. Its nftables lock talks to the kernel through
+ * the libnftables CRIU itself links, so it needs no program: taken when
+ * iptables-restore is missing. Only for containers in a network namespace
+ * other than the host's (made or joined), the only ones CRIU locks; the
+ * others keep CRIU's default, which a CRIU built without nftables also
+ * accepts. */
+static void add_network_lock(struct criu_msg *m, const spec *s) {
+  if (spec_find_namespace(s, NS_NETWORK) == NULL)
+    return;
+  char path[PATH_MAX];
+  criu_find_tool("iptables-restore", path, sizeof(path));
+  if (path[0] == '\0')
+    criu_msg_int(m, CRIU_OPT_NETWORK_LOCK, CRIU_NETWORK_LOCK_NFTABLES);
+}
+
 void criu_msg_common(struct criu_msg *m, const spec *s, const char *log_file,
                      enum criu_cg_mode mode, unsigned empty_ns) {
   criu_msg_int(m, CRIU_OPT_LOG_LEVEL, 4);
@@ -634,6 +655,7 @@ void criu_msg_common(struct criu_msg *m, const spec *s, const char *log_file,
   criu_msg_bool(m, CRIU_OPT_ORPHAN_PTS_MASTER, true);
   if (empty_ns)
     criu_msg_int(m, CRIU_OPT_EMPTY_NS, empty_ns);
+  add_network_lock(m, s);
   /* The same file runc names, so a host's CRIU settings for containers
    * apply whichever of the two runtimes is installed. */
   const char *config = annotation(s, "org.criu.config");

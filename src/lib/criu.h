@@ -69,6 +69,13 @@ enum criu_opt {
   CRIU_OPT_CONFIG_FILE = 51,
   CRIU_OPT_LSM_PROFILE = 53,
   CRIU_OPT_LSM_MOUNT_CONTEXT = 63,
+  CRIU_OPT_NETWORK_LOCK = 64,
+};
+
+/* criu_network_lock_method */
+enum criu_network_lock {
+  CRIU_NETWORK_LOCK_IPTABLES = 1,
+  CRIU_NETWORK_LOCK_NFTABLES = 2,
 };
 
 /* criu_cg_mode */
@@ -133,6 +140,9 @@ struct criu_reply {
 int criu_run(const struct criu_call *c, struct criu_reply *out, berth_error **err);
 /* The criu that would run: first "criu" on PATH; *path empty when none. */
 void criu_find(char *path, size_t len);
+/* The first executable `name` on PATH, as criu's own execvp finds it;
+ * *path empty when none. */
+void criu_find_tool(const char *name, char *path, size_t len);
 /* Ask criu its version; fail unless it is at least `min` (e.g. 31700). */
 int criu_check_version(int min, int *version, berth_error **err);
 
@@ -147,9 +157,9 @@ struct spec;
 int criu_cg_mode_parse(const char *mode, enum criu_cg_mode *out, berth_error **err);
 /* --empty-ns names ("network", ...) to CLONE_NEW* flags. */
 int criu_empty_ns_flags(const char *const *names, size_t n, unsigned *out, berth_error **err);
-/* Common options: log, notifications, cgroups, the CRIU configuration
- * file named by the org.criu.config annotation (runc's default file when
- * the annotation is absent, none when it is empty). */
+/* Common options: log, notifications, cgroups, the network lock, the CRIU
+ * configuration file named by the org.criu.config annotation (runc's
+ * default file when the annotation is absent, none when it is empty). */
 void criu_msg_common(struct criu_msg *m, const struct spec *s, const char *log_file,
                      enum criu_cg_mode mode, unsigned empty_ns);
 /* The key CRIU uses for the external namespace given by path in the spec

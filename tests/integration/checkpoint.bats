@@ -223,6 +223,48 @@ restore_ok() { # restore_ok ID ARGS...
   [ "$(tail -1 "$TEST_DIR/out/recv")" = "$(wc -l <"$TEST_DIR/out/recv")" ]
 }
 
+# path_without_iptables DIR: a directory of links to every program on the
+# standard PATH except iptables and ip6tables, for a PATH of DIR alone (CRIU
+# still finds ip, tar and the rest). Later directories are linked first so
+# that the earlier ones win, as in PATH.
+path_without_iptables() {
+  local dir=$1 d
+  mkdir -p "$dir"
+  for d in /bin /sbin /usr/bin /usr/sbin /usr/local/bin /usr/local/sbin; do
+    [ -d "$d" ] || continue
+    find "$d/" -maxdepth 1 ! -type d ! -name 'ip*tables*' -exec ln -sfn -t "$dir" {} +
+  done
+  [ ! -e "$dir/iptables-restore" ] && [ -e "$dir/ip" ] && [ -e "$dir/tar" ]
+}
+
+@test "checkpoint: where iptables is missing, the network is locked with nftables and unlocked after restore" {
+  require_criu
+  criu check --feature network_lock_nftables >/dev/null 2>&1 ||
+    skip "this CRIU has no nftables network lock"
+  path_without_iptables "$TEST_DIR/bin"
+  add_bind "$TEST_DIR/out" /out
+  cfg '.process.capabilities |= with_entries(.value += ["CAP_NET_ADMIN"])'
+  set_cmd 'ip link set lo up; i=0; while true; do i=$((i+1)); echo "$i $$" > /out/count.new; mv /out/count.new /out/count; sleep 0.1; done'
+  new_id
+  rt run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+  wait_file "$TEST_DIR/out/count"
+  wait_count_above 3
+  # CRIU's default lock runs iptables-restore in the container's network
+  # namespace: without one on PATH, the dump would fail.
+  PATH=$CRIU_BIN_DIR:$TEST_DIR/bin checkpoint_ok "$ID"
+  local at_dump
+  at_dump=$(count)
+  PATH=$CRIU_BIN_DIR:$TEST_DIR/bin restore_ok "$ID"
+  wait_count_above "$at_dump"
+  # The lock drops every packet that CRIU did not mark: a connection on the
+  # restored loopback goes through only once it is lifted.
+  rtc exec "$ID" sh -c 'nc -l -p 5556 > /out/got & sleep 0.3
+    echo through | timeout 5 nc 127.0.0.1 5556; wait'
+  assert_status 0
+  [ "$(cat "$TEST_DIR/out/got")" = through ]
+  rt delete --force "$ID"
+}
+
 # limit_of PID: the memory limit of the process's cgroup, v1 or v2.
 limit_of() {
   local v1 v2
