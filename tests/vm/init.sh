@@ -3,12 +3,16 @@
 #
 # Stage 1 runs on the kernel's initramfs root. pivot_root(2) refuses to move
 # that root away, and every container start pivots, so stage 1 copies the
-# files onto a tmpfs and switch_root's into it; stage 2 (this same script,
-# found again as /init with /.stage2 present) sets up the system, runs the
-# tests and powers off. Everything is printed on the serial console, where
-# run-vm.sh reads the BERTH-VM-* markers.
+# files onto a tmpfs and switch_root's into it, executing the suite's
+# SUITE_INIT there when it has one (systemd, say), else this same script
+# again. As stage 2 (found as /init with /.stage2 present) it sets up the
+# system, runs the suite's SUITE_TESTS and powers off. Everything is printed
+# on the serial console, where run-vm.sh reads the BERTH-VM-* markers.
 export PATH=/bin
 export HOME=/ TERM=dumb
+SUITE_TESTS="" SUITE_INIT=""
+# Written by build-initramfs.sh from the suite file.
+. /etc/berth-vm/suite
 
 # Without a way out, a PID 1 that falls off the end panics the kernel and
 # the run ends with no verdict; always leave through here.
@@ -35,8 +39,8 @@ if [ ! -e /.stage2 ]; then
   # stdio still holds the console open: detach now, free on exec.
   umount -l /dev
   # shellcheck disable=SC2093 # the lines after run only if exec fails
-  exec switch_root /newroot /init
-  echo "BERTH-VM-FATAL switch_root failed"
+  exec switch_root /newroot "${SUITE_INIT:-/init}"
+  echo "BERTH-VM-FATAL switch_root to ${SUITE_INIT:-/init} failed"
   echo "BERTH-VM-DONE 0 1 0"
   power_off
 fi
@@ -66,5 +70,7 @@ echo "BERTH-VM-BOOTED uptime=$(cut -d' ' -f1 /proc/uptime)s kernel=$(uname -r)"
 echo "BERTH-VM-NOTE runtime: $(cat /etc/runtime-version 2>/dev/null)"
 echo "BERTH-VM-NOTE controllers: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
 
-sh /tests/v2-tests.sh || echo "BERTH-VM-FATAL the test script exited with $?"
+# Executed, not sourced: its #! line says which shell (busybox sh unless
+# the suite staged another).
+"$SUITE_TESTS" || echo "BERTH-VM-FATAL $SUITE_TESTS exited with $?"
 power_off

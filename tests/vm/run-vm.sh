@@ -1,54 +1,47 @@
 #!/bin/bash
-# Runs the cgroup v2 tests in a VM: Debian's cloud kernel under qemu with
-# software emulation (no /dev/kvm needed), booted into an initramfs that
-# holds the runtime and tests/vm/v2-tests.sh. A host with cgroup v1 or a
-# hybrid layout cannot exercise berth's cgroup2 code; the VM's hierarchy is
-# pure cgroup2 with every controller the kernel has.
+# Runs the VM suites: for each tests/vm/suite-NAME.sh, Debian's cloud kernel
+# under qemu with software emulation (no /dev/kvm needed), booted into an
+# initramfs that build-initramfs.sh makes from the base stage and the
+# suite's own files. A host with cgroup v1 or a hybrid layout cannot
+# exercise berth's cgroup2 code; each VM's hierarchy is pure cgroup2.
+# README.md says what a suite file may define.
 #
 #   tests/vm/run-vm.sh [RUNTIME]      RUNTIME defaults to build/berth
 #
 # Environment:
+#   BERTH_VM_SUITES   the suites to run, comma-separated (default: every
+#                     suite-*.sh here, in name order)
 #   BERTH_VM_CACHE    where the kernel is kept between runs
 #                     (default ${XDG_CACHE_HOME:-/var/cache}/berth-vm)
 #   BERTH_VM_REFRESH  set to 1 to fetch the newest cloud kernel again
-#   BERTH_VM_TIMEOUT  seconds the whole VM run may take (default 300)
-#   BERTH_VM_LOG      also keep the serial console log at this path
-#   BERTH_VM_TESTS    run only these tests (names separated by commas)
+#   BERTH_VM_TIMEOUT  seconds one VM run may take (default: the suite's
+#                     SUITE_TIMEOUT, else 300)
+#   BERTH_VM_LOG      also keep the serial console log at this path (with
+#                     several suites, at PATH.NAME for each)
+#   BERTH_VM_TESTS    run only these tests (names separated by commas, bare
+#                     or as SUITE:NAME); every suite runs those it has
 #   BERTH_VM_KNOWN_FAILURES
-#                     tests (comma-separated) whose failure is known and
-#                     tracked: reported, counted with the skipped, and not
-#                     failing the run; one that passes again says so
+#                     tests (comma-separated, bare or SUITE:NAME) whose
+#                     failure is known and tracked: reported, counted with
+#                     the skipped, and not failing the run; one that passes
+#                     again says so
 #
-# Exits 0 only when the VM ran every test to the end and none failed.
+# Prints each suite's results prefixed with its name and ends with one line
+# "check-vm: N passed, N failed, N skipped" summed over the suites. Exits 0
+# only when every VM ran its tests to the end and none failed.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 runtime=${1:-$repo/build/berth}
 cache=${BERTH_VM_CACHE:-${XDG_CACHE_HOME:-/var/cache}/berth-vm}
-vm_timeout=${BERTH_VM_TIMEOUT:-300}
+# shellcheck source=tests/vm/lib.sh
+. "$here/lib.sh"
 
-say() { echo "check-vm: $*" >&2; }
+say() { vm_say "$@"; }
 
-is_installed() {
-  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
-}
-
-# Installs only what is missing, so a ready machine never touches apt.
-ensure_packages() {
-  local missing=() pkg
-  for pkg in "$@"; do
-    is_installed "$pkg" || missing+=("$pkg")
-  done
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  say "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # stdin may be closed (CI): never let apt or dpkg wait for an answer.
-  apt-get update -qq </dev/null
-  apt-get install -y -qq --no-install-recommends \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "${missing[@]}" </dev/null >/dev/null
-}
+# What every suite needs on the host; suites add their SUITE_PACKAGES.
+BASE_PACKAGES=(qemu-system-x86 cpio busybox-static jq)
 
 # Prints the path of a cached vmlinuz, downloading Debian's current cloud
 # kernel package first when there is none. Only the kernel image is kept:
@@ -89,109 +82,186 @@ kernel_image() {
   echo "$cache/$(basename "$cached")"
 }
 
+# is_known_failure SUITE NAME
 is_known_failure() {
-  [[ ",${BERTH_VM_KNOWN_FAILURES:-}," == *",$1,"* ]]
+  [[ ",${BERTH_VM_KNOWN_FAILURES:-}," == *",$2,"* || ",${BERTH_VM_KNOWN_FAILURES:-}," == *",$1:$2,"* ]]
 }
 
-# Reads the console log and prints the verdict; returns non-zero on any
-# failure or when the run did not reach its end.
+total_passed=0 total_failed=0 total_skipped=0
+
+# report SUITE LOG QEMU-STATUS WALL: reads one VM's console log, prints its
+# results prefixed with the suite's name and adds them to the totals.
 report() {
-  local log=$1 qemu_rc=$2 wall=$3
+  local suite=$1 log=$2 qemu_rc=$3 wall=$4 timeout=$5
   local passed=0 failed=0 skipped=0 done_line booted line kind name reason
+  local p="$suite: "
   # The serial console ends lines with \r\n.
   tr -d '\r' <"$log" >"$log.clean"
   booted=$(grep -m1 '^BERTH-VM-BOOTED' "$log.clean" || true)
   if [ -z "$booted" ]; then
-    say "the VM did not boot (qemu exit status $qemu_rc); console tail:"
-    tail -n 40 "$log.clean" >&2
-    echo "check-vm: 0 passed, 1 failed"
-    return 1
+    say "${p}the VM did not boot (qemu exit status $qemu_rc); console tail:"
+    tail -n 40 "$log.clean" | sed "s/^/$p/" >&2
+    total_failed=$((total_failed + 1))
+    return
   fi
-  say "booted: ${booted#BERTH-VM-BOOTED }; whole run ${wall}s"
-  grep '^BERTH-VM-NOTE ' "$log.clean" | sed 's/^BERTH-VM-NOTE /check-vm: /' >&2 || true
+  say "${p}booted: ${booted#BERTH-VM-BOOTED }; whole run ${wall}s"
+  grep '^BERTH-VM-NOTE ' "$log.clean" | sed "s/^BERTH-VM-NOTE /check-vm: $p/" >&2 || true
   while IFS= read -r line; do
     case $line in
       'BERTH-VM-RESULT: ok '*)
         name=${line#BERTH-VM-RESULT: ok }
         passed=$((passed + 1))
-        echo "ok       $name"
-        if is_known_failure "${name%% *}"; then
-          echo "         ${name%% *} passes now: take it out of BERTH_VM_KNOWN_FAILURES"
+        echo "${p}ok       $name"
+        if is_known_failure "$suite" "${name%% *}"; then
+          echo "${p}         ${name%% *} passes now: take it out of BERTH_VM_KNOWN_FAILURES"
         fi
         ;;
       'BERTH-VM-RESULT: not ok '*)
         line=${line#BERTH-VM-RESULT: not ok }
-        if is_known_failure "${line%% *}"; then
+        if is_known_failure "$suite" "${line%% *}"; then
           skipped=$((skipped + 1))
-          echo "known    ${line%% *}: ${line#* }"
+          echo "${p}known    ${line%% *}: ${line#* }"
         else
           failed=$((failed + 1))
-          echo "FAILED   ${line%% *}: ${line#* }"
+          echo "${p}FAILED   ${line%% *}: ${line#* }"
         fi
         ;;
       'BERTH-VM-RESULT: skip '*)
         line=${line#BERTH-VM-RESULT: skip }
         skipped=$((skipped + 1))
-        echo "skipped  ${line%% *}: ${line#* }"
+        echo "${p}skipped  ${line%% *}: ${line#* }"
         ;;
       'BERTH-VM-DETAIL '*)
-        echo "         ${line#BERTH-VM-DETAIL }"
+        echo "${p}         ${line#BERTH-VM-DETAIL }"
         ;;
     esac
   done <"$log.clean"
   done_line=$(grep -m1 '^BERTH-VM-DONE ' "$log.clean" || true)
   if [ -z "$done_line" ]; then
     if [ "$qemu_rc" -eq 124 ]; then
-      say "the VM was still running after ${vm_timeout}s; console tail:"
+      say "${p}the VM was still running after ${timeout}s; console tail:"
     else
-      say "the VM stopped (qemu exit status $qemu_rc) before the tests finished; console tail:"
+      say "${p}the VM stopped (qemu exit status $qemu_rc) before the tests finished; console tail:"
     fi
-    tail -n 40 "$log.clean" >&2
+    tail -n 40 "$log.clean" | sed "s/^/$p/" >&2
     failed=$((failed + 1))
   else
     read -r _ kind name reason <<<"$done_line"
     # The VM's own count guards against lost or garbled result lines.
     if [ "$kind" != "$passed" ] || [ "$((name + ${reason:-0}))" != "$((failed + skipped))" ]; then
-      say "the VM counted $kind passed, $name failed, ${reason:-0} skipped; the log shows $passed passed, $((failed + skipped)) failed or skipped"
+      say "${p}the VM counted $kind passed, $name failed, ${reason:-0} skipped; the log shows $passed passed, $((failed + skipped)) failed or skipped"
       failed=$((failed + 1))
     fi
   fi
-  echo "check-vm: $passed passed, $failed failed, $skipped skipped"
-  [ "$failed" -eq 0 ]
+  # Not in the "N passed, N failed" form: tests/check.sh reads only the
+  # summed line at the end.
+  say "${p}$passed ok / $failed failed / $skipped skipped"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  total_skipped=$((total_skipped + skipped))
+}
+
+# suite_settings FILE: the suite's memory, timeout and kernel command-line
+# words, one per line, with the defaults for what it leaves out. Read in a
+# subshell, so one suite's definitions never leak into the next.
+suite_settings() {
+  (
+    SUITE_MEMORY=512 SUITE_TIMEOUT=300 SUITE_APPEND=
+    # shellcheck source=/dev/null
+    . "$1"
+    printf '%s\n' "$SUITE_MEMORY" "${BERTH_VM_TIMEOUT:-$SUITE_TIMEOUT}" "$SUITE_APPEND"
+  )
+}
+
+suite_packages() {
+  (
+    SUITE_PACKAGES=()
+    # shellcheck source=/dev/null
+    . "$1"
+    [ "${#SUITE_PACKAGES[@]}" -eq 0 ] || printf '%s\n' "${SUITE_PACKAGES[@]}"
+  )
+}
+
+# suite_files: the suite files to run, from BERTH_VM_SUITES or all of them.
+suite_files() {
+  local name
+  if [ -n "${BERTH_VM_SUITES:-}" ]; then
+    for name in ${BERTH_VM_SUITES//,/ }; do
+      [[ $name =~ ^[a-z0-9_-]+$ ]] || { say "bad suite name in BERTH_VM_SUITES: $name"; return 1; }
+      [ -r "$here/suite-$name.sh" ] || { say "no suite $name (no $here/suite-$name.sh)"; return 1; }
+      echo "$here/suite-$name.sh"
+    done
+  else
+    find "$here" -maxdepth 1 -name 'suite-*.sh' | LC_ALL=C sort
+  fi
+}
+
+# run_suite FILE KERNEL WORK: builds the suite's initramfs, boots it and
+# reports.
+run_suite() {
+  local file=$1 kernel=$2 work=$3 suite settings memory timeout append
+  local qemu_rc=0 start log
+  suite=$(basename "$file" .sh)
+  suite=${suite#suite-}
+  mapfile -t settings < <(suite_settings "$file")
+  memory=${settings[0]} timeout=${settings[1]} append=${settings[2]:-}
+  if ! "$here/build-initramfs.sh" "$runtime" "$work/$suite.initrd.gz" "$file"; then
+    say "$suite: building the initramfs failed"
+    total_failed=$((total_failed + 1))
+    return
+  fi
+  # The kernel passes name=value words it does not know to /init's
+  # environment; commas keep the list one word.
+  append="console=ttyS0 panic=-1 loglevel=4 $append"
+  [ -z "${BERTH_VM_TESTS:-}" ] || append+=" BERTH_VM_TESTS=$BERTH_VM_TESTS"
+  log=$work/$suite.console.log
+  say "$suite: booting $(basename "$kernel") (software emulation, ${memory} MiB, timeout ${timeout}s)"
+  start=$(date +%s)
+  # q35 and -cpu max give the guest a modern CPU model under TCG; two vCPUs
+  # so cpuset has a CPU to move to. -nodefaults drops the NIC and VGA the
+  # tests do not need. panic=-1 with -no-reboot turns a guest panic into a
+  # prompt qemu exit.
+  timeout "$timeout" qemu-system-x86_64 \
+    -machine q35 -cpu max -smp 2 -m "$memory" \
+    -nodefaults -no-reboot -display none -monitor none \
+    -serial "file:$log" \
+    -kernel "$kernel" -initrd "$work/$suite.initrd.gz" \
+    -append "$append" \
+    </dev/null || qemu_rc=$?
+  if [ -n "${BERTH_VM_LOG:-}" ]; then
+    if [ "$suite_count" -gt 1 ]; then cp "$log" "$BERTH_VM_LOG.$suite"; else cp "$log" "$BERTH_VM_LOG"; fi
+  fi
+  report "$suite" "$log" "$qemu_rc" "$(($(date +%s) - start))" "$timeout"
 }
 
 main() {
   [ "$(id -u)" -eq 0 ] || { say "must run as root (apt, and the runtime in the VM)"; exit 1; }
   [ -x "$runtime" ] || { say "no runtime at $runtime (run make first)"; exit 1; }
-  ensure_packages qemu-system-x86 cpio busybox-static jq gcc libc6-dev
-  local kernel work qemu_rc=0 start append
+  if [ -n "${BERTH_VM_TESTS:-}" ] && ! [[ $BERTH_VM_TESTS =~ ^[a-z0-9_,:-]+$ ]]; then
+    say "bad BERTH_VM_TESTS: $BERTH_VM_TESTS"
+    exit 2
+  fi
+  local files file packages=() kernel work
+  mapfile -t files < <(suite_files)
+  [ "${#files[@]}" -gt 0 ] || { say "no suites to run"; echo "check-vm: 0 passed, 1 failed, 0 skipped"; exit 1; }
+  suite_count=${#files[@]}
+  for file in "${files[@]}"; do
+    mapfile -t -O "${#packages[@]}" packages < <(suite_packages "$file")
+  done
+  vm_ensure_packages "${BASE_PACKAGES[@]}" "${packages[@]}"
   kernel=$(kernel_image)
   work=$(mktemp -d "${TMPDIR:-/tmp}/berth-vm.XXXXXX")
   # shellcheck disable=SC2064 # expand now: $work is local
   trap "rm -rf '$work'" EXIT
-  "$here/build-initramfs.sh" "$runtime" "$work/initrd.gz"
-  append="console=ttyS0 panic=-1 hugepages=16 loglevel=4"
-  # The kernel passes name=value words it does not know to /init's
-  # environment; commas keep the list one word.
-  if [ -n "${BERTH_VM_TESTS:-}" ]; then
-    [[ $BERTH_VM_TESTS =~ ^[a-z0-9_,]+$ ]] || { say "bad BERTH_VM_TESTS: $BERTH_VM_TESTS"; exit 2; }
-    append+=" BERTH_VM_TESTS=$BERTH_VM_TESTS"
+  for file in "${files[@]}"; do
+    run_suite "$file" "$kernel" "$work"
+  done
+  if [ -n "${BERTH_VM_TESTS:-}" ] && [ $((total_passed + total_failed + total_skipped)) -eq 0 ]; then
+    say "BERTH_VM_TESTS=$BERTH_VM_TESTS names no test of the suites run"
+    total_failed=1
   fi
-  say "booting $(basename "$kernel") (software emulation, timeout ${vm_timeout}s)"
-  start=$(date +%s)
-  # q35 and -cpu max give the guest a modern CPU model under TCG; two vCPUs
-  # so cpuset has a CPU to move to. -nodefaults drops the NIC and VGA the
-  # tests do not need. hugepages= reserves 2 MiB pages for the hugetlb test.
-  # panic=-1 with -no-reboot turns a guest panic into a prompt qemu exit.
-  timeout "$vm_timeout" qemu-system-x86_64 \
-    -machine q35 -cpu max -smp 2 -m 512 \
-    -nodefaults -no-reboot -display none -monitor none \
-    -serial "file:$work/console.log" \
-    -kernel "$kernel" -initrd "$work/initrd.gz" \
-    -append "$append" \
-    </dev/null || qemu_rc=$?
-  [ -z "${BERTH_VM_LOG:-}" ] || cp "$work/console.log" "$BERTH_VM_LOG"
-  report "$work/console.log" "$qemu_rc" "$(($(date +%s) - start))"
+  echo "check-vm: $total_passed passed, $total_failed failed, $total_skipped skipped"
+  [ "$total_failed" -eq 0 ]
 }
 
 main "$@"
