@@ -36,6 +36,9 @@ devices_allow
 devices_mknod
 pause_resume
 update
+events_stats
+events_oom
+events_oom_init
 "
 
 # ---- tests -------------------------------------------------------------------
@@ -467,6 +470,118 @@ t_update() {
   expect_file upd pids.max 20
   expect_file upd cpu.max "20000 100000"
   expect_file upd cpu.weight 174
+}
+
+# ---- events ------------------------------------------------------------------
+
+# events_bg ID ARGS...: `events ARGS ID` in the background, its output in
+# $WORK/ID.events (.eventserr); the test's shell stops it when it exits.
+events_bg() {
+  id=$1
+  shift
+  "$RT" events "$@" "$id" >"$WORK/$id.events" 2>"$WORK/$id.eventserr" &
+  events_pid=$!
+  # shellcheck disable=SC2064 # this pid, now
+  trap "kill $events_pid 2>/dev/null" EXIT
+}
+
+events_has() { grep -q "\"type\":\"$2\"" "$WORK/$1.events" 2>/dev/null; }
+
+# events_attached ID: the stream prints its first stats event only once its
+# OOM watch is in place, so after that no kill can be missed.
+events_attached() {
+  wait_for 20 events_has "$1" stats ||
+    fail "events printed no stats within 20 s at --interval 1s: $(tail -n 3 "$WORK/$1.eventserr")"
+  events_has "$1" oom && fail "an oom event before the container ran: $(grep oom "$WORK/$1.events")"
+  return 0
+}
+
+# expect_oom_event ID: the stream reported the kill, in runc's form.
+expect_oom_event() {
+  wait_for 10 events_has "$1" oom ||
+    fail "no oom event within 10 s of the kill (memory.events: $(tr '\n' ' ' <"$(cgdir "$1")/memory.events")); events printed: $(grep -v '"type":"stats"' "$WORK/$1.events" | head -n 3) $(tail -n 2 "$WORK/$1.eventserr")"
+  line=$(grep '"type":"oom"' "$WORK/$1.events" | head -n 1)
+  [ "$line" = "{\"type\":\"oom\",\"id\":\"$1\"}" ] || fail "the oom event is '$line'"
+}
+
+# events --stats: one stats event whose memory part is the v2 files' (limit
+# from memory.max, swap as memory+swap the way v1 counts it, raw =
+# memory.stat, cache = its "file"), with pids and CPU usage beside it.
+t_events_stats() {
+  needs_command events
+  bundle evstats 'dd if=/dev/zero of=/dev/null bs=4M count=1 2>/dev/null; echo ready; exec sleep 30' \
+    '.linux.resources.memory = {"limit": 67108864, "swap": 100663296}
+     | .linux.resources.pids = {"limit": 20}'
+  run_bg evstats
+  wait_out evstats '^ready'
+  dir=$(cgdir evstats)
+  "$RT" events --stats evstats >"$WORK/evstats.json" 2>"$WORK/evstats.eerr" ||
+    fail "events --stats failed: $(tail -n 2 "$WORK/evstats.eerr")"
+  [ "$(wc -l <"$WORK/evstats.json")" = 1 ] || fail "events --stats printed $(wc -l <"$WORK/evstats.json") lines"
+  j=$WORK/evstats.json
+  check() { jq -e "$1" "$j" >/dev/null || fail "events --stats: $2 ($(jq -c "$3" "$j" 2>&1 | cut -c1-300))"; }
+  check '.type == "stats" and .id == "evstats"' "not a stats event for evstats" '{type, id}'
+  check '.data.memory.usage.limit == 67108864' "memory limit is not memory.max" '.data.memory.usage'
+  check '.data.memory.usage.usage > 0 and .data.memory.usage.usage <= 67108864' \
+    "memory usage is not within (0, limit]" '.data.memory.usage'
+  keys=$(awk '{ print $1 }' "$dir/memory.stat" | sort | tr '\n' ' ')
+  got=$(jq -r '.data.memory.raw // {} | keys[]' "$j" | sort | tr '\n' ' ')
+  [ "$got" = "$keys" ] || fail "memory.raw has keys '$got', memory.stat '$keys'"
+  check '.data.memory.raw.anon > 0' "memory.raw.anon is not above 0" '.data.memory.raw'
+  check '(.data.memory.cache // 0) == .data.memory.raw.file' "memory.cache is not memory.stat's file" \
+    '{cache: .data.memory.cache, file: .data.memory.raw.file}'
+  if [ -e "$dir/memory.swap.max" ]; then
+    check '.data.memory.swap.limit == 100663296' "swap limit is not memory.max + memory.swap.max" '.data.memory.swap'
+    check '.data.memory.swap.usage >= .data.memory.usage.usage' "swap usage does not include memory" '.data.memory'
+  fi
+  check '.data.pids.current >= 1 and .data.pids.limit == 20' "pids are not pids.current and pids.max" '.data.pids'
+  check '.data.cpu.usage.total > 0' "no CPU usage" '.data.cpu'
+}
+
+# Children of the init allocate past memory.limit and are OOM-killed, one
+# after the other, while `events` streams: the stream reports each kill
+# (as many oom events as memory.events counts), and goes on.
+t_events_oom() {
+  needs_command events
+  bundle evoom 'dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo big=$?
+                sleep 1; dd if=/dev/zero of=/dev/null bs=100M count=1 2>/dev/null; echo again=$?
+                exec sleep 30' \
+    '.linux.resources.memory = {"limit": 33554432}'
+  create evoom
+  events_bg evoom --interval 1s
+  events_attached evoom
+  "$RT" start evoom || fail "start failed"
+  wait_out evoom '^again='
+  if ! grep -qx 'big=137' "$WORK/evoom.out" || ! grep -qx 'again=137' "$WORK/evoom.out"; then
+    fail "the 100 MiB allocations were not both SIGKILLed: $(tr '\n' ' ' <"$WORK/evoom.out")"
+  fi
+  expect_oom_event evoom
+  kills=$(stat_field "$(cgdir evoom)/memory.events" oom_kill)
+  # shellcheck disable=SC2317 # called through wait_for
+  count_ooms() { [ "$(grep -c '"type":"oom"' "$WORK/evoom.events")" -ge "$kills" ]; }
+  wait_for 10 count_ooms ||
+    fail "$(grep -c '"type":"oom"' "$WORK/evoom.events") oom events for $kills kills in memory.events"
+  [ -d "/proc/$events_pid" ] || fail "events stopped after the kills, with the container still running"
+  n=$(grep -c '"type":"stats"' "$WORK/evoom.events")
+  sleep 2
+  [ "$(grep -c '"type":"stats"' "$WORK/evoom.events")" -gt "$n" ] || fail "no stats events after the oom events"
+}
+
+# The init itself is OOM-killed: the kill that ends the container is
+# reported before the stream stops.
+t_events_oom_init() {
+  needs_command events
+  bundle evinit 'exec dd if=/dev/zero of=/dev/null bs=100M count=1' \
+    '.linux.resources.memory = {"limit": 33554432}'
+  create evinit
+  events_bg evinit --interval 1s
+  events_attached evinit
+  "$RT" start evinit || fail "start failed"
+  wait_for 20 sh -c "[ \"\$($RT state evinit 2>/dev/null | jq -r .status)\" = stopped ]" ||
+    fail "the container is still $(status_of evinit) 20 s after start"
+  kills=$(stat_field "$(cgdir evinit)/memory.events" oom_kill)
+  [ "${kills:-0}" -ge 1 ] || fail "the init was not OOM-killed: memory.events $(tr '\n' ' ' <"$(cgdir evinit)/memory.events")"
+  expect_oom_event evinit
 }
 
 # shellcheck source=tests/vm/vm-lib.sh
