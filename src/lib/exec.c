@@ -21,6 +21,7 @@
 #include "exec_internal.h"
 #include "handle.h"
 #include "init.h"
+#include "linux/keyring.h"
 #include "linux/lsm.h"
 #include "linux/seccomp.h"
 #include "seccomp_forward.h"
@@ -44,6 +45,7 @@ struct exec_job {
   pid_t pid;
   int pty_master;
   struct berth_seccomp *seccomp;
+  bool selinux; /* asked on the host's /sys, before joining the container */
 };
 
 static const struct {
@@ -116,6 +118,9 @@ __attribute__((noreturn)) static void exec_child(struct exec_job *j) {
     goto fail;
   }
   close(j->pidfd);
+  if (!j->h.st->no_new_keyring &&
+      keyring_join_session(j->o->id, j->selinux ? j->process->selinux_label : NULL, &e) < 0)
+    goto fail;
   if (j->process->terminal) {
     int master, slave;
     if (terminal_open_pty(j->process, &master, &slave, &e) < 0 ||
@@ -231,6 +236,7 @@ static int prepare(struct exec_job *j, berth_error **err) {
   if (j->pidfd < 0)
     return berth_fail(err, 0, "container not running");
   j->ns_flags = differing_namespaces(j->h.st->pid);
+  j->selinux = lsm_selinux_enabled();
   /* exec runs under the container's own filter, as runc does. */
   return seccomp_prepare_for(j->container, j->o->root, &j->seccomp, err);
 }

@@ -14,6 +14,8 @@
 
 #include "hooks.h"
 #include "linux/idmap.h"
+#include "linux/keyring.h"
+#include "linux/lsm.h"
 #include "linux/namespaces.h"
 #include "linux/rootfs.h"
 #include "linux/sysctl.h"
@@ -24,7 +26,6 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
-#define KEYCTL_JOIN_SESSION_KEYRING 1
 
 /* Before READY, every failure goes back to the parent, which reports it
  * and cleans up; the init then simply dies. */
@@ -70,42 +71,16 @@ static int setup_console(struct init_ctx *ctx, berth_error **err) {
   return rc;
 }
 
-#define KEYCTL_DESCRIBE 6
-#define KEYCTL_SETPERM 5
-#define KEY_USR_SETATTR_BIT 0x080000
-
-/* A session keyring of its own, named "_ses.<id>" as runc names it, and
- * made searchable by its owner. Old kernels or seccomp'd hosts may lack
- * keyctl; runc carries on then too. */
-static void join_session_keyring(struct init_ctx *ctx) {
-  if (ctx->no_new_keyring)
-    return;
-  char name[1100], desc[1200];
-  snprintf(name, sizeof(name), "_ses.%s", ctx->state->id);
-  long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
-  if (key < 0)
-    return;
-  /* The description reads "type;uid;gid;perm;name", perm in hex. */
-  long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof(desc) - 1);
-  if (n <= 0)
-    return;
-  desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
-  char *field = desc;
-  for (int i = 0; i < 3 && field != NULL; i++) {
-    field = strchr(field, ';');
-    field = field ? field + 1 : NULL;
-  }
-  if (field != NULL) {
-    unsigned long perm = strtoul(field, NULL, 16) | KEY_USR_SETATTR_BIT;
-    syscall(SYS_keyctl, KEYCTL_SETPERM, key, perm);
-  }
-}
-
 static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                         berth_error **err) {
   const spec *s = ctx->spec;
+  /* Labels only where SELinux is on, as runc: asked here, on the host's
+   * /sys, since after the pivot /sys is the container's. */
+  bool selinux = lsm_selinux_enabled();
+  const char *mount_label = s->linux.mount_label;
   rootfs_opts ro = {.spec = s, .rootfs = ctx->rootfs, .no_pivot = ctx->no_pivot,
-                    .has_terminal = s->process->terminal, .idmap = ctx->idmap};
+                    .has_terminal = s->process->terminal, .idmap = ctx->idmap,
+                    .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL};
   if (idmap_trees_claim(ctx->idmap, err) < 0 || rootfs_prepare(&ro, err) < 0)
     return -1;
   struct sync_msg m;
@@ -126,7 +101,9 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
   process_make_cwd(s->process->cwd);
   if (rootfs_finalize(&ro, err) < 0)
     return -1;
-  join_session_keyring(ctx);
+  if (!ctx->no_new_keyring &&
+      keyring_join_session(ctx->state->id, selinux ? s->process->selinux_label : NULL, err) < 0)
+    return -1;
   return process_setup(launch, err);
 }
 

@@ -164,6 +164,8 @@ static json_t *state_to_json(const container_state *st) {
     json_object_set(j, "annotations", st->annotations);
   if (st->cgroup)
     json_object_set(j, "cgroup", st->cgroup);
+  if (st->no_new_keyring)
+    json_object_set_new(j, "no_new_keyring", json_true());
   return j;
 }
 
@@ -275,6 +277,7 @@ int state_load(int dirfd, container_state **out, berth_error **err) {
   st->owner = dup_field(j, "owner");
   st->annotations = json_incref(json_object_get(j, "annotations"));
   st->cgroup = json_incref(json_object_get(j, "cgroup"));
+  st->no_new_keyring = json_is_true(json_object_get(j, "no_new_keyring"));
   json_decref(j);
   *out = st;
   return 0;

@@ -7,6 +7,7 @@
 #define BERTH_STATE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -34,6 +35,7 @@ typedef struct container_state {
   char *owner;
   json_t *annotations; /* object, may be NULL */
   json_t *cgroup;      /* cgroup_to_json(), may be NULL */
+  bool no_new_keyring; /* create --no-new-keyring: exec joins no keyring either */
 } container_state;
 
 const char *state_status_name(enum container_status s);

@@ -1,3 +1,6 @@
+#include <errno.h>
+#include <stdlib.h>
+
 #include "create_internal.h"
 #include "linux/intelrdt.h"
 #include "linux/lsm.h"
@@ -34,9 +37,15 @@ static int check_linux(const spec *s, berth_error **err) {
       return -1;
     return not_yet(err, "linux.intelRdt");
   }
-  /* Ignored without SELinux, as runc; applying it is not implemented. */
-  if (l->mount_label && *l->mount_label && lsm_selinux_enabled())
-    return not_yet(err, "linux.mountLabel");
+  /* Ignored without SELinux, as runc; checked here so a label that cannot
+   * be a mount option fails before anything exists. */
+  if (l->mount_label && *l->mount_label && lsm_selinux_enabled()) {
+    char *probe = lsm_mount_context_option(l->mount_label);
+    if (probe == NULL)
+      return berth_fail(err, errno, "linux.mountLabel \"%s\": not usable as a mount option",
+                        l->mount_label);
+    free(probe);
+  }
   return sysctl_validate(s, err);
 }
 

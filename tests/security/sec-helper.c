@@ -22,6 +22,13 @@
  *   sec-helper exchange A B SECONDS     swap A and B with RENAME_EXCHANGE
  *                                       in a loop
  *   sec-helper getpriority WHICH WHO    the raw syscall; prints errno
+ *   sec-helper keyring                  the description of this process's
+ *                                       session keyring (type;uid;gid;perm;
+ *                                       name), or the error
+ *   sec-helper session NAME CMD...      join (or make) the session keyring
+ *                                       NAME, then exec CMD: a caller with
+ *                                       a keyring the container must not
+ *                                       inherit
  *
  * Every line of output starts with a word the tests grep for: RESULT,
  * HOST-EXE-WRITABLE, ATTACHED, etc. */
@@ -301,6 +308,30 @@ static int cmd_getpriority(int which, int who) {
   return 0;
 }
 
+/* KEYCTL_GET_KEYRING_ID and KEYCTL_DESCRIBE, without libkeyutils. */
+static int cmd_keyring(void) {
+  long id = syscall(SYS_keyctl, 0 /* GET_KEYRING_ID */, -3 /* SESSION */, 0);
+  char desc[512];
+  long n = id < 0 ? -1 : syscall(SYS_keyctl, 6 /* DESCRIBE */, id, desc, sizeof(desc) - 1);
+  if (n < 0) {
+    printf("RESULT keyring error %s\n", strerror(errno));
+    return 0;
+  }
+  desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
+  printf("RESULT keyring %ld %s\n", id, desc);
+  return 0;
+}
+
+static int cmd_session(const char *name, char **argv) {
+  if (syscall(SYS_keyctl, 1 /* JOIN_SESSION_KEYRING */, name) < 0) {
+    printf("RESULT session error %s\n", strerror(errno));
+    return 1;
+  }
+  execvp(argv[0], argv);
+  printf("RESULT session exec %s: %s\n", argv[0], strerror(errno));
+  return 127;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 4 && strcmp(argv[1], "openw") == 0) {
@@ -322,6 +353,10 @@ int main(int argc, char **argv) {
     return cmd_exchange(argv[2], argv[3], atof(argv[4]));
   if (argc >= 4 && strcmp(argv[1], "getpriority") == 0)
     return cmd_getpriority(atoi(argv[2]), atoi(argv[3]));
+  if (argc >= 2 && strcmp(argv[1], "keyring") == 0)
+    return cmd_keyring();
+  if (argc >= 4 && strcmp(argv[1], "session") == 0)
+    return cmd_session(argv[2], argv + 3);
   fprintf(stderr, "usage: see the comment at the top of sec-helper.c\n");
   return 2;
 }

@@ -62,9 +62,12 @@ static void test_not_enabled(void) {
   int procfd = lsm_open_trusted_proc(&e);
   CHECK(procfd >= 0);
   if (!lsm_apparmor_enabled()) {
+    /* Refused by the kernel: the "not enabled" refusal belongs to
+     * validation, on the host side (see test_apparmor_apply_in_container). */
     CHECK(lsm_apply_apparmor(procfd, "myprof", &e) < 0);
+    CHECK(e != NULL && e->code != 0);
     CHECK_STR_CONTAINS(berth_error_text(e), "process.apparmorProfile: apparmor failed to apply "
-                                            "profile \"myprof\": apparmor is not enabled");
+                                            "profile \"myprof\"");
     berth_error_clear(&e);
   }
   if (!lsm_selinux_enabled()) {
@@ -79,6 +82,54 @@ static void test_not_enabled(void) {
   CHECK(lsm_apply_apparmor(procfd, NULL, &e) == 0 && lsm_apply_apparmor(procfd, "", &e) == 0);
   CHECK(lsm_apply_selinux_exec_label(procfd, "", &e) == 0 && e == NULL);
   close(procfd);
+}
+
+/* ---- AppArmor applied where the container's /sys is all there is ---- */
+
+/* The profile is applied in the container after pivot_root, where
+ * securityfs is not mounted: a check of /sys there said "AppArmor is not
+ * enabled" on every AppArmor host and no profile could ever be applied.
+ * Here /sys is an empty tmpfs, as good as the container's; the write must
+ * still go to the kernel and the error be the kernel's. */
+static int apparmor_hidden_sys_child(void) {
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return 1;
+  if (mount("tmpfs", "/sys", "tmpfs", 0, NULL) < 0)
+    return 2;
+  if (access("/sys/kernel/security/apparmor", F_OK) == 0)
+    return 3;
+  berth_error *e = NULL;
+  int procfd = lsm_open_trusted_proc(&e);
+  if (procfd < 0)
+    return 4;
+  int rc = lsm_apply_apparmor(procfd, "berth-unit-no-such-profile", &e);
+  close(procfd);
+  if (rc == 0 || e == NULL)
+    return 5; /* no such profile anywhere: the kernel must refuse */
+  const char *text = berth_error_text(e);
+  if (strstr(text, "not enabled") != NULL)
+    return 6; /* decided from the (hidden) /sys, not by the kernel */
+  if (e->code == 0 || strstr(text, ": write attr/") == NULL)
+    return 7;
+  if (strstr(text, "process.apparmorProfile: apparmor failed to apply profile "
+                   "\"berth-unit-no-such-profile\"") == NULL)
+    return 8;
+  /* On an AppArmor host the kernel's ENOENT is explained. */
+  if (e->code == ENOENT && strstr(text, "no profile by that name is loaded") == NULL)
+    return 9;
+  berth_error_free(e);
+  return 0;
+}
+
+static void test_apparmor_apply_in_container(void) {
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(apparmor_hidden_sys_child());
+  int status = -1;
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    fprintf(stderr, "hidden-/sys child failed at step %d\n", WEXITSTATUS(status));
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* ---- the trusted procfs ---- */
@@ -243,6 +294,26 @@ static void test_mount_context(void) {
   CHECK(lsm_mount_context_option("a\nb") == NULL && errno == EINVAL);
 }
 
+/* The data a labelled filesystem is mounted with: the spec's options
+ * first, the quoted context last, commas of the MCS label kept inside the
+ * quotes. */
+static void test_mount_data_with_context(void) {
+  const char *label = "system_u:object_r:container_file_t:s0:c1,c2";
+  char *d = lsm_mount_data_with_context("mode=755,size=65536k", label);
+  CHECK(d != NULL &&
+        strcmp(d, "mode=755,size=65536k,context=\"system_u:object_r:container_file_t:s0:c1,c2\"")
+            == 0);
+  free(d);
+  d = lsm_mount_data_with_context(NULL, label);
+  CHECK(d != NULL && strcmp(d, "context=\"system_u:object_r:container_file_t:s0:c1,c2\"") == 0);
+  free(d);
+  d = lsm_mount_data_with_context("", label);
+  CHECK(d != NULL && strcmp(d, "context=\"system_u:object_r:container_file_t:s0:c1,c2\"") == 0);
+  free(d);
+  CHECK(lsm_mount_data_with_context("mode=755", "") == NULL && errno == 0);
+  CHECK(lsm_mount_data_with_context("mode=755", "bad\"label") == NULL && errno == EINVAL);
+}
+
 static void remove_tmp(void) {
   const char *files[] = {"attr/apparmor/exec", "attr/exec", "attr/keycreate", "decoy"};
   char path[256];
@@ -265,10 +336,12 @@ int main(void) {
   if (mkdtemp(tmp) == NULL)
     return 1;
   test_not_enabled();
+  test_apparmor_apply_in_container();
   test_trusted_proc();
   test_bytes_written();
   test_bind_mount_over_attr();
   test_mount_context();
+  test_mount_data_with_context();
   remove_tmp();
   return unit_summary("test_lsm");
 }

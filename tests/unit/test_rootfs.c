@@ -362,6 +362,73 @@ static int cgroupns_scenario(void *arg) {
   return 0;
 }
 
+/* linux.mountLabel, as the init passes it when SELinux is enabled: every
+ * filesystem made for the container carries it (context= after the spec's
+ * own options; its own fsconfig key for tmpcopyup; an xattr on mqueue).
+ * With SELinux the mounts succeed with the spec's size and mode intact.
+ * Without it (this host) the kernel refuses context= and the xattr, which
+ * shows the label reached it, and the error names the label. The exact
+ * data string is checked in test_lsm. */
+#define TEST_MOUNT_LABEL "system_u:object_r:container_file_t:s0:c1,c2"
+
+static bool selinux_on(void) {
+  struct statfs sfs;
+  return statfs("/sys/fs/selinux", &sfs) == 0 && sfs.f_type == 0xf97cff8c;
+}
+
+/* Prepares a rootfs with the one mount m under the test label; checks the
+ * outcome as above and returns whether it succeeded. */
+static bool prepare_labelled(const scenario *sc, spec_mount m, const char *want_error) {
+  spec s = {.mounts = &m, .n_mounts = 1};
+  rootfs_opts o = {.spec = &s, .rootfs = sc->rootfs, .bundle = tmp_dir,
+                   .mount_label = TEST_MOUNT_LABEL};
+  berth_error *err = NULL;
+  int rc = rootfs_prepare(&o, &err);
+  if (selinux_on()) {
+    report(err);
+    CHECK(rc == 0);
+  } else {
+    CHECK(rc < 0);
+    CHECK_STR_CONTAINS(err ? berth_error_text(err) : NULL, want_error);
+  }
+  berth_error_free(err);
+  return rc == 0;
+}
+
+static int labelled_scenario(void *arg) {
+  const scenario *sc = arg;
+  char path[256];
+  struct statfs sfs;
+  struct stat st;
+  if (prepare_labelled(sc, mnt("/tmp", "tmpfs", "tmpfs", STRV("nosuid", "size=1m", "mode=1777")),
+                       "mount \"tmpfs\" on \"/tmp\" (with linux.mountLabel \"" TEST_MOUNT_LABEL
+                       "\"): invalid argument")) {
+    snprintf(path, sizeof(path), "%s/tmp", sc->rootfs);
+    CHECK(statfs(path, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC &&
+          (unsigned long long)sfs.f_blocks * sfs.f_bsize == 1024 * 1024);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 01777);
+  }
+  if (prepare_labelled(sc, mnt("/opt", "tmpfs", "tmpfs", STRV("tmpcopyup", "size=2m")),
+                       "create tmpfs for \"/opt\" (with linux.mountLabel \"" TEST_MOUNT_LABEL
+                       "\")")) {
+    snprintf(path, sizeof(path), "%s/opt/hello", sc->rootfs);
+    CHECK_STR_CONTAINS(read_file(path), "hi");
+  }
+  prepare_labelled(sc, mnt("/mq", "mqueue", "mqueue", STRV("nosuid")),
+                   "label \"/mq\" with linux.mountLabel \"" TEST_MOUNT_LABEL "\"");
+  /* proc takes no label: the kernel's own view, as in runc. */
+  spec_mount proc = mnt("/proc", "proc", "proc", STRV("nosuid"));
+  spec s = {.mounts = &proc, .n_mounts = 1};
+  rootfs_opts o = {.spec = &s, .rootfs = sc->rootfs, .bundle = tmp_dir,
+                   .mount_label = TEST_MOUNT_LABEL};
+  berth_error *err = NULL;
+  int rc = rootfs_prepare(&o, &err);
+  report(err);
+  berth_error_free(err);
+  CHECK(rc == 0);
+  return 0;
+}
+
 /* Runs rootfs_prepare and checks it fails with `want` in the message. */
 typedef struct failing {
   const scenario *sc;
@@ -481,6 +548,7 @@ int main(void) {
   sc.no_pivot = true;
   CHECK(in_child(no_pivot_scenario, &sc) == 0);
   sc.no_pivot = false;
+  CHECK(in_child(labelled_scenario, &sc) == 0);
   test_failures(&sc);
 
   CHECK(access(escape_dir, F_OK) < 0 && errno == ENOENT); /* the host was not touched */

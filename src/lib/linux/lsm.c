@@ -95,7 +95,11 @@ int lsm_open_thread_self(int procfd, berth_error **err) {
 
 /* ---- enabled? ---- */
 
-bool lsm_apparmor_enabled(void) {
+/* Both answers are asked once per process and remembered: the init and
+ * exec children are clones of a runtime that asked on the host before
+ * cloning, and once they have pivoted, /sys is the container's (maybe
+ * none at all) and would answer for it instead. */
+static bool apparmor_enabled_now(void) {
   if (access("/sys/kernel/security/apparmor", F_OK) != 0)
     return false;
   int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
@@ -107,13 +111,27 @@ bool lsm_apparmor_enabled(void) {
   return yes;
 }
 
+bool lsm_apparmor_enabled(void) {
+  static int cached = -1;
+  if (cached < 0)
+    cached = apparmor_enabled_now();
+  return cached;
+}
+
 /* selinuxfs mounted read-write, as libselinux and go-selinux decide (a
  * read-only one is how a container is told SELinux is off for it). */
-bool lsm_selinux_enabled(void) {
+static bool selinux_enabled_now(void) {
   struct statfs sfs;
   if (statfs("/sys/fs/selinux", &sfs) < 0 || sfs.f_type != SELINUX_MAGIC)
     return false;
   return (sfs.f_flags & ST_RDONLY) == 0;
+}
+
+bool lsm_selinux_enabled(void) {
+  static int cached = -1;
+  if (cached < 0)
+    cached = selinux_enabled_now();
+  return cached;
 }
 
 /* ---- the writes ---- */
@@ -166,6 +184,12 @@ int lsm_apparmor_write_at(int task_dir, const char *profile, bool require_procfs
     return berth_fail(err, ENOMEM, "process.apparmorProfile");
   int rc = write_attr(task_dir, attr, value, require_procfs, err);
   free(value);
+  /* ENOENT while the file is there is the kernel's answer to "exec <name>"
+   * when no profile has that name; on its own it reads as if the
+   * attribute file were missing. */
+  if (rc < 0 && *err != NULL && (*err)->code == ENOENT &&
+      faccessat(task_dir, attr, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    berth_wrap(err, "no profile by that name is loaded");
   if (rc < 0)
     return berth_wrap(err, "process.apparmorProfile: apparmor failed to apply profile \"%s\"",
                       profile);
@@ -184,9 +208,11 @@ int lsm_selinux_write_at(int task_dir, const char *attr, const char *label, bool
 int lsm_apply_apparmor(int procfd, const char *profile, berth_error **err) {
   if (profile == NULL || *profile == '\0')
     return 0;
-  if (!lsm_apparmor_enabled())
-    return berth_fail(err, 0, "process.apparmorProfile: apparmor failed to apply profile "
-                              "\"%s\": apparmor is not enabled on this host", profile);
+  /* No lsm_apparmor_enabled() here: this runs in the container, after
+   * pivot_root, where /sys/kernel/security is normally not mounted and
+   * the answer would be "off" on every AppArmor host. Create's validation
+   * and exec's checks asked on the host; the kernel refuses the write
+   * itself where AppArmor is off. */
   int task = lsm_open_thread_self(procfd, err);
   if (task < 0)
     return berth_wrap(err, "process.apparmorProfile");
@@ -236,4 +262,20 @@ char *lsm_mount_context_option(const char *mount_label) {
     return NULL;
   }
   return opt;
+}
+
+char *lsm_mount_data_with_context(const char *data, const char *mount_label) {
+  char *context = lsm_mount_context_option(mount_label);
+  if (context == NULL)
+    return NULL;
+  if (data == NULL || *data == '\0')
+    return context;
+  char *joined = NULL;
+  int n = asprintf(&joined, "%s,%s", data, context);
+  free(context);
+  if (n < 0) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return joined;
 }

@@ -29,12 +29,18 @@ int lsm_open_trusted_proc(berth_error **err);
 /* The fallback on its own (exposed for tests). */
 int lsm_open_proc_mount(const char *path, berth_error **err);
 
+/* Whether the host has the LSM on: asked on the first call and then
+ * remembered for the process, so call them once before entering the
+ * container (create's validation and exec's checks do). */
 bool lsm_apparmor_enabled(void);
 bool lsm_selinux_enabled(void);
 
 /* process.apparmorProfile: "exec <profile>" to attr/apparmor/exec (or the
  * older attr/exec) of the calling thread, so the profile applies at the
- * next execve. A clear error when AppArmor is not enabled. */
+ * next execve. It runs inside the container, so it does not ask whether
+ * AppArmor is on (the container's /sys would answer): callers refuse a
+ * profile on a host without AppArmor beforehand, on the host's /sys. A
+ * profile that is not loaded fails with ENOENT, saying so. */
 int lsm_apply_apparmor(int procfd, const char *profile, berth_error **err);
 
 /* process.selinuxLabel: the label for the next execve (attr/exec) and for
@@ -49,6 +55,9 @@ int lsm_apply_selinux_keyring_label(int procfd, const char *label, berth_error *
  * label (nothing to add), EINVAL for a label that cannot be quoted,
  * ENOMEM. */
 char *lsm_mount_context_option(const char *mount_label);
+/* `data` (mount(2) options, may be NULL or empty) with that context=
+ * option appended; NULL and errno as above. */
+char *lsm_mount_data_with_context(const char *data, const char *mount_label);
 
 /* The writes themselves, relative to a task directory fd (what
  * thread-self resolves to; see lsm_open_thread_self): the file is opened

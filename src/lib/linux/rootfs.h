@@ -18,6 +18,9 @@ typedef struct rootfs_opts {
   bool has_terminal;  /* /dev/console will be bound later */
   const char *bundle; /* relative bind sources are relative to it; NULL: cwd */
   const struct idmap_trees *idmap; /* claimed idmapped trees (linux/idmap.h), or NULL */
+  /* linux.mountLabel, set only when SELinux is enabled: the context= of
+   * every filesystem the container gets (see rootfs_mount.c), or NULL. */
+  const char *mount_label;
 } rootfs_opts;
 
 /* Propagation of /, bind the rootfs onto itself, every spec mount in order,

@@ -207,7 +207,13 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
   int target = pathsafe_mkdir_all(ctx->root_fd, m->destination, 0755, err);
   if (target < 0)
     return -1;
-  int rc = mount_on_fd("tmpfs", target, "tmpfs", mo->flags & ~MS_RDONLY, "mode=755");
+  char *data = NULL;
+  if (rootfs_labelled_data(ctx, "mode=755", &data, err) < 0) {
+    close(target);
+    return -1;
+  }
+  int rc = mount_on_fd("tmpfs", target, "tmpfs", mo->flags & ~MS_RDONLY, data);
+  free(data);
   close(target);
   if (rc < 0)
     return berth_fail_errno(err, "mount \"tmpfs\" on \"%s\"", m->destination);

@@ -24,6 +24,14 @@ int mount_on_fd(const char *source, int target_fd, const char *type, unsigned lo
  * open_tree + move_mount; needs no /proc. -1 with errno set. */
 int bind_fd_onto_fd(int source_fd, int target_fd, int recursive);
 
+/* Mount data for a filesystem made for the container: `data` (may be
+ * NULL) with linux.mountLabel's context= appended when the rootfs has a
+ * label to apply (rootfs_opts.mount_label). malloc'd into *out, NULL when
+ * there is nothing to pass; -1 with err for a label that cannot be
+ * quoted. */
+int rootfs_labelled_data(const rootfs_ctx *ctx, const char *data, char **out,
+                         berth_error **err);
+
 /* mounts[index] of the spec, with options already parsed. */
 int rootfs_mount_one(rootfs_ctx *ctx, size_t index, berth_error **err);
 /* A "cgroup" type mount: cgroup2 on a unified host, a tmpfs with one entry

@@ -12,9 +12,11 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "linux/idmap.h"
+#include "linux/lsm.h"
 #include "linux/pathsafe.h"
 #include "linux/rootfs_internal.h"
 
@@ -259,6 +261,47 @@ static int keep_directory_mode(rootfs_ctx *ctx, const char *dest, mode_t mode,
   return rc;
 }
 
+int rootfs_labelled_data(const rootfs_ctx *ctx, const char *data, char **out,
+                         berth_error **err) {
+  *out = NULL;
+  const char *label = ctx->o->mount_label;
+  if (label == NULL || *label == '\0') {
+    if (data != NULL && (*out = strdup(data)) == NULL)
+      return berth_fail(err, ENOMEM, "mount data");
+    return 0;
+  }
+  *out = lsm_mount_data_with_context(data, label);
+  if (*out == NULL)
+    return berth_fail(err, errno, "linux.mountLabel \"%s\"%s", label,
+                      errno == EINVAL ? ": quotes, backslashes and control characters "
+                                        "cannot be passed as a mount option" : "");
+  return 0;
+}
+
+/* linux.mountLabel labels the filesystems made for the container, as in
+ * runc: not proc and sysfs (the kernel's own views), not mqueue (labelled
+ * as a file instead), and not a remount, whose superblock keeps the
+ * context it was made with. */
+static bool takes_mount_label(const spec_mount *m, unsigned long flags) {
+  return !(flags & MS_REMOUNT) && !type_is(m, "proc") && !type_is(m, "sysfs") &&
+         !type_is(m, "mqueue");
+}
+
+/* mqueue takes no context= option; its root gets the label as an xattr. */
+static int label_mqueue(rootfs_ctx *ctx, const spec_mount *m, berth_error **err) {
+  const char *label = ctx->o->mount_label;
+  if (label == NULL || !type_is(m, "mqueue"))
+    return 0;
+  int fd = pathsafe_open(ctx->root_fd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
+  if (fd < 0)
+    return -1;
+  int rc = fsetxattr(fd, "security.selinux", label, strlen(label), 0);
+  if (rc < 0)
+    berth_fail_errno(err, "label \"%s\" with linux.mountLabel \"%s\"", m->destination, label);
+  close(fd);
+  return rc;
+}
+
 static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
                             const mount_options *mo, berth_error **err) {
   bool plain_dir = type_is(m, "proc") || type_is(m, "sysfs") || strcmp(dest, "/proc") == 0 ||
@@ -281,12 +324,23 @@ static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *de
   struct stat before;
   bool keep_mode = tmpfs && !has_mode_option(mo->data) && fstat(target, &before) == 0;
   const char *source = m->source ? m->source : m->type;
-  int rc = mount_on_fd(source, target, m->type, flags, mo->data);
+  char *data = NULL;
+  bool labelled = ctx->o->mount_label != NULL && takes_mount_label(m, flags);
+  if (labelled && rootfs_labelled_data(ctx, mo->data, &data, err) < 0) {
+    close(target);
+    return -1;
+  }
+  int rc = mount_on_fd(source, target, m->type, flags, labelled ? data : mo->data);
   if (rc < 0)
-    berth_fail_errno(err, "mount \"%s\" on \"%s\"", source, m->destination);
+    berth_fail_errno(err, "mount \"%s\" on \"%s\"%s%s%s", source, m->destination,
+                     labelled ? " (with linux.mountLabel \"" : "",
+                     labelled ? ctx->o->mount_label : "", labelled ? "\")" : "");
+  free(data);
   close(target);
   if (rc == 0 && keep_mode)
     rc = keep_directory_mode(ctx, m->destination, before.st_mode, err);
+  if (rc == 0)
+    rc = label_mqueue(ctx, m, err);
   return rc;
 }
 
