@@ -59,8 +59,6 @@ static int resolve_bundle(struct create_job *j, berth_error **err) {
                       j->bundle);
   if (spec_load(j->config_path, &j->spec, err) < 0)
     return -1;
-  for (size_t i = 0; i < j->spec->warnings.n; i++)
-    berth_warn("%s", j->spec->warnings.v[i]);
   char root[PATH_MAX];
   const char *rp = j->spec->root_path;
   if (rp == NULL)
@@ -343,6 +341,9 @@ int container_create(const struct create_opts *o, struct create_result *res, ber
     goto out;
   if (o->ensure_sealed_binary)
     o->ensure_sealed_binary();
+  /* Only now: a re-run from the sealed copy would say them a second time. */
+  for (size_t i = 0; i < j.spec->warnings.n; i++)
+    berth_warn("%s", j.spec->warnings.v[i]);
   j.dirfd = state_dir_create(o->root, o->id, err);
   if (j.dirfd < 0)
     goto out;

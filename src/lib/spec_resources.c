@@ -93,6 +93,10 @@ static int parse_memory(sj_ctx *c, json_t *obj, spec_resources *r) {
       sj_opt_bool(c, o, "checkBeforeUpdate", &m->check_before_update) < 0)
     return -1;
   sj_pop(c, mark);
+  /* The kernel deprecated kmem limits; runc ignores them and says so. */
+  if ((m->kernel.set || m->kernel_tcp.set) &&
+      sj_warn(c, "Kernel memory settings are ignored and will be removed") < 0)
+    return -1;
   return 0;
 }
 

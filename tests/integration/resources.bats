@@ -320,6 +320,20 @@ wait_grep() {
   assert_contains "$output" "does not exist"
 }
 
+@test "resources: memory.kernel and kernelTCP are ignored with runc's warning, said once" {
+  require_v1 memory
+  cfg '.linux.resources.memory = {"limit": 67108864, "kernel": 33554432, "kernelTCP": 16777216}'
+  set_cmd 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
+  new_id
+  rtc --log-format json run --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  [ "$(printf '%s\n' "$stdout" | tail -n 1)" = 67108864 ] || fail "memory limit not applied: $stdout"
+  [ "$(grep -c 'Kernel memory settings are ignored and will be removed' <<<"$stderr")" = 1 ] ||
+    fail "expected the warning exactly once on stderr: $stderr"
+  jq -e 'select(.msg | test("Kernel memory")) | .level == "warning"' <<<"$stderr" >/dev/null ||
+    fail "not a json warning line: $stderr"
+}
+
 @test "resources: kill --all reaches every process" {
   add_bind "$TEST_DIR/out" /out
   start_ctr 'sleep 1000 & sleep 1000 & echo > /out/ready; wait'
