@@ -117,7 +117,9 @@ int hand_over_listener(void *arg, int notify_fd, berth_error **err) {
   return sync_expect(sock, &phase, &m, NULL, err);
 }
 
-/* start opens the fifo for reading; until then this open blocks. */
+/* start opens the fifo for reading; until then this open blocks. The
+ * written end stays open, to be closed by the execve of the user's
+ * program (O_CLOEXEC): that is how start knows the program runs. */
 static int wait_for_start(struct init_ctx *ctx, berth_error **err) {
   char path[64];
   snprintf(path, sizeof(path), "/proc/self/fd/%d", ctx->fifo_fd);
@@ -125,10 +127,11 @@ static int wait_for_start(struct init_ctx *ctx, berth_error **err) {
   if (fd < 0)
     return berth_fail_errno(err, "open exec fifo");
   ssize_t n = write(fd, "0", 1);
-  close(fd);
   close(ctx->fifo_fd);
-  if (n != 1)
+  if (n != 1) {
+    close(fd);
     return berth_fail_errno(err, "write exec fifo");
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /* start, kill, delete, state and list: everything after create. Each holds
  * the container's lock for its whole run. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
@@ -69,12 +70,16 @@ static int poststart(struct handle *h, berth_error **err) {
 }
 
 /* Open the fifo without blocking, then wait for the init's byte while
- * checking that it is still alive, so a dead init cannot hang `start`. */
+ * checking that it is still alive, so a dead init cannot hang `start`.
+ * After the byte, the init keeps its end open until its execve closes it
+ * (O_CLOEXEC): the end of the fifo is the moment the user's program runs,
+ * after the startContainer hooks, which poststart must follow. */
 static int release_init(struct handle *h, berth_error **err) {
   int fd = openat(h->dirfd, STATE_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return berth_fail_errno(err, "open exec fifo");
   int rc = -1;
+  bool released = false;
   for (;;) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
     int r = poll(&p, 1, 100);
@@ -82,10 +87,14 @@ static int release_init(struct handle *h, berth_error **err) {
       berth_fail_errno(err, "wait on exec fifo");
       break;
     }
-    if (r > 0 && (p.revents & POLLIN)) {
+    if (r > 0 && (p.revents & (POLLIN | POLLHUP))) {
       char c;
       ssize_t n = read(fd, &c, 1);
       if (n == 1) {
+        released = true;
+        continue;
+      }
+      if (n == 0 && released) {
         rc = 0;
         break;
       }
@@ -93,6 +102,10 @@ static int release_init(struct handle *h, berth_error **err) {
         continue;
     }
     if (state_process_status(h->dirfd, h->st) == STATUS_STOPPED) {
+      if (released) { /* it ran, and is already gone */
+        rc = 0;
+        break;
+      }
       berth_fail(err, 0, "cannot start a container that has stopped");
       break;
     }
