@@ -29,6 +29,39 @@ ns_inode() {
   [ "$(sed -n 2p <<<"$stdout")" = "$(ns_inode ipc)" ]
 }
 
+@test "namespaces: a time namespace with timeOffsets shifts the container's clocks, for exec too" {
+  cfg '.linux.namespaces += [{"type": "time"}]
+       | .linux.timeOffsets = {"boottime": {"secs": 86400}, "monotonic": {"secs": 3600, "nanosecs": 5}}'
+  set_args sleep 1000
+  new_id
+  rtc run -d --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local host_uptime
+  host_uptime=$(cut -d. -f1 /proc/uptime)
+  for how in init exec; do
+    if [ "$how" = init ]; then
+      rtc exec "$ID" cat /proc/1/timens_offsets
+    else
+      rtc exec "$ID" cat /proc/self/timens_offsets
+    fi
+    assert_status 0
+    [ "$(awk '$1 == "boottime" { print $2, $3 }' <<<"$stdout")" = "86400 0" ] || fail "$how: $stdout"
+    [ "$(awk '$1 == "monotonic" { print $2, $3 }' <<<"$stdout")" = "3600 5" ] || fail "$how: $stdout"
+  done
+  [ "$(readlink /proc/"$(rt state "$ID" | jq .pid)"/ns/time)" != "$(readlink /proc/self/ns/time)" ] ||
+    fail "the init shares the host's time namespace"
+  rtc exec "$ID" cat /proc/uptime
+  local inside=${stdout%%.*}
+  [ "$inside" -ge $((host_uptime + 86400)) ] || fail "uptime inside $inside, host $host_uptime"
+}
+
+@test "namespaces: timeOffsets without a new time namespace is an error" {
+  cfg '.linux.timeOffsets = {"boottime": {"secs": 10}}'
+  run_container true
+  assert_failure
+  assert_contains "$output" "linux.timeOffsets: requires a new time namespace"
+}
+
 @test "namespaces: a new network namespace has only lo" {
   run_container 'ls /sys/class/net'
   assert_status 0
