@@ -29,7 +29,9 @@
 #include "state.h"
 
 #define CRIU_ROOT_DIR "criu-root"
-#define MAX_NS_FDS 2
+/* Descriptors handed to criu besides its socket: the network and pid
+ * namespaces given by path, and a /dev/null for each of the three stdio. */
+#define MAX_PASSED_FDS 5
 
 struct restore_job {
   const struct restore_opts *o;
@@ -40,8 +42,8 @@ struct restore_job {
   int image_fd, work_fd, dirfd;
   bool root_mounted;
   json_t *descriptors;
-  int ns_fds[MAX_NS_FDS];
-  size_t n_ns_fds;
+  int passed_fds[MAX_PASSED_FDS];
+  size_t n_passed_fds;
   cgroup *cg;
   container_state st;
   pid_t pid;
@@ -181,16 +183,41 @@ static int copy_config(struct restore_job *j, berth_error **err) {
   return rc;
 }
 
+/* Hands `fd` to criu (as 4, 5, ...) for the external resource `key`; the
+ * job owns it from here on. */
+static void pass_fd(struct restore_job *j, int fd, const char *key) {
+  j->passed_fds[j->n_passed_fds] = fd;
+  criu_msg_inherit_fd(&j->opts, key, 4 + (int)j->n_passed_fds);
+  j->n_passed_fds++;
+}
+
+static bool is_seekable(int fd) {
+  return lseek(fd, 0, SEEK_CUR) >= 0;
+}
+
 /* The caller's stdio replaces the init's pipes and outside files, each by
- * the key recorded at checkpoint (criu runs with the caller's fds 0-2). */
-static void add_stdio(struct restore_job *j) {
+ * the key recorded at checkpoint (criu runs with the caller's fds 0-2).
+ * CRIU puts a file back at its saved offset, which a pipe, fifo or socket
+ * cannot take: where the caller has one of those for a file (a shim
+ * restoring a task that ran with the host's /dev/null, `ctr --null-io`),
+ * the file becomes /dev/null, what runc's restored processes get there. */
+static int add_stdio(struct restore_job *j, berth_error **err) {
   size_t i;
   json_t *d;
   json_array_foreach(j->descriptors, i, d) {
     const char *key = json_string_value(d);
-    if (i < 3 && key && (strncmp(key, "pipe:", 5) == 0 || strncmp(key, "file[", 5) == 0))
+    if (i >= 3 || key == NULL)
+      continue;
+    if (strncmp(key, "pipe:", 5) == 0 || (strncmp(key, "file[", 5) == 0 && is_seekable((int)i))) {
       criu_msg_inherit_fd(&j->opts, key, (int)i);
+    } else if (strncmp(key, "file[", 5) == 0) {
+      int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+      if (fd < 0)
+        return berth_fail_errno(err, "open /dev/null for the restored stdio %zu", i);
+      pass_fd(j, fd, key);
+    }
   }
+  return 0;
 }
 
 /* Namespaces given by path: network and pid are handed over as fds under
@@ -205,9 +232,7 @@ static int add_namespaces(struct restore_job *j, berth_error **err) {
       if (fd < 0)
         return berth_fail_errno(err, "%s namespace \"%s\"", spec_ns_type_name(ns->type),
                                 ns->path);
-      j->ns_fds[j->n_ns_fds] = fd;
-      criu_msg_inherit_fd(&j->opts, criu_ext_ns_key(ns->clone_flag), 4 + (int)j->n_ns_fds);
-      j->n_ns_fds++;
+      pass_fd(j, fd, criu_ext_ns_key(ns->clone_flag));
       continue;
     }
     if (ns->type == NS_CGROUP)
@@ -245,7 +270,8 @@ static int build_opts(struct restore_job *j, berth_error **err) {
   if (o->lsm_mount_context != NULL)
     criu_msg_string(m, CRIU_OPT_LSM_MOUNT_CONTEXT, o->lsm_mount_context);
   criu_restore_mounts(m, j->spec, j->bundle);
-  add_stdio(j);
+  if (add_stdio(j, err) < 0)
+    return -1;
   return add_namespaces(j, err);
 }
 
@@ -329,8 +355,8 @@ static int run_restore(struct restore_job *j, berth_error **err) {
   if (copy_config(j, err) < 0 || fill_state(j, err) < 0 || setup_cgroup(j, err) < 0 ||
       mount_criu_root(j, err) < 0 || build_opts(j, err) < 0)
     return -1;
-  struct criu_call c = {.type = CRIU_REQ_RESTORE, .opts = &j->opts, .fds = j->ns_fds,
-                        .n_fds = j->n_ns_fds, .notify = on_restore_notify, .notify_ctx = j,
+  struct criu_call c = {.type = CRIU_REQ_RESTORE, .opts = &j->opts, .fds = j->passed_fds,
+                        .n_fds = j->n_passed_fds, .notify = on_restore_notify, .notify_ctx = j,
                         .started = on_criu_started, .log_path = j->log_path};
   struct criu_reply r;
   if (criu_run(&c, &r, err) < 0)
@@ -363,8 +389,8 @@ static void release_job(struct restore_job *j) {
     close(j->work_fd);
   if (j->dirfd >= 0)
     close(j->dirfd);
-  for (size_t i = 0; i < j->n_ns_fds; i++)
-    close(j->ns_fds[i]);
+  for (size_t i = 0; i < j->n_passed_fds; i++)
+    close(j->passed_fds[i]);
   json_decref(j->descriptors);
   cgroup_free(j->cg);
   criu_msg_free(&j->opts);

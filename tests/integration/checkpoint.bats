@@ -223,6 +223,33 @@ restore_ok() { # restore_ok ID ARGS...
   [ "$(tail -1 "$TEST_DIR/out/recv")" = "$(wc -l <"$TEST_DIR/out/recv")" ]
 }
 
+@test "checkpoint: a container with the host's /dev/null as stdio is restored by a caller whose stdio are pipes" {
+  require_criu
+  # start_counter runs it with /dev/null for stdin, stdout and stderr, as a
+  # containerd shim does for `ctr run --null-io`.
+  start_counter
+  checkpoint_ok "$ID"
+  local at_dump
+  at_dump=$(count)
+  # The shim restores with pipes of its own. A pipe cannot stand in for a
+  # file (CRIU seeks it to the saved offset), so the restored stdio are
+  # /dev/null again, and the caller's pipes are not kept open: the reader
+  # sees the end once restore exits.
+  { : | rt restore --detach --bundle "$BUNDLE" --image-path "$IMG" "$ID" 2>&1
+    echo "restore exited $?"; } | timeout 30 cat >"$TEST_DIR/restore.out"
+  assert_status 0
+  assert_contains "$(cat "$TEST_DIR/restore.out")" "restore exited 0"
+  wait_status "$ID" running
+  wait_count_above "$at_dump"
+  [ "$(count)" -lt $((at_dump + 100)) ]
+  local pid fd
+  pid=$(rt state "$ID" | jq .pid)
+  for fd in 0 1 2; do
+    [ "$(readlink "/proc/$pid/fd/$fd")" = /dev/null ]
+  done
+  rt delete --force "$ID"
+}
+
 # path_without_iptables DIR: a directory of links to every program on the
 # standard PATH except iptables and ip6tables, for a PATH of DIR alone (CRIU
 # still finds ip, tar and the rest). Later directories are linked first so
