@@ -20,7 +20,11 @@ client_prepare() {
   CGROUP_NAMES+=("$NS")
   CD=$WORK/containerd
   SOCK=$CD/containerd.sock
-  mkdir -p "$CD" "$WORK/fifo" || return 1
+  mkdir -p "$CD" "$WORK/fifo" "$WORK/tmp" || return 1
+  # Checkpoint and restore go through temporary directories of ctr
+  # (ctd-checkpoint*) and of the daemon (ctrd-checkpoint*, which containerd
+  # 1.6 never removes): both follow TMPDIR.
+  export TMPDIR=$WORK/tmp
   local pair name path default=
   for pair in $CLIENT_RUNTIMES; do default=${pair%%=*}; done
   {
@@ -71,6 +75,14 @@ c() { tmo ctr --address "$SOCK" --namespace "$NS" "$@"; }
 # task_status ID: RUNNING, PAUSED, STOPPED... from `ctr task ls`.
 task_status() { c task ls | awk -v id="$1" '$1 == id {print $3}'; }
 task_pid() { c task ls | awk -v id="$1" '$1 == id {print $2}'; }
+# task_is ID STATUS, for wait_until (which must get a command to re-run,
+# not a value computed once).
+task_is() { [ "$(task_status "$1")" = "$2" ]; }
+task_not_running() {
+  local s
+  s=$(task_status "$1")
+  [ -z "$s" ] || [ "$s" = STOPPED ]
+}
 
 # The freezer state of a process's cgroup, seen from the host.
 freezer_state() {
@@ -165,7 +177,7 @@ s_stop() {
   [ "$(task_status "$ID")" = RUNNING ] || fail "status after SIGTERM: '$(task_status "$ID")'"
   capture out c task kill -s SIGKILL "$ID"
   expect_status "kill KILL" "$out_status" 0 || return 1
-  wait_until 100 test "$(task_status "$ID")" = STOPPED || fail "status after SIGKILL: '$(task_status "$ID")'"
+  wait_until 100 task_is "$ID" STOPPED || fail "status after SIGKILL: '$(task_status "$ID")'"
 }
 
 s_remove() {
@@ -176,8 +188,184 @@ s_remove() {
   expect_text "task delete" "$out" "exit code 137" || return 1
   capture out c containers rm "$ID"
   expect_status "containers rm" "$out_status" 0 || return 1
-  [ ! -e "$2/$ID" ] || fail "runtime state $2/$ID left behind"
+  # The shim keeps each namespace's containers in a directory of the root.
+  [ -d "$2/$NS" ] || fail "no runtime state directory $2/$NS" || return
+  [ ! -e "$2/$NS/$ID" ] || fail "runtime state $2/$NS/$ID left behind"
   [ ! -d "/sys/fs/cgroup/memory/$NS/$ID" ] || fail "cgroup /sys/fs/cgroup/memory/$NS/$ID left behind"
+}
+
+# --- checkpoint and restore ------------------------------------------------
+#
+# A counter appends 1, 2, 3... to /out/count (a bind of a host directory),
+# ten a second, and writes nothing else: the task restored by `ctr
+# container restore` gets ctr's own stdio, which ends with ctr.
+COUNTER='i=0; while :; do i=$((i+1)); echo $i >> /out/count; sleep 0.1; done'
+
+last_count() { tail -n 1 "$1/count" 2>/dev/null || echo 0; }
+lines_above() { [ "$(wc -l <"$1")" -gt "$2" ]; }
+
+# wait_count_above DIR N: the counter in DIR passes N within five seconds.
+wait_count_above() {
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [ "$(last_count "$1")" -gt "$2" ] && return 0
+    sleep 0.1
+  done
+  fail "counter stuck at $(last_count "$1"), expected more than $2"
+}
+
+s_ckpt_start() {
+  local out
+  mkdir -p "$CK_OUT" || return 1
+  capture out c run -d --null-io --mount "type=bind,src=$CK_OUT,dst=/out,options=rbind:rw" \
+    "${RT_OPTS[@]}" "$IMG" "$CK_ID" sh -c "$COUNTER"
+  expect_status "run -d" "$out_status" 0 || return 1
+  wait_count_above "$CK_OUT" 3
+}
+
+# ctr task checkpoint: the shim calls `RT checkpoint --image-path I
+# --work-path W --leave-running ID` (ctr's default keeps the task running),
+# and ctr stores the images as a checkpoint image in the content store.
+s_task_checkpoint() {
+  local out ref
+  capture out c task checkpoint "$CK_ID"
+  expect_status "task checkpoint" "$out_status" 0 || return 1
+  ref=$(printf '%s\n' "$out" | tail -n 1)
+  [ -n "$ref" ] || { fail "task checkpoint printed no image name"; return 1; }
+  c images ls | awk -v r="$ref" '$1 == r' | grep -q . ||
+    { fail "checkpoint image '$ref' is not in the content store"; return 1; }
+  capture out c images ls "labels.\"containerd.io/checkpoint\"==true"
+  expect_text "checkpoint label" "$out" "$ref" || return 1
+  [ "$(task_status "$CK_ID")" = RUNNING ] || { fail "status after checkpoint: '$(task_status "$CK_ID")'"; return 1; }
+  wait_count_above "$CK_OUT" "$(last_count "$CK_OUT")" || return 1
+  capture out c images rm "$ref"
+  expect_status "images rm" "$out_status" 0 || return 1
+  # --image-path leaves the images in a directory of ours instead.
+  capture out c task checkpoint --image-path "$WORK/$1-ck-images" --work-path "$WORK/$1-ck-work" "$CK_ID"
+  expect_status "task checkpoint --image-path" "$out_status" 0 || return 1
+  [ -s "$WORK/$1-ck-images/inventory.img" ] || { fail "no inventory.img in --image-path: $(ls "$WORK/$1-ck-images" | head -c 200)"; return 1; }
+  ls "$WORK/$1-ck-images" | grep -q '^pages-.*\.img$' || { fail "no memory pages in --image-path"; return 1; }
+  [ -s "$WORK/$1-ck-work/dump.log" ] || { fail "no dump.log in --work-path"; return 1; }
+  [ "$(task_status "$CK_ID")" = RUNNING ] || { fail "status after checkpoint: '$(task_status "$CK_ID")'"; return 1; }
+  wait_count_above "$CK_OUT" "$(last_count "$CK_OUT")"
+}
+
+# ctr container checkpoint --task: the container (spec, runtime, image,
+# rw layer) and its task in one checkpoint image, REF.
+s_container_checkpoint() {
+  local out
+  capture out c containers checkpoint --task --rw "$CK_ID" "$CK_REF"
+  expect_status "containers checkpoint" "$out_status" 0 || return 1
+  c images ls | awk -v r="$CK_REF" '$1 == r' | grep -q . ||
+    { fail "checkpoint image '$CK_REF' is not in the content store"; return 1; }
+  # ctr pauses the task around the dump, and resumes it.
+  [ "$(task_status "$CK_ID")" = RUNNING ] || { fail "status after checkpoint: '$(task_status "$CK_ID")'"; return 1; }
+  wait_count_above "$CK_OUT" "$(last_count "$CK_OUT")" || return 1
+  # The original goes, so that only the restored task can count on.
+  c task kill -s SIGKILL "$CK_ID" >/dev/null 2>&1
+  wait_until 100 task_is "$CK_ID" STOPPED || { fail "original task did not stop"; return 1; }
+  capture out c task delete "$CK_ID"
+  capture out c containers rm "$CK_ID"
+  expect_status "containers rm" "$out_status" 0
+}
+
+# The counter's values from the restored task on, checked to go on from
+# where the checkpoint caught it: the original wrote 1..F, the restored
+# task writes R, R+1, ... with 1 < R <= F + 1 (not from 1 again).
+check_counter_continues() {
+  local dir=$1 final=$2
+  local vals restart
+  vals=$(tail -n +"$((final + 1))" "$dir/count")
+  [ -n "$vals" ] || { fail "the restored task wrote nothing after the original's $final"; return 1; }
+  restart=$(printf '%s\n' "$vals" | head -n 1)
+  [ "$restart" -gt 1 ] && [ "$restart" -le $((final + 1)) ] ||
+    { fail "restored counter started at $restart; the original had reached $final"; return 1; }
+  printf '%s\n' "$vals" | awk -v r="$restart" '$1 != r + NR - 1 { bad = 1 } END { exit bad }' ||
+    { fail "restored counter is not consecutive: $(printf '%s\n' "$vals" | head -n 5 | tr '\n' ' ')"; return 1; }
+  echo "original reached $final; restored task went on from $restart"
+}
+
+# ctr container restore --live: a new container from REF whose task the
+# shim makes with `RT restore --detach --pid-file P -no-subreaper --bundle B
+# --image-path I --work-path W ID`.
+s_container_restore() {
+  local out final pid
+  final=$(wc -l <"$CK_OUT/count")
+  capture out c containers restore --live --rw "$CK_NEW" "$CK_REF"
+  expect_status "containers restore" "$out_status" 0 || return 1
+  [ "$(task_status "$CK_NEW")" = RUNNING ] || { fail "restored task status: '$(task_status "$CK_NEW")'"; return 1; }
+  [ -d "$2/$NS/$CK_NEW" ] || { fail "no runtime state $2/$NS/$CK_NEW for the restored task"; return 1; }
+  pid=$(task_pid "$CK_NEW")
+  [ "$(c task ps "$CK_NEW" | awk 'NR > 1 {print $1}' | grep -cx "$pid")" = 1 ] ||
+    { fail "task ps does not list the restored init $pid"; return 1; }
+  wait_until 50 lines_above "$CK_OUT/count" $((final + 3)) ||
+    { fail "the restored task does not count (task $(task_status "$CK_NEW"), freezer $(freezer_state "$pid"))"; return 1; }
+  check_counter_continues "$CK_OUT" "$final"
+}
+
+# ctr task checkpoint --exit: a full dump (no --leave-running), after
+# which the runtime has removed the container and the task has ended.
+s_task_checkpoint_exit() {
+  local out ref at_dump
+  # The restored container's rw layer is the one in REF: ctr 1.6 fails to
+  # store a second copy of it ("content sha256:...: already exists"), so
+  # REF, which served its purpose, goes first.
+  capture out c images rm --sync "$CK_REF"
+  expect_status "images rm $CK_REF" "$out_status" 0 || return 1
+  capture out c task checkpoint --exit "$CK_NEW"
+  expect_status "task checkpoint --exit" "$out_status" 0 || return 1
+  ref=$(printf '%s\n' "$out" | tail -n 1)
+  c images ls -q | grep -qxF "$ref" || { fail "checkpoint image '$ref' is not in the content store"; return 1; }
+  wait_until 100 task_is "$CK_NEW" STOPPED || { fail "status after checkpoint --exit: '$(task_status "$CK_NEW")'"; return 1; }
+  at_dump=$(wc -l <"$CK_OUT/count")
+  sleep 0.5
+  [ "$(wc -l <"$CK_OUT/count")" = "$at_dump" ] || { fail "the counter went on after checkpoint --exit"; return 1; }
+  [ ! -e "$2/$NS/$CK_NEW" ] || { fail "runtime state $2/$NS/$CK_NEW is left after a full checkpoint"; return 1; }
+  capture out c images rm "$ref"
+  expect_status "images rm" "$out_status" 0
+}
+
+s_ckpt_remove() {
+  local out id
+  for id in "$CK_NEW" "$CK_ID"; do
+    c task kill -s SIGKILL "$id" >/dev/null 2>&1
+    wait_until 100 task_not_running "$id"
+    c task delete "$id" >/dev/null 2>&1
+    c containers rm "$id" >/dev/null 2>&1
+  done
+  c images rm "$CK_REF" >/dev/null 2>&1
+  for id in "$CK_NEW" "$CK_ID"; do
+    c containers ls -q | grep -qx "$id" && { fail "container $id is left"; return 1; }
+    [ ! -e "$2/$NS/$id" ] || { fail "runtime state $2/$NS/$id left behind"; return 1; }
+    [ ! -d "/sys/fs/cgroup/memory/$NS/$id" ] || { fail "cgroup /sys/fs/cgroup/memory/$NS/$id left behind"; return 1; }
+  done
+  local left
+  left=$(c images ls -q 'labels."containerd.io/checkpoint"==true')
+  [ -z "$left" ] || { fail "checkpoint images left: $(printf '%s' "$left" | tr '\n' ' ')"; return 1; }
+  c images ls -q | grep -qxF "$CK_REF" && { fail "checkpoint image $CK_REF left"; return 1; }
+  # The daemon's copies of the images it restored from.
+  rm -rf "$CK_OUT" "$WORK/$1-ck-images" "$WORK/$1-ck-work" "$WORK"/tmp/ctrd-checkpoint*
+}
+
+checkpoint_steps() {
+  local rt=$1 root=$2 why s
+  CK_ID=bt-$rt-ckpt
+  CK_NEW=bt-$rt-restored
+  CK_REF=localhost/berth-checkpoint:$rt
+  CK_OUT=$WORK/$rt-ckpt-out
+  local steps=(ckpt-start task-checkpoint container-checkpoint container-restore
+    task-checkpoint-exit ckpt-remove)
+  if why=$(criu_unusable); then
+    for s in "${steps[@]}"; do skip_step "$rt" "$s" "$why"; done
+    return 0
+  fi
+  CHAIN_OK=1
+  chained_step "$rt" ckpt-start s_ckpt_start "$rt"
+  chained_step "$rt" task-checkpoint s_task_checkpoint "$rt"
+  chained_step "$rt" container-checkpoint s_container_checkpoint "$rt"
+  chained_step "$rt" container-restore s_container_restore "$rt" "$root"
+  chained_step "$rt" task-checkpoint-exit s_task_checkpoint_exit "$rt" "$root"
+  step "$rt" ckpt-remove s_ckpt_remove "$rt" "$root"
 }
 
 client_steps() {
@@ -197,6 +385,7 @@ client_steps() {
     for s in exec exec-tty ps pause stop; do record FAIL "$rt" "$s" "no detached container"; done
   fi
   step "$rt" remove s_remove "$rt" "$root"
+  checkpoint_steps "$rt" "$root"
   return 0
 }
 

@@ -30,6 +30,19 @@ CLIENT_RESULTS=${CLIENT_RESULTS:-/dev/null}
 CMD_TIMEOUT=${CMD_TIMEOUT:-90}
 VERBOSE=${VERBOSE:-0}
 
+# CRIU for the checkpoint steps: scripts/install-criu.sh's wrapper (which
+# `make check` installs) comes first on PATH, which the clients, their
+# daemons and shims, and the runtimes they start all inherit; podman, the
+# containerd shim and both runtimes look for "criu" on PATH.
+CRIU_BIN_DIR=${CRIU_BIN_DIR:-/usr/local/lib/berth-criu/bin}
+if [ -x "$CRIU_BIN_DIR/criu" ]; then
+  case ":$PATH:" in
+    *":$CRIU_BIN_DIR:"*) ;;
+    *) PATH=$CRIU_BIN_DIR:$PATH ;;
+  esac
+  export PATH
+fi
+
 CLIENT=${CLIENT:-$(basename "$0" .sh)}
 WORK=
 CLEANUPS=()
@@ -86,6 +99,40 @@ step() {
   # The whole log helps whoever reads CI output; keep it short.
   tail -n 25 "$log" | sed 's/^/    | /'
   return 1
+}
+
+# chained_step RT STEP FUNCTION ARGS...: a step that needs every chained
+# step before it (since CHAIN_OK was last set to 1) to have passed; after a
+# failure the rest are reported as not run.
+CHAIN_OK=1
+chained_step() {
+  local rt=$1 name=$2
+  shift 2
+  if [ "$CHAIN_OK" = 1 ]; then
+    step "$rt" "$name" "$@" || CHAIN_OK=0
+  else
+    record FAIL "$rt" "$name" "not run: an earlier step it needs failed"
+  fi
+}
+
+# skip_step RT STEP REASON: a test that cannot run here, and why.
+skip_step() {
+  record SKIP "$1" "$2" "$3"
+}
+
+# criu_unusable: prints why checkpoint and restore cannot work on this
+# machine, or fails (prints nothing) when CRIU can be used.
+criu_unusable() {
+  local out
+  if ! command -v criu >/dev/null 2>&1; then
+    echo "no criu on PATH ($CRIU_BIN_DIR/criu is missing; scripts/install-criu.sh installs it)"
+    return 0
+  fi
+  out=$(tmo criu check 2>&1)
+  case $out in
+    *"Looks good"*) return 1 ;;
+  esac
+  echo "criu check fails: $(printf '%s\n' "$out" | grep -i error | tail -n 1 | head -c 300)"
 }
 
 # tmo CMD...: the command under the step time limit.

@@ -74,6 +74,7 @@ echo "=== summary"
 awk '{
     key = $2 " " $3
     if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+    if ($1 == "SKIP") { skipped[key]++; next }
     total[key]++
     if ($1 == "PASS") pass[key]++
     else if ($1 == "FAIL") failed[key] = failed[key] " " $4
@@ -82,6 +83,7 @@ awk '{
     for (i = 1; i <= n; i++) {
       k = order[i]
       printf "%-22s %d/%d passed", k, pass[k], total[k]
+      if (skipped[k]) printf ", %d skipped", skipped[k]
       if (failed[k] != "") printf "; failed:%s", failed[k]
       printf "\n"
     }
