@@ -139,7 +139,7 @@ restore_ok() { # restore_ok ID ARGS...
   require_criu
   # Pre-dumps find the pages written since through soft-dirty bits.
   criu check --feature mem_dirty_track >/dev/null 2>&1 ||
-    skip "this kernel has no memory change tracking (soft-dirty), which --pre-dump needs"
+    skip "this kernel has no memory change tracking (soft-dirty), which --pre-dump needs; the VM suite criu runs this on Debian's 6.1 kernel (BERTH_VM_SUITES=criu tests/vm/run-vm.sh)"
   start_counter
   rtc checkpoint --pre-dump --image-path "$TEST_DIR/pre" "$ID"
   assert_status 0
@@ -208,7 +208,7 @@ restore_ok() { # restore_ok ID ARGS...
   # 4.1 reads while dumping one: no TCP socket can be dumped there.
   case $output in
     *"Can't get 1:34 opt: Operation not supported"*)
-      skip "this CRIU cannot dump inet sockets on this kernel (SO_PASSSEC)" ;;
+      skip "this CRIU cannot dump inet sockets on this kernel (SO_PASSSEC); the VM suite criu runs this on Debian's 6.1 kernel (BERTH_VM_SUITES=criu tests/vm/run-vm.sh)" ;;
   esac
   assert_status 0
   local lines

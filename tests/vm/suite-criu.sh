@@ -98,14 +98,41 @@ criu_vm_module_order() {
   done
 }
 
-criu_vm_stage_modules() {
-  local version tree order file
-  version=$(criu_vm_kernel_version) || return 1
-  tree=$(criu_vm_cache)/criu-linux-image-$version
-  criu_vm_download "$tree" "linux-image-$version" || return 1
-  order=$(criu_vm_module_order "$tree/lib/modules/$version" "${CRIU_VM_MODULES[@]}") || return 1
+# criu_vm_module_cache VERSION: a directory holding the modules of
+# CRIU_VM_MODULES and their dependencies, at their paths below
+# lib/modules/VERSION; the kernel package (over 100 MiB unpacked) is
+# fetched only when a module is missing there, and only those are kept.
+criu_vm_module_cache() {
+  local version=$1 cache tree work order file
+  cache=$(criu_vm_cache)/criu-modules-$version
+  if criu_vm_module_order "$cache" "${CRIU_VM_MODULES[@]}" >/dev/null 2>&1; then
+    echo "$cache"
+    return 0
+  fi
+  work=$(mktemp -d "$(criu_vm_cache)/criu-modules.XXXXXX")
+  tree=$work/package
+  if ! criu_vm_download "$tree" "linux-image-$version" ||
+    ! order=$(criu_vm_module_order "$tree/lib/modules/$version" "${CRIU_VM_MODULES[@]}"); then
+    rm -rf "$work"
+    return 1
+  fi
   for file in $order; do
-    install_file "$tree/lib/modules/$version/$file" "/lib/modules/$version/$file"
+    mkdir -p "$work/keep/$(dirname "$file")"
+    cp "$tree/lib/modules/$version/$file" "$work/keep/$file"
+  done
+  rm -rf "$cache"
+  mv "$work/keep" "$cache"
+  rm -rf "$work"
+  echo "$cache"
+}
+
+criu_vm_stage_modules() {
+  local version cache order file
+  version=$(criu_vm_kernel_version) || return 1
+  cache=$(criu_vm_module_cache "$version") || return 1
+  order=$(criu_vm_module_order "$cache" "${CRIU_VM_MODULES[@]}") || return 1
+  for file in $order; do
+    install_file "$cache/$file" "/lib/modules/$version/$file"
   done
   # criu-tests.sh loads them in this order.
   echo "$order" >"$VM_STAGE/lib/modules/$version/criu-load-order"
