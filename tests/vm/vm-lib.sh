@@ -11,7 +11,8 @@
 # time limit ($TEST_TIMEOUT, 60 s): one BERTH-VM-RESULT line per test and a
 # final BERTH-VM-DONE <passed> <failed> <skipped>. "SCRIPT one NAME" runs a
 # single test (the loop does that); it exits 0 passed, 77 skipped, anything
-# else failed, with the reason in $WORK/reason.
+# else failed, with the reason in $WORK/reason; "SCRIPT cleanup" runs
+# suite_cleanup, also under the time limit, after each test.
 #
 # Containers are named after their test and live in cgroup
 # /berth-vm-test-<id>; whatever a test leaves behind is removed by
@@ -183,7 +184,10 @@ run_all() {
         dmesg | tail -n 5 | sed "s/^/BERTH-VM-DETAIL $name: dmesg: /"
         ;;
     esac
-    suite_cleanup
+    # Bounded too: a runtime that hangs in delete must not hang the VM.
+    timeout -s KILL "$TEST_TIMEOUT" sh "$0" cleanup >"/tmp/$name.cleanup.log" 2>&1
+    [ "$?" != 137 ] ||
+      echo "BERTH-VM-NOTE cleanup after $name did not finish within ${TEST_TIMEOUT}s: $(tail -n 2 "/tmp/$name.cleanup.log" | tr '\n' ' ')"
   done
   echo "BERTH-VM-DONE $passed $failed $skipped"
 }
@@ -192,6 +196,8 @@ vm_main() {
   command -v suite_cleanup >/dev/null 2>&1 || suite_cleanup() { default_cleanup; }
   if [ "${1:-}" = one ]; then
     run_one "$2"
+  elif [ "${1:-}" = cleanup ]; then
+    suite_cleanup
   else
     run_all
   fi
