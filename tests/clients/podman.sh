@@ -183,6 +183,186 @@ s_remove() {
   [ ! -e "/run/$(basename "$2")/$id" ] || fail "runtime state /run/$(basename "$2")/$id left behind"
 }
 
+# --- checkpoint and restore ------------------------------------------------
+#
+# A counter prints "count 1", "count 2", ... ten times a second; podman's
+# log (conmon's k8s-file) of it must read 1, 2, 3... with no gap and no
+# restart, across every checkpoint and restore.
+COUNTER='i=0; while :; do i=$((i+1)); echo "count $i"; sleep 0.1; done'
+
+# counts ID: the counter's values in the container's log.
+counts() { p logs "$1" 2>/dev/null | sed -n 's/^count \([0-9][0-9]*\)$/\1/p'; }
+last_count() { counts "$1" | tail -n 1; }
+count_above() { [ "$(last_count "$1")" -gt "$2" ] 2>/dev/null; }
+
+# counts_consecutive ID [FIRST]: the log holds FIRST (default 1), FIRST+1,
+# ... without a gap or a repeat; prints the last value.
+counts_consecutive() {
+  local first=${2:-1} vals
+  vals=$(counts "$1")
+  [ -n "$vals" ] || { fail "no counter output in the log of $1"; return 1; }
+  printf '%s\n' "$vals" | awk -v f="$first" '$1 != f + NR - 1 { print "line " NR ": " $1 ", expected " f + NR - 1; bad = 1; exit } END { exit bad }' ||
+    { fail "the counter in the log of $1 does not go on by one: $(printf '%s\n' "$vals" | awk -v f="$first" '$1 != f + NR - 1 { print "line " NR " is " $1 ", expected " f + NR - 1; exit }')"; return 1; }
+  printf '%s\n' "$vals" | tail -n 1
+}
+
+# The runtime state directory of container ID under runtime RT_PATH.
+runtime_state_dir() { echo "/run/$(basename "$2")/$(p inspect -f '{{.Id}}' "$1")"; }
+
+s_ckpt_start() {
+  local out
+  capture out p run -d --name "$CK" "${RUN_OPTS[@]}" "$IMG" sh -c "$COUNTER"
+  expect_status "run -d" "$out_status" 0 || return 1
+  wait_until 50 count_above "$CK" 3 || fail "counter did not start: $(p logs "$CK" 2>&1 | tail -n 2)"
+}
+
+# podman container checkpoint: podman runs `RT checkpoint --image-path
+# B/checkpoint --work-path B ID` itself (B: the container's userdata
+# directory); a full checkpoint ends the container.
+s_checkpoint() {
+  local out state
+  state=$(runtime_state_dir "$CK" "$2")
+  [ -d "$state" ] || { fail "no runtime state $state before the checkpoint"; return 1; }
+  capture out p container checkpoint "$CK"
+  expect_status checkpoint "$out_status" 0 || return 1
+  [ "$(state_of "$CK")" = exited ] || { fail "status after checkpoint: '$(state_of "$CK")'"; return 1; }
+  [ "$(p inspect -f '{{.State.Checkpointed}}' "$CK")" = true ] ||
+    { fail "podman does not mark the container checkpointed"; return 1; }
+  [ ! -e "$state" ] || { fail "runtime state $state is left after a full checkpoint"; return 1; }
+  local dir
+  dir=$(p inspect -f '{{.StaticDir}}' "$CK")/checkpoint
+  [ -s "$dir/inventory.img" ] || { fail "no CRIU images in $dir"; return 1; }
+  CK_AT_DUMP=$(last_count "$CK")
+  sleep 0.5
+  [ "$(last_count "$CK")" = "$CK_AT_DUMP" ] || { fail "the counter went on after the checkpoint"; return 1; }
+  echo "checkpointed at count $CK_AT_DUMP"
+}
+
+# podman container restore: conmon runs `RT restore --bundle B --pid-file P
+# --detach --image-path B/checkpoint --work-path B ID`.
+s_restore() {
+  local out last
+  capture out p container restore "$CK"
+  expect_status restore "$out_status" 0 || return 1
+  [ "$(state_of "$CK")" = running ] || { fail "status after restore: '$(state_of "$CK")'"; return 1; }
+  [ -d "$(runtime_state_dir "$CK" "$2")" ] || { fail "no runtime state after restore"; return 1; }
+  wait_until 50 count_above "$CK" $((CK_AT_DUMP + 3)) ||
+    { fail "the restored counter does not go on (at $(last_count "$CK"), checkpointed at $CK_AT_DUMP)"; return 1; }
+  last=$(counts_consecutive "$CK") || return 1
+  echo "counted on from $CK_AT_DUMP to $last, one log, no gap"
+}
+
+# --leave-running: the images are written and the container runs on.
+s_leave_running() {
+  local out dir at
+  dir=$(p inspect -f '{{.StaticDir}}' "$CK")/checkpoint
+  rm -rf "$dir"
+  capture out p container checkpoint --leave-running "$CK"
+  expect_status "checkpoint --leave-running" "$out_status" 0 || return 1
+  [ "$(state_of "$CK")" = running ] || { fail "status after checkpoint --leave-running: '$(state_of "$CK")'"; return 1; }
+  [ -s "$dir/inventory.img" ] || { fail "no CRIU images in $dir"; return 1; }
+  at=$(last_count "$CK")
+  wait_until 50 count_above "$CK" $((at + 3)) || { fail "the counter stopped after checkpoint --leave-running"; return 1; }
+  counts_consecutive "$CK" >/dev/null
+}
+
+# --export: the checkpoint, the container's config and its rootfs changes
+# in one archive; the container ends.
+s_export() {
+  local out list
+  capture out p container checkpoint --export "$CK_TAR" --compress gzip "$CK"
+  expect_status "checkpoint --export" "$out_status" 0 || return 1
+  [ "$(state_of "$CK")" = exited ] || { fail "status after checkpoint --export: '$(state_of "$CK")'"; return 1; }
+  list=$(tar -tzf "$CK_TAR") || { fail "$CK_TAR is not a gzip tar archive"; return 1; }
+  for f in checkpoint/inventory.img config.dump spec.dump ctr.log; do
+    printf '%s\n' "$list" | grep -qx "$f" || { fail "$CK_TAR has no $f: $(printf '%s' "$list" | head -n 8 | tr '\n' ' ')"; return 1; }
+  done
+  CK_AT_DUMP=$(last_count "$CK")
+  echo "exported at count $CK_AT_DUMP"
+}
+
+# --import: a new container made from the archive, counting on from the
+# exported value.
+s_import() {
+  local out last
+  capture out p container restore --import "$CK_TAR" --name "$CK_NEW"
+  expect_status "restore --import" "$out_status" 0 || return 1
+  [ "$(state_of "$CK_NEW")" = running ] || { fail "status of the imported container: '$(state_of "$CK_NEW")'"; return 1; }
+  [ "$(p inspect -f '{{.Id}}' "$CK_NEW")" != "$(p inspect -f '{{.Id}}' "$CK")" ] ||
+    { fail "the imported container has the id of the exported one"; return 1; }
+  [ "$(state_of "$CK")" = exited ] || { fail "the exported container is '$(state_of "$CK")'"; return 1; }
+  wait_until 50 count_above "$CK_NEW" $((CK_AT_DUMP + 3)) ||
+    { fail "the imported counter does not go on (at '$(last_count "$CK_NEW")', exported at $CK_AT_DUMP)"; return 1; }
+  # The archive carries the container's log (ctr.log), which the new
+  # container starts from: it must read 1, 2, ... up to the exported value
+  # and on from there, not start again at 1.
+  last=$(counts_consecutive "$CK_NEW") || return 1
+  echo "the imported container counted on from $CK_AT_DUMP to $last"
+}
+
+# --create-image: the checkpoint as an image in podman's store, from which
+# `podman container restore IMAGE` makes a new container.
+s_checkpoint_image() {
+  local out last
+  capture out p container checkpoint --create-image "$CK_IMG" "$CK_NEW"
+  expect_status "checkpoint --create-image" "$out_status" 0 || return 1
+  [ "$(state_of "$CK_NEW")" = exited ] || { fail "status after checkpoint --create-image: '$(state_of "$CK_NEW")'"; return 1; }
+  p image exists "$CK_IMG" || { fail "no image $CK_IMG after checkpoint --create-image"; return 1; }
+  CK_AT_DUMP=$(last_count "$CK_NEW")
+  capture out p container restore --name "$CK_FROM_IMG" "$CK_IMG"
+  expect_status "restore IMAGE" "$out_status" 0 || return 1
+  [ "$(state_of "$CK_FROM_IMG")" = running ] || { fail "status of the container restored from $CK_IMG: '$(state_of "$CK_FROM_IMG")'"; return 1; }
+  wait_until 50 count_above "$CK_FROM_IMG" $((CK_AT_DUMP + 3)) ||
+    { fail "the counter restored from the image does not go on (at '$(last_count "$CK_FROM_IMG")', checkpointed at $CK_AT_DUMP)"; return 1; }
+  # An image carries no log: the new one starts right after the value
+  # at the checkpoint.
+  last=$(counts_consecutive "$CK_FROM_IMG" $((CK_AT_DUMP + 1))) || return 1
+  echo "restored from $CK_IMG, counted on from $CK_AT_DUMP to $last"
+}
+
+s_ckpt_remove() {
+  local out id ids=()
+  for id in "$CK" "$CK_NEW" "$CK_FROM_IMG"; do
+    p container exists "$id" && ids+=("$(p inspect -f '{{.Id}}' "$id")")
+  done
+  capture out p rm -f -t 0 "$CK" "$CK_NEW" "$CK_FROM_IMG"
+  for id in "$CK" "$CK_NEW" "$CK_FROM_IMG"; do
+    p container exists "$id" && { fail "container $id still exists after rm -f"; return 1; }
+  done
+  for id in "${ids[@]}"; do
+    [ ! -e "/run/$(basename "$2")/$id" ] || { fail "runtime state /run/$(basename "$2")/$id left behind"; return 1; }
+  done
+  if p image exists "$CK_IMG"; then
+    capture out p rmi "$CK_IMG"
+    p image exists "$CK_IMG" && { fail "checkpoint image $CK_IMG left"; return 1; }
+  fi
+  rm -f "$CK_TAR"
+}
+
+checkpoint_steps() {
+  local rt=$1 path=$2 why s
+  CK=bt-$rt-ckpt
+  CK_NEW=bt-$rt-imported
+  CK_TAR=$WORK/$rt-checkpoint.tar.gz
+  CK_IMG=localhost/berth-checkpoint:$rt
+  CK_FROM_IMG=bt-$rt-from-image
+  local steps=(ckpt-start checkpoint restore leave-running export import checkpoint-image
+    ckpt-remove)
+  if why=$(criu_unusable); then
+    for s in "${steps[@]}"; do skip_step "$rt" "$s" "$why"; done
+    return 0
+  fi
+  CHAIN_OK=1
+  chained_step "$rt" ckpt-start s_ckpt_start "$rt"
+  chained_step "$rt" checkpoint s_checkpoint "$rt" "$path"
+  chained_step "$rt" restore s_restore "$rt" "$path"
+  chained_step "$rt" leave-running s_leave_running "$rt"
+  chained_step "$rt" export s_export "$rt"
+  chained_step "$rt" import s_import "$rt"
+  chained_step "$rt" checkpoint-image s_checkpoint_image "$rt"
+  step "$rt" ckpt-remove s_ckpt_remove "$rt" "$path"
+}
+
 client_steps() {
   local rt=$1 path=$2
   RTPAIR="$rt=$path"
@@ -200,6 +380,7 @@ client_steps() {
     for s in exec exec-tty top pause update stop; do record FAIL "$rt" "$s" "no detached container"; done
   fi
   step "$rt" remove s_remove "$rt" "$path"
+  checkpoint_steps "$rt" "$path"
   p rm -af >/dev/null 2>&1
   return 0
 }
