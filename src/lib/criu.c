@@ -628,14 +628,17 @@ static const char *annotation(const spec *s, const char *key) {
   return NULL;
 }
 
-/* CRIU blocks the network namespace of the tree it dumps or restores by
- * running iptables-restore inside it (its default lock), and fails where
- * the host has no iptables. Its nftables lock talks to the kernel through
- * the libnftables CRIU itself links, so it needs no program: taken when
+/* CRIU blocks the network namespace of the tree it dumps by running
+ * iptables-restore inside it (its default lock), and fails where the host
+ * has no iptables. Its nftables lock talks to the kernel through the
+ * libnftables CRIU itself links, so it needs no program: taken when
  * iptables-restore is missing. Only for containers in a network namespace
  * other than the host's (made or joined), the only ones CRIU locks; the
  * others keep CRIU's default, which a CRIU built without nftables also
- * accepts. */
+ * accepts. A restore unlocks with the method recorded in the images
+ * (CRIU >= 3.16), whatever is asked here. The setting cannot come from
+ * the CRIU configuration file instead: CRIU 4.1 crashes on "network-lock"
+ * in a file named over the RPC. */
 static void add_network_lock(struct criu_msg *m, const spec *s) {
   if (spec_find_namespace(s, NS_NETWORK) == NULL)
     return;
