@@ -178,10 +178,22 @@ sd_update_container() {
   sd_bundle "$1" 'exec sleep 300' \
     '.linux.resources.memory = {"limit": 67108864}
      | .linux.resources.pids = {"limit": 32}
-     | .linux.resources.cpu = {"quota": 20000, "period": 100000, "shares": 512}'
+     | .linux.resources.cpu = {"quota": 20000, "period": 100000, "shares": 512}
+     | .linux.resources.blockIO = {"weight": 500}'
   sd_run_bg "$1"
   "$RT" update --memory 134217728 --pids-limit 48 --cpu-quota 30000 --cpu-period 100000 \
-    --cpu-share 1024 "$1" 2>"$WORK/$1.uerr" || fail "update failed: $(cat "$WORK/$1.uerr")"
+    --cpu-share 1024 --blkio-weight 300 "$1" 2>"$WORK/$1.uerr" || fail "update failed: $(cat "$WORK/$1.uerr")"
+}
+
+# The I/O weight as the cgroup has it: blockIO's scale in io.bfq.weight
+# when the BFQ scheduler is there, else io.weight's (1 + (w - 10) * 9999 /
+# 990; blockIO 300 is 2930).
+expect_io_weight() {
+  if [ -e "$1/io.bfq.weight" ]; then
+    grep -q "^default $2\$" "$1/io.bfq.weight" || fail "io.bfq.weight is '$(cat "$1/io.bfq.weight")', expected default $2"
+  else
+    expect_cg "$1" io.weight "default $3"
+  fi
 }
 
 expect_updated() {
@@ -194,6 +206,7 @@ expect_updated() {
   expect_cg "$dir" pids.max 48
   expect_cg "$dir" cpu.max "30000 100000"
   expect_cg "$dir" cpu.weight 100
+  expect_io_weight "$dir" 300 2930
 }
 
 t_update() {
@@ -202,13 +215,21 @@ t_update() {
 }
 
 # systemd writes a unit's cgroup files again from its properties on
-# daemon-reload: limits that update had only written to the files would
-# snap back to the create-time ones here.
+# daemon-reload: a limit that berth had only written to a file (the I/O
+# weight, before berth set IOWeight) snaps back to systemd's idea of it.
 t_daemon_reload_keeps_limits() {
   sd_update_container reload
   systemctl daemon-reload || fail "daemon-reload failed"
   expect_prop berth-reload.scope ActiveState active
   expect_updated reload
+  # The create-time weight lasts too, and unified's io.weight the same way.
+  sd_bundle reload2 'exec sleep 300' '.linux.resources.blockIO = {"weight": 500}'
+  sd_run_bg reload2
+  sd_bundle reload3 'exec sleep 300' '.linux.resources.unified = {"io.weight": "default 777"}'
+  sd_run_bg reload3
+  systemctl daemon-reload || fail "daemon-reload failed"
+  expect_io_weight "$(scope_dir reload2)" 500 4950
+  [ -e "$(scope_dir reload3)/io.bfq.weight" ] || expect_cg "$(scope_dir reload3)" io.weight "default 777"
 }
 
 # org.systemd.property.* annotations are set on the unit.
@@ -319,6 +340,7 @@ t_bad_path() {
     fail "the failed create left a unit: $(systemctl list-units --all --plain --no-legend '*badpath*')"
   return 0
 }
+
 
 # ---- runner ------------------------------------------------------------------
 

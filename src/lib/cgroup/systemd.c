@@ -296,11 +296,45 @@ static int apply_started(cgroup *cg, const spec_resources *res, unit_props *limi
   return cg_apply_files(cg, &adjusted, err);
 }
 
+/* "default N" or "N": the default line of unified io.weight. */
+static bool io_default_weight(const char *text, uint64_t *out) {
+  text += strspn(text, " \t\n");
+  if (strncmp(text, "default ", 8) == 0)
+    text += 8;
+  char *end = NULL;
+  errno = 0;
+  *out = strtoull(text, &end, 10);
+  if (end != NULL)
+    end += strspn(end, " \t\n");
+  return end != text && *end == '\0' && errno == 0 && text[0] != '-' && *out >= 1 &&
+         *out <= 10000;
+}
+
+/* The I/O weight as IOWeight on cgroup v2, beyond runc's mapping (runc
+ * leaves it to io.weight alone): systemd writes io.weight again from
+ * IOWeight, its default of 100 when unset, each time it re-applies a
+ * unit's settings, on every daemon-reload, so a weight in the file alone
+ * does not last. unified is written after blockIO, so its value stands. */
+static int io_weight_prop(const spec_resources *res, unit_props *out, berth_error **err) {
+  uint64_t weight = 0, n;
+  if (res->block_io != NULL && res->block_io->weight.set && res->block_io->weight.v != 0)
+    weight = cg_blkio_to_io_weight(res->block_io->weight.v);
+  for (size_t i = 0; i < res->unified.n; i++)
+    if (strcmp(res->unified.v[i].key, "io.weight") == 0 &&
+        io_default_weight(res->unified.v[i].value, &n))
+      weight = n;
+  if (weight != 0 && unit_props_add_u64(out, "IOWeight", weight) < 0)
+    return berth_fail(err, ENOMEM, "linux.resources.blockIO.weight");
+  return 0;
+}
+
 int cg_systemd_apply(cgroup *cg, const spec_resources *res, berth_error **err) {
   cg_systemd *sd = cg->systemd;
   unit_props limits = {0};
   int64_t quota = 0;
-  if (unit_props_for_resources(res, cg->layout == CG_LAYOUT_V2, &limits, &quota, err) < 0) {
+  bool v2 = cg->layout == CG_LAYOUT_V2;
+  if (unit_props_for_resources(res, v2, &limits, &quota, err) < 0 ||
+      (v2 && io_weight_prop(res, &limits, err) < 0)) {
     unit_props_clear(&limits);
     return -1;
   }
