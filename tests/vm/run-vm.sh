@@ -57,7 +57,7 @@ kernel_image() {
   # The meta-package depends on the current versioned image package.
   find_pkg() {
     apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-      awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+      awk '$1 == "Depends:" && $2 ~ /^linux-image-/ && !found { print $2; found = 1 }'
   }
   pkg=$(find_pkg)
   if [ -z "$pkg" ]; then

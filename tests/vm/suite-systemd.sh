@@ -23,7 +23,9 @@ suite_stage() {
   install_dynamic /lib/systemd/systemd
   install_dynamic "$(command -v systemctl)" /bin/systemctl
   # berth loads libsystemd with dlopen, so ldd does not name it.
-  lib=$(ldconfig -p | awk '$1 == "libsystemd.so.0" && $NF ~ /^\// { print $NF; exit }')
+  # awk reads to the end: an early exit would kill ldconfig with SIGPIPE,
+  # which pipefail turns into a failure.
+  lib=$(ldconfig -p | awk '$1 == "libsystemd.so.0" && $NF ~ /^\// && !found { print $NF; found = 1 }')
   [ -n "$lib" ] || { echo "suite systemd: no libsystemd.so.0 on this host" >&2; return 1; }
   install_dynamic "$lib"
   install_file "$here/systemd-vm-tests.sh" /tests/systemd-vm-tests.sh 0755

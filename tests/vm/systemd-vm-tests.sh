@@ -17,10 +17,14 @@ boot
 scope_lifecycle
 default_path
 limits
+limits_cpuset_swap_unified
 update
 daemon_reload_keeps_limits
 annotations
 devices
+daemon_reexec
+stopped_by_systemd
+same_unit_twice
 nested_slice
 kill_all
 delete_force
@@ -173,6 +177,33 @@ t_limits() {
   [ "${kills:-0}" -ge 1 ] || fail "memory.events counts no oom_kill: $(tr '\n' ' ' <"$dir/memory.events")"
 }
 
+# cpus/mems as AllowedCPUs/AllowedMemoryNodes (the container's affinity
+# follows), swap as MemorySwapMax (cgroup2 counts it apart from memory),
+# and unified files that have a property as that property.
+t_limits_cpuset_swap_unified() {
+  ncpu=$(grep -c '^processor' /proc/cpuinfo)
+  [ "$ncpu" -ge 2 ] || skip "the VM has $ncpu CPU; moving a container needs two"
+  sd_bundle more 'grep Cpus_allowed_list /proc/self/status; exec sleep 300' \
+    '.linux.resources.memory = {"limit": 67108864, "swap": 100663296}
+     | .linux.resources.cpu = {"cpus": "1", "mems": "0"}
+     | .linux.resources.unified = {"memory.high": "50331648", "pids.max": "12"}'
+  sd_run_bg more
+  wait_out more Cpus_allowed_list
+  u=berth-more.scope dir=$(scope_dir more)
+  expect_prop "$u" AllowedCPUs 1
+  expect_prop "$u" AllowedMemoryNodes 0
+  expect_prop "$u" MemorySwapMax 33554432
+  expect_prop "$u" MemoryHigh 50331648
+  expect_prop "$u" TasksMax 12
+  expect_cg "$dir" cpuset.cpus 1
+  expect_cg "$dir" cpuset.cpus.effective 1
+  [ -e "$dir/memory.swap.max" ] && expect_cg "$dir" memory.swap.max 33554432
+  expect_cg "$dir" memory.high 50331648
+  expect_cg "$dir" pids.max 12
+  inside=$(awk '{ print $2 }' "$WORK/more.out")
+  [ "$inside" = 1 ] || fail "inside, Cpus_allowed_list is '$inside', expected 1"
+}
+
 # update changes the unit's properties and the files.
 sd_update_container() {
   sd_bundle "$1" 'exec sleep 300' \
@@ -263,6 +294,60 @@ t_devices() {
       fail "/dev/kmsg failed $round daemon-reload, but not with EPERM: $(tail -n 1 "$WORK/dev.xerr")"
   done
   return 0
+}
+
+# systemd re-executing itself (as a package upgrade makes it do) keeps the
+# scope, its limits and the container; berth still updates and deletes it.
+t_daemon_reexec() {
+  sd_bundle reexec 'exec sleep 300' '.linux.resources.pids = {"limit": 32}'
+  sd_run_bg reexec
+  pid=$(pid_of reexec)
+  systemctl daemon-reexec || fail "daemon-reexec failed"
+  wait_for 30 sh -c '[ "$(systemctl show -p ActiveState --value berth-reexec.scope 2>/dev/null)" = active ]' ||
+    fail "berth-reexec.scope is not active after daemon-reexec: $(prop berth-reexec.scope ActiveState)"
+  [ -d "/proc/$pid" ] || fail "the container's init died in the re-exec"
+  expect_prop berth-reexec.scope TasksMax 32
+  expect_cg "$(scope_dir reexec)" pids.max 32
+  "$RT" update --pids-limit 40 reexec 2>"$WORK/reexec.uerr" || fail "update after re-exec failed: $(cat "$WORK/reexec.uerr")"
+  expect_prop berth-reexec.scope TasksMax 40
+  "$RT" delete --force reexec || fail "delete --force after re-exec failed"
+  expect_unit_gone berth-reexec.scope "$(scope_dir reexec)"
+}
+
+# Stopping the scope with systemctl stops the container; berth sees it
+# stopped and deletes it without complaint. (systemd stops a scope with
+# SIGTERM, which a PID namespace's init only gets through a handler; without
+# one, systemd would wait TimeoutStopSec, 90 s, before SIGKILL.)
+t_stopped_by_systemd() {
+  sd_bundle sdstop 'trap "exit 0" TERM; while :; do sleep 0.2; done'
+  sd_run_bg sdstop
+  pid=$(pid_of sdstop)
+  systemctl stop berth-sdstop.scope || fail "systemctl stop failed"
+  wait_for 10 pid_dead "$pid" || fail "the init survived systemctl stop"
+  wait_for 5 sh -c "[ \"\$($RT state sdstop 2>/dev/null | jq -r .status)\" = stopped ]" ||
+    fail "state says '$(status_of sdstop)' after the scope was stopped"
+  "$RT" delete sdstop 2>"$WORK/sdstop.derr" || fail "delete failed: $(cat "$WORK/sdstop.derr")"
+  expect_unit_gone berth-sdstop.scope "$(scope_dir sdstop)"
+  "$RT" state sdstop >/dev/null 2>&1 && fail "delete left the container's state"
+  return 0
+}
+
+# A second container asking for the unit of a running one is refused and
+# leaves nothing; the first runs on in its scope.
+t_same_unit_twice() {
+  sd_bundle twice 'exec sleep 300'
+  sd_run_bg twice
+  pid=$(pid_of twice)
+  mkdir -p "$WORK/twice2"
+  cp "$WORK/twice/config.json" "$WORK/twice2/config.json"
+  if "$RT" --systemd-cgroup run -d --bundle "$WORK/twice2" twice2 </dev/null >"$WORK/twice2.out" 2>"$WORK/twice2.err"; then
+    fail "a second container was started in berth-twice.scope"
+  fi
+  "$RT" state twice2 >/dev/null 2>&1 && fail "the refused create left state behind"
+  [ -d "/proc/$pid" ] || fail "the first container died"
+  expect_prop berth-twice.scope ActiveState active
+  [ "$(cat "$(scope_dir twice)/cgroup.procs")" = "$pid" ] ||
+    fail "berth-twice.scope holds '$(tr '\n' ' ' <"$(scope_dir twice)/cgroup.procs")', expected only $pid"
 }
 
 # A cgroupsPath slice of several levels: systemd makes the parent slices,
