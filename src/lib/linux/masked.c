@@ -39,23 +39,30 @@ static int open_null(int root_fd, berth_error **err) {
   return fd;
 }
 
-/* One empty read-only tmpfs, shared by every masked directory. */
-static int make_empty_tmpfs(berth_error **err) {
+/* One empty read-only tmpfs, shared by every masked directory. It is made
+ * for the container like any other tmpfs, so it gets linux.mountLabel
+ * (NULL: none) as its context, as in runc; fsconfig takes the label's
+ * commas unquoted. */
+static int make_empty_tmpfs(const char *mount_label, berth_error **err) {
   int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
   if (fs < 0)
     return berth_fail_errno(err, "create a tmpfs for masked directories");
   int mnt = -1;
   if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == 0 &&
+      (mount_label == NULL || fsconfig(fs, FSCONFIG_SET_STRING, "context", mount_label, 0) == 0) &&
       fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
     mnt = fsmount(fs, FSMOUNT_CLOEXEC,
                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
   if (mnt < 0)
-    berth_fail_errno(err, "create a tmpfs for masked directories");
+    berth_fail_errno(err, "create a tmpfs for masked directories%s%s%s",
+                     mount_label ? " (with linux.mountLabel \"" : "",
+                     mount_label ? mount_label : "", mount_label ? "\")" : "");
   close(fs);
   return mnt;
 }
 
 typedef struct masker {
+  const char *mount_label;
   int root_fd;
   int null_fd; /* opened on first use */
   int tmpfs_fd;
@@ -68,7 +75,7 @@ static int mask_one(masker *mk, const char *path, int target, berth_error **err)
     return berth_fail_errno(err, "stat \"%s\"", path);
   int rc;
   if (S_ISDIR(st.st_mode)) {
-    if (mk->tmpfs_fd < 0 && (mk->tmpfs_fd = make_empty_tmpfs(err)) < 0)
+    if (mk->tmpfs_fd < 0 && (mk->tmpfs_fd = make_empty_tmpfs(mk->mount_label, err)) < 0)
       return -1;
     /* The first directory gets the new tmpfs itself, the others a clone
      * of it (a clone needs it attached first). */
@@ -89,10 +96,11 @@ static int mask_one(masker *mk, const char *path, int target, berth_error **err)
   return rc;
 }
 
-int masked_paths_apply(const spec_strv *paths, berth_error **err) {
+int masked_paths_apply(const spec_strv *paths, const char *mount_label, berth_error **err) {
   if (paths->n == 0)
     return 0;
-  masker mk = {.root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), .null_fd = -1,
+  masker mk = {.mount_label = mount_label,
+               .root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), .null_fd = -1,
                .tmpfs_fd = -1};
   if (mk.root_fd < 0)
     return berth_fail_errno(err, "open \"/\"");

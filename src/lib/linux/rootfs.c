@@ -214,7 +214,7 @@ int rootfs_finalize(const rootfs_opts *o, berth_error **err) {
   const spec *s = o->spec;
   if (readonly_paths_apply(&s->linux.readonly_paths, err) < 0)
     return berth_wrap(err, "linux.readonlyPaths");
-  if (masked_paths_apply(&s->linux.masked_paths, err) < 0)
+  if (masked_paths_apply(&s->linux.masked_paths, o->mount_label, err) < 0)
     return berth_wrap(err, "linux.maskedPaths");
   if (readonly_late_mounts(s, err) < 0)
     return -1;

@@ -43,8 +43,10 @@ int rootfs_mount_cgroup(rootfs_ctx *ctx, const spec_mount *m, const mount_option
 int rootfs_mount_tmpcopyup(rootfs_ctx *ctx, const spec_mount *m, const mount_options *mo,
                            berth_error **err);
 
-/* After pivot_root: the spec's maskedPaths and readonlyPaths. */
-int masked_paths_apply(const spec_strv *paths, berth_error **err);
+/* After pivot_root: the spec's maskedPaths and readonlyPaths. The tmpfs
+ * over masked directories gets `mount_label` (rootfs_opts.mount_label,
+ * may be NULL) as its context. */
+int masked_paths_apply(const spec_strv *paths, const char *mount_label, berth_error **err);
 int readonly_paths_apply(const spec_strv *paths, berth_error **err);
 
 /* One line of /proc/self/mountinfo, strings unescaped. */
