@@ -15,11 +15,24 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+/* A new IPC namespace in a new user namespace is made by the init once it
+ * is root there, as runc orders it: the namespace's mqueue root belongs to
+ * whoever makes the namespace, and only its owner may relabel it for
+ * linux.mountLabel. Made by the clone, it would belong to the host's root,
+ * unmapped in the container. */
+static bool ipc_made_late(const spec *s) {
+  const spec_namespace *ipc = spec_find_namespace(s, NS_IPC);
+  const spec_namespace *user = spec_find_namespace(s, NS_USER);
+  return ipc != NULL && ipc->path == NULL && user != NULL && user->path == NULL;
+}
+
 int ns_clone_flags(const spec *s) {
   int flags = 0;
   for (size_t i = 0; i < s->linux.n_namespaces; i++) {
     const spec_namespace *ns = &s->linux.namespaces[i];
     if (ns->path != NULL || ns->type == NS_CGROUP || ns->type == NS_TIME)
+      continue;
+    if (ns->type == NS_IPC && ipc_made_late(s))
       continue;
     flags |= ns->clone_flag;
   }
@@ -81,6 +94,8 @@ static int write_time_offsets(const spec *s, berth_error **err) {
 }
 
 int ns_unshare_late(const spec *s, berth_error **err) {
+  if (ipc_made_late(s) && unshare(CLONE_NEWIPC) < 0)
+    return berth_fail_errno(err, "create ipc namespace");
   const spec_namespace *t = spec_find_namespace(s, NS_TIME);
   if (t != NULL && t->path == NULL) {
     /* Only children (and this process after execve) enter the new time

@@ -9,12 +9,14 @@
 
 /* CLONE_NEW* flags to pass to clone3: every listed namespace without a
  * path, except cgroup and time, which the child unshares itself once it
- * sits in its cgroup / has written its clock offsets. */
+ * sits in its cgroup / has written its clock offsets, and ipc when a new
+ * user namespace comes too (the child makes it as root there). */
 int ns_clone_flags(const spec *s);
 /* setns into every namespace given by path, user first, pid excluded (the
  * parent handles pid, which only affects children). */
 int ns_join_paths(const spec *s, berth_error **err);
-/* The late ones: a new time namespace with its offsets, then a new cgroup
+/* The late ones: a new ipc namespace in a new user namespace (call it as
+ * root there), a new time namespace with its offsets, then a new cgroup
  * namespace rooted at the container's cgroup. */
 int ns_unshare_late(const spec *s, berth_error **err);
 /* Parent side of a pid namespace given by path: enter it for children
