@@ -191,7 +191,8 @@ s_remove() {
 COUNTER='i=0; while :; do i=$((i+1)); echo "count $i"; sleep 0.1; done'
 
 # counts ID: the counter's values in the container's log.
-counts() { p logs "$1" 2>/dev/null | sed -n 's/^count \([0-9][0-9]*\)$/\1/p'; }
+# (A terminal ends each line with a carriage return.)
+counts() { p logs "$1" 2>/dev/null | tr -d '\r' | sed -n 's/^count \([0-9][0-9]*\)$/\1/p'; }
 last_count() { counts "$1" | tail -n 1; }
 count_above() { [ "$(last_count "$1")" -gt "$2" ] 2>/dev/null; }
 
@@ -344,9 +345,33 @@ s_checkpoint_image() {
   echo "restored from $CK_IMG, counted on from $CK_AT_DUMP to $last"
 }
 
+# A container with a terminal: conmon hands restore a --console-socket,
+# on which berth passes the master of the restored terminal (CRIU's
+# orphan-pts-master), and conmon logs what the container writes to it.
+s_checkpoint_tty() {
+  local out last
+  capture out p run -dt --name "$CK_TTY" "${RUN_OPTS[@]}" "$IMG" sh -c "$COUNTER"
+  expect_status "run -dt" "$out_status" 0 || return 1
+  wait_until 50 count_above "$CK_TTY" 3 || { fail "counter did not start: $(p logs "$CK_TTY" 2>&1 | tail -n 2)"; return 1; }
+  capture out p container checkpoint "$CK_TTY"
+  expect_status "checkpoint (tty)" "$out_status" 0 || return 1
+  [ "$(state_of "$CK_TTY")" = exited ] || { fail "status after checkpoint: '$(state_of "$CK_TTY")'"; return 1; }
+  CK_AT_DUMP=$(last_count "$CK_TTY")
+  capture out p container restore "$CK_TTY"
+  expect_status "restore (tty)" "$out_status" 0 || return 1
+  [ "$(state_of "$CK_TTY")" = running ] || { fail "status after restore: '$(state_of "$CK_TTY")'"; return 1; }
+  wait_until 50 count_above "$CK_TTY" $((CK_AT_DUMP + 3)) ||
+    { fail "the restored counter does not reach the log through the terminal (at $(last_count "$CK_TTY"), checkpointed at $CK_AT_DUMP)"; return 1; }
+  last=$(counts_consecutive "$CK_TTY") || return 1
+  # The restored shell still writes to a terminal.
+  capture out p exec "$CK_TTY" readlink /proc/1/fd/1
+  expect_text "the restored init's stdout" "$out" /dev/pts/ || return 1
+  echo "counted on from $CK_AT_DUMP to $last on $out"
+}
+
 s_ckpt_remove() {
   local out id names=() ids=()
-  for id in "$CK" "$CK_NEW" "$CK_FROM_IMG"; do
+  for id in "$CK" "$CK_NEW" "$CK_FROM_IMG" "$CK_TTY"; do
     p container exists "$id" || continue
     names+=("$id")
     ids+=("$(p inspect -f '{{.Id}}' "$id")")
@@ -354,7 +379,7 @@ s_ckpt_remove() {
   # Only the ones that exist: podman 4.3 removes nothing when one of the
   # names is unknown.
   [ "${#names[@]}" = 0 ] || capture out p rm -f -t 0 "${names[@]}"
-  for id in "$CK" "$CK_NEW" "$CK_FROM_IMG"; do
+  for id in "$CK" "$CK_NEW" "$CK_FROM_IMG" "$CK_TTY"; do
     p container exists "$id" && { fail "container $id still exists after rm -f"; return 1; }
   done
   for id in "${ids[@]}"; do
@@ -374,8 +399,9 @@ checkpoint_steps() {
   CK_TAR=$WORK/$rt-checkpoint.tar.gz
   CK_IMG=localhost/berth-checkpoint:$rt
   CK_FROM_IMG=bt-$rt-from-image
+  CK_TTY=bt-$rt-ckpt-tty
   local steps=(ckpt-start checkpoint restore leave-running pre-checkpoint export import
-    checkpoint-image ckpt-remove)
+    checkpoint-image checkpoint-tty ckpt-remove)
   if why=$(criu_unusable); then
     for s in "${steps[@]}"; do skip_step "$rt" "$s" "$why"; done
     return 0
@@ -393,6 +419,7 @@ checkpoint_steps() {
   chained_step "$rt" export s_export "$rt"
   chained_step "$rt" import s_import "$rt"
   chained_step "$rt" checkpoint-image s_checkpoint_image "$rt"
+  step "$rt" checkpoint-tty s_checkpoint_tty "$rt"
   step "$rt" ckpt-remove s_ckpt_remove "$rt" "$path"
 }
 
