@@ -20,12 +20,14 @@ restore_new_container
 restore_memory_limit
 pre_dump_parent
 tcp_established
+tcp_established_nftables
 "
 # A dump or restore takes several seconds under emulation.
 TEST_TIMEOUT=180
 
 # The wrapper's directory first, as in tests/integration/checkpoint.bats;
-# then iproute2's ip and iptables (in /usr/sbin) before busybox's.
+# then iptables (in /usr/sbin), iproute2's ip and GNU tar (in /usr/bin)
+# before busybox's.
 CRIU_BIN_DIR=$(cat /etc/berth-vm/criu-bin-dir 2>/dev/null)
 PATH=$CRIU_BIN_DIR:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
@@ -296,49 +298,83 @@ t_pre_dump_parent() {
   "$RT" delete --force pd || fail "delete after restore"
 }
 
-# Server and client inside the container's own network namespace, on its
-# loopback, with one connection between them: dumped and restored with
-# --tcp-established, the same connection (same ports on both ends) carries
-# the numbers on, without a gap, and CRIU's network lock is gone again.
+# tcp_roundtrip ID: a container whose server and client, inside its own
+# network namespace, hold one connection on its loopback, dumped and
+# restored with --tcp-established; the same connection (same ports on
+# both ends) carries the numbers on, without a gap. With TCP_PATH set,
+# berth (and so CRIU) runs with that PATH.
+tcp_roundtrip() {
+  id=$1
+  bundle "$id" 'ip link set lo up; sleep 100000 | nc -l -p 5555 > /out/recv &
+    while ! netstat -tln | grep -q ":5555 "; do sleep 0.1; done
+    i=0; while true; do i=$((i+1)); echo "$i"; sleep 0.1; done | nc 127.0.0.1 5555' \
+    "$(with_out "$id") | .process.capabilities |= with_entries(.value += [\"CAP_NET_ADMIN\"])"
+  run_bg "$id"
+  wait_for 20 received_above "$id" 3 || fail "nothing arrives over the connection: $(cat "$WORK/$id.err")"
+  before=$(established "$(pid_of "$id")")
+  [ "$(echo "$before" | wc -l)" = 2 ] || fail "expected the two ends of one connection, /proc/net/tcp has: $before"
+
+  PATH=${TCP_PATH:-$PATH} "$RT" checkpoint --tcp-established --image-path "$WORK/img" "$id" \
+    >"$WORK/$id.ckpt.out" 2>&1
+  rc=$?
+  # Kernels from 6.16 refuse SO_PASSSEC on inet sockets, which CRIU up to
+  # 4.1 reads while dumping one.
+  grep -q "Can't get 1:34 opt: Operation not supported" "$WORK/$id.ckpt.out" &&
+    skip "this CRIU cannot dump inet sockets on this kernel (SO_PASSSEC)"
+  if [ "$rc" != 0 ]; then
+    criu_log_context "$WORK/img/dump.log"
+    fail "checkpoint --tcp-established: $(tail -n 4 "$WORK/$id.ckpt.out" | tr '\n' ' ')"
+  fi
+  lines=$(received "$id")
+
+  PATH=${TCP_PATH:-$PATH} restore_from "$id" "$WORK/img" --tcp-established
+  wait_for 20 received_above "$id" $((lines + 3)) ||
+    fail "after restore $(received "$id") lines, $lines before: nothing more arrived"
+  # The numbers go on without a gap or a repeat: the same stream. Read
+  # from a copy, as more arrives all the time; its last line may be cut.
+  cp "$WORK/$id/out/recv" "$WORK/$id.recv"
+  bad=$(awk -v n="$(wc -l <"$WORK/$id.recv")" 'NR < n && $0 != NR { print NR ": " $0; exit }' "$WORK/$id.recv")
+  [ -z "$bad" ] || fail "what arrived is not 1, 2, 3, ...: line $bad"
+  pid=$(pid_of "$id")
+  after=$(established "$pid")
+  [ "$after" = "$before" ] || fail "the connection after restore is '$after', before it was '$before'"
+}
+
+# With iptables on PATH: CRIU's default lock, iptables rules in the
+# container's namespace, saved with it and gone again after the restore.
 t_tcp_established() {
   require_criu
   command -v iptables-restore >/dev/null ||
     skip "no iptables-restore on PATH, with which CRIU locks the network namespace"
-  bundle tcp 'ip link set lo up; sleep 100000 | nc -l -p 5555 > /out/recv &
-    while ! netstat -tln | grep -q ":5555 "; do sleep 0.1; done
-    i=0; while true; do i=$((i+1)); echo "$i"; sleep 0.1; done | nc 127.0.0.1 5555' \
-    "$(with_out tcp) | .process.capabilities |= with_entries(.value += [\"CAP_NET_ADMIN\"])"
-  run_bg tcp
-  wait_for 20 received_above tcp 3 || fail "nothing arrives over the connection: $(cat "$WORK/tcp.err")"
-  before=$(established "$(pid_of tcp)")
-  [ "$(echo "$before" | wc -l)" = 2 ] || fail "expected the two ends of one connection, /proc/net/tcp has: $before"
-
-  "$RT" checkpoint --tcp-established --image-path "$WORK/img" tcp >"$WORK/tcp.ckpt.out" 2>&1
-  rc=$?
-  # Kernels from 6.16 refuse SO_PASSSEC on inet sockets, which CRIU up to
-  # 4.1 reads while dumping one.
-  grep -q "Can't get 1:34 opt: Operation not supported" "$WORK/tcp.ckpt.out" &&
-    skip "this CRIU cannot dump inet sockets on this kernel (SO_PASSSEC)"
-  if [ "$rc" != 0 ]; then
-    criu_log_context "$WORK/img/dump.log"
-    fail "checkpoint --tcp-established: $(tail -n 4 "$WORK/tcp.ckpt.out" | tr '\n' ' ')"
-  fi
-  lines=$(received tcp)
-
-  restore_from tcp "$WORK/img" --tcp-established
-  wait_for 20 received_above tcp $((lines + 3)) ||
-    fail "after restore $(received tcp) lines, $lines before: nothing more arrived"
-  # The numbers go on without a gap or a repeat: the same stream.
-  last=$(tail -n 1 "$WORK/tcp/out/recv")
-  [ "$last" = "$(received tcp)" ] || fail "line $(received tcp) of what arrived is '$last'"
-  pid=$(pid_of tcp)
-  after=$(established "$pid")
-  [ "$after" = "$before" ] || fail "the connection after restore is '$after', before it was '$before'"
-  note "$lines lines before the dump, $(received tcp) after; connection $(echo "$before" | head -n 1)"
+  tcp_roundtrip tcp
+  # The namespace's rules as CRIU saved them, while it held them locked.
+  strings "$WORK"/img/iptables-*.img | grep -q -- "-A CRIU -j DROP" ||
+    fail "the saved iptables rules hold no CRIU lock: $(strings "$WORK"/img/iptables-*.img | tr '\n' ' ')"
   nsenter --net="/proc/$pid/ns/net" iptables-save >"$WORK/rules" 2>&1 ||
     fail "iptables-save in the container's namespace: $(cat "$WORK/rules")"
   ! grep -q CRIU "$WORK/rules" || fail "CRIU's network lock is still in place: $(tr '\n' ' ' <"$WORK/rules")"
+  note "$lines lines before the dump, $(received tcp) after; connection $(echo "$before" | head -n 1)"
   "$RT" delete --force tcp || fail "delete after restore"
+}
+
+# Without iptables on PATH the runtime asks CRIU for its nftables lock
+# (through the libnftables CRIU links, no program), and the connection
+# survives the same way.
+t_tcp_established_nftables() {
+  require_criu
+  grep -q "^nf_tables " /proc/modules || skip "no nf_tables in this kernel"
+  # iproute2's ip and GNU tar are in /usr/bin, iptables only in /usr/sbin.
+  TCP_PATH=$CRIU_BIN_DIR:/usr/bin:/bin
+  PATH=$TCP_PATH command -v iptables-restore >/dev/null && fail "iptables-restore is still on $TCP_PATH"
+  tcp_roundtrip tcpn
+  # The namespace's nftables ruleset as CRIU saved it, with its lock table
+  # (policy drop, marked packets accepted) in place; the traffic after the
+  # restore shows the table gone.
+  strings "$WORK"/img/nftables-*.img | grep -q "table inet CRIU" ||
+    fail "the saved nftables ruleset holds no CRIU table: $(strings "$WORK"/img/nftables-*.img | tr '\n' ' ')"
+  ! ls "$WORK"/img/iptables-*.img >/dev/null 2>&1 || fail "iptables rules were saved although there is no iptables"
+  note "$lines lines before the dump, $(received tcpn) after, locked by $(strings "$WORK"/img/nftables-*.img | grep -m 1 '^table')"
+  "$RT" delete --force tcpn || fail "delete after restore"
 }
 
 # ---- setup -------------------------------------------------------------------

@@ -8,7 +8,8 @@
 # path as on the host (its wrapper names that path), the programs CRIU runs
 # for a network namespace (iproute2's ip for addresses and routes; legacy
 # iptables, with which CRIU locks the namespace while it dumps and restores
-# TCP connections), and the kernel's modules for the socket diagnostics and
+# TCP connections, unless the runtime picks its nftables lock where there
+# is no iptables), and the kernel's modules for the socket diagnostics and
 # netfilter pieces it uses: the cloud kernel builds those as modules, and
 # run-vm.sh keeps only the kernel image.
 
@@ -193,11 +194,13 @@ suite_stage() {
   criu_vm_stage_modules
   criu_vm_stage_iptables
   # CRIU saves and restores the contents of the container's tmpfs mounts
-  # (/dev, /dev/shm) with GNU tar's options, which busybox's lacks.
+  # (/dev, /dev/shm) with GNU tar's options, which busybox's lacks. It and
+  # ip go to /usr/bin, apart from iptables in /usr/sbin, so that a PATH
+  # without iptables still has them.
   install_dynamic /usr/bin/tar /usr/bin/tar
   # iproute2's ip saves and restores a namespace's addresses and routes for
   # CRIU (busybox's has no "save"); first on the tests' PATH.
-  install_dynamic "$(readlink -f "$(command -v ip)")" /usr/sbin/ip
+  install_dynamic "$(readlink -f "$(command -v ip)")" /usr/bin/ip
   # Static, so the container rootfs needs no libraries.
   gcc -static -O2 -Wall -Werror -o "$stage/bin/criu-memcount" "$here/criu-memcount.c"
   gcc -static -O2 -Wall -Werror -o "$stage/bin/criu-stats" "$here/criu-stats.c"
