@@ -205,8 +205,9 @@ restore_ok() { # restore_ok ID ARGS...
   done
   rtc checkpoint --image-path "$IMG" --tcp-established "$ID"
   # Kernels from 6.16 refuse SO_PASSSEC on inet sockets, which CRIU up to
-  # 4.1 reads while dumping one: no TCP socket can be dumped there.
-  case $output in
+  # 4.1 reads while dumping one: no TCP socket can be dumped there. berth
+  # quotes CRIU's log in its error; runc only names the log.
+  case $output$(cat "$IMG/dump.log" 2>/dev/null) in
     *"Can't get 1:34 opt: Operation not supported"*)
       skip "this CRIU cannot dump inet sockets on this kernel (SO_PASSSEC); the VM suite criu runs this on Debian's 6.1 kernel (BERTH_VM_SUITES=criu tests/vm/run-vm.sh)" ;;
   esac
@@ -265,6 +266,7 @@ path_without_iptables() {
 }
 
 @test "checkpoint: where iptables is missing, the network is locked with nftables and unlocked after restore" {
+  skip_if_runc "runc leaves the network lock to CRIU's default, iptables"
   require_criu
   criu check --feature network_lock_nftables >/dev/null 2>&1 ||
     skip "this CRIU has no nftables network lock"
@@ -323,7 +325,8 @@ limit_of() {
   assert_contains "$output" "nowhere"
   assert_contains "$output" "no such file or directory"
   [ "$(state_entries)" = 0 ]
-  [ ! -e "$TEST_DIR/nowhere" ]
+  # runc 1.1 makes the missing directory before it fails; berth leaves none.
+  is_runc || [ ! -e "$TEST_DIR/nowhere" ]
 }
 
 @test "checkpoint: a stopped container cannot be checkpointed, and nothing is left" {
