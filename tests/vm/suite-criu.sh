@@ -18,8 +18,8 @@ SUITE_PACKAGES=(gcc libc6-dev iproute2 tar)
 # Images of a 16 MiB process twice over, CRIU and its libraries, all in RAM.
 SUITE_MEMORY=1024
 SUITE_APPEND=
-# Dumps under emulation take seconds each; four tests with two to three
-# dumps and restores apiece.
+# Dumps and restores take seconds each under emulation; the seven tests
+# run one to three apiece, 50 s to 2 minutes in all on two busy cores.
 SUITE_TIMEOUT=480
 SUITE_TESTS=/tests/criu-tests.sh
 
