@@ -28,7 +28,7 @@ keyring_label
 exec_keyring
 mount_label
 mount_label_masked_paths
-mount_label_cgroup_v1
+mount_label_cgroup_tmpfs
 no_mount_label
 userns_labels
 unknown_label
@@ -262,26 +262,37 @@ EOF
 # made for it, holding the host's hierarchies: it gets the mount label,
 # the hierarchies keep theirs. The VM is cgroup2 only, so the runtime runs
 # in a mount namespace of its own laid out as a hybrid host: a tmpfs at
-# /sys/fs/cgroup, cgroup2 at unified and one named v1 hierarchy (no
-# controllers, so nothing is taken from the VM's cgroup2).
-t_mount_label_cgroup_v1() {
+# /sys/fs/cgroup, cgroup2 at unified, a v1 devices hierarchy (which runc
+# requires; the VM's cgroup2 uses no devices controller) and a named one.
+t_mount_label_cgroup_tmpfs() {
   needs_selinux
   command -v unshare >/dev/null || skip "no unshare in this busybox"
-  bundle cg1 '/bin/selinux-probe file /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/berthtest
+  bundle cg1 '/bin/selinux-probe file /sys/fs/cgroup /sys/fs/cgroup/unified /sys/fs/cgroup/devices \
+  /sys/fs/cgroup/berthtest
 echo mountinfo:
 cat /proc/self/mountinfo' "$(with_mount_label "$MOUNT_LABEL") | del(.linux.resources)"
   RT=$RT WORK=$WORK unshare -m sh -c '
     mount --make-rprivate / &&
     umount /sys/fs/cgroup &&
     mount -t tmpfs -o mode=755 tmpfs /sys/fs/cgroup &&
-    mkdir /sys/fs/cgroup/unified /sys/fs/cgroup/berthtest &&
+    mkdir /sys/fs/cgroup/unified /sys/fs/cgroup/devices /sys/fs/cgroup/berthtest &&
     mount -t cgroup2 cgroup2 /sys/fs/cgroup/unified &&
-    mount -t cgroup -o none,name=berthtest cgroup /sys/fs/cgroup/berthtest &&
-    "$RT" run --bundle "$WORK/cg1" cg1 </dev/null >"$WORK/cg1.out" 2>"$WORK/cg1.err"' ||
-    fail "run with a v1 /sys/fs/cgroup: $(tail -n 3 "$WORK/cg1.err")"
+    mount -t cgroup -o devices cgroup /sys/fs/cgroup/devices &&
+    mount -t cgroup -o none,name=berthtest cgroup /sys/fs/cgroup/berthtest || exit 1
+    "$RT" run --bundle "$WORK/cg1" cg1 </dev/null >"$WORK/cg1.out" 2>"$WORK/cg1.err"
+    rc=$?
+    # The v1 hierarchies go with their last mount once they are empty,
+    # and the devices controller back to the VM.
+    "$RT" delete --force cg1 >/dev/null 2>&1
+    for h in devices berthtest; do
+      find "/sys/fs/cgroup/$h" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+      umount "/sys/fs/cgroup/$h"
+    done
+    exit "$rc"' ||
+    fail "run with a hybrid /sys/fs/cgroup: $(tail -n 3 "$WORK/cg1.err")"
   got=$(file_label "$WORK/cg1.out" /sys/fs/cgroup)
   [ "$got" = "$MOUNT_LABEL" ] || fail "the cgroup tmpfs is labelled '$got', expected '$MOUNT_LABEL'"
-  for p in /sys/fs/cgroup/unified /sys/fs/cgroup/berthtest; do
+  for p in /sys/fs/cgroup/unified /sys/fs/cgroup/devices /sys/fs/cgroup/berthtest; do
     got=$(file_label "$WORK/cg1.out" "$p")
     if [ -z "$got" ] || [ "$got" = "$MOUNT_LABEL" ]; then
       fail "the hierarchy $p in the container is labelled '$got', expected its own label"
@@ -291,7 +302,11 @@ cat /proc/self/mountinfo' "$(with_mount_label "$MOUNT_LABEL") | del(.linux.resou
     *"context=\"$MOUNT_LABEL\""*) ;;
     *) fail "mountinfo of the cgroup tmpfs has no context=: $(mount_line "$WORK/cg1.out" /sys/fs/cgroup)" ;;
   esac
+  wait_for 5 devices_back_on_v2 || fail "the v1 devices hierarchy is left behind: $(grep devices /proc/cgroups)"
 }
+
+# /proc/cgroups gives hierarchy 0 to a controller no v1 hierarchy holds.
+devices_back_on_v2() { [ "$(awk '$1 == "devices" { print $2 }' /proc/cgroups)" = 0 ]; }
 
 # Without linux.mountLabel the same filesystems get the policy's default
 # labels: the labels above are the runtime's doing.
