@@ -309,7 +309,9 @@ setup_apparmor() {
   touch "$SETUP_OK"
 }
 
-if [ "${1:-}" != one ]; then
+# Only the run of every test sets up: "one" and "cleanup" (after each
+# test) find it done.
+if [ "$#" -eq 0 ]; then
   setup_apparmor
   if [ -f "$SETUP_OK" ]; then
     echo "BERTH-VM-NOTE apparmor: on; $(/sbin/apparmor_parser --version | head -n 1); profile $PROFILE loaded"
