@@ -334,6 +334,55 @@ wait_grep() {
     fail "not a json warning line: $stderr"
 }
 
+# disk_of PATH: "MAJOR MINOR" of the whole disk holding PATH (throttling
+# takes disks, not partitions); fails when it is not on a block device.
+disk_of() {
+  local dev sys
+  dev=$(stat -c '%d' "$1") || return 1
+  sys=/sys/dev/block/$((dev >> 8 & 0xfff)):$(((dev & 0xff) | (dev >> 12 & 0xfff00)))
+  [ -e "$sys" ] || return 1
+  [ -e "$sys/partition" ] && sys=$(cd "$sys/.." && pwd)
+  tr ':' ' ' <"$sys/dev"
+}
+
+@test "resources: blkio throttles direct writes to the disk, with the files runc writes" {
+  require_v1 blkio
+  [ -f /sys/fs/cgroup/blkio/blkio.throttle.write_bps_device ] || skip "no blkio throttling in this kernel"
+  local maj min
+  read -r maj min < <(disk_of "$TEST_DIR") || skip "$TEST_DIR is not on a block device"
+  add_bind "$TEST_DIR/out" /out
+  cfg '.linux.resources.blockIO = {
+         "throttleWriteBpsDevice": [{"major": $maj, "minor": $min, "rate": 524288}],
+         "throttleReadBpsDevice": [{"major": $maj, "minor": $min, "rate": 4194304}],
+         "throttleWriteIOPSDevice": [{"major": $maj, "minor": $min, "rate": 1000}],
+         "throttleReadIOPSDevice": [{"major": $maj, "minor": $min, "rate": 2000}]}'     --argjson maj "$maj" --argjson min "$min"
+  start_ctr 'sleep 1000'
+  [ "$(cg_read blkio blkio.throttle.write_bps_device)" = "$maj:$min 524288" ]
+  [ "$(cg_read blkio blkio.throttle.read_bps_device)" = "$maj:$min 4194304" ]
+  [ "$(cg_read blkio blkio.throttle.write_iops_device)" = "$maj:$min 1000" ]
+  [ "$(cg_read blkio blkio.throttle.read_iops_device)" = "$maj:$min 2000" ]
+  # 2 MiB past the page cache at 512 KiB/s takes about 4 s; unthrottled, a
+  # fraction of one. Only a lower bound: a busy machine only adds to it.
+  local t0 t1
+  t0=$(date +%s%N)
+  rtc exec "$ID" dd if=/dev/zero of=/out/f bs=64k count=32 oflag=direct
+  t1=$(date +%s%N)
+  assert_status 0
+  [ $(((t1 - t0) / 1000000)) -ge 3000 ] || fail "2 MiB written in $(((t1 - t0) / 1000000)) ms at 512 KiB/s"
+  awk -v d="$maj:$min" '$1 == d && $2 == "Write" { w = $3 } END { exit !(w >= 2097152) }'     "$(cg_file blkio blkio.throttle.io_service_bytes)" || fail "the writes were not accounted to the container"
+  # runc writes the same files for the same config.
+  [ -x "$RUNC" ] && ! is_runc || return 0
+  RUNC_ROOT=$TEST_DIR/runc-root
+  "$RUNC" --root "$RUNC_ROOT" run -d --bundle "$BUNDLE" "runc-$ID" </dev/null >/dev/null 2>"$TEST_DIR/runc.err" ||
+    fail "runc run: $(cat "$TEST_DIR/runc.err")"
+  local runc_pid f
+  runc_pid=$("$RUNC" --root "$RUNC_ROOT" state "runc-$ID" | jq -r .pid)
+  for f in write_bps_device read_bps_device write_iops_device read_iops_device; do
+    diff "/sys/fs/cgroup/blkio$(cgroup_of "$runc_pid" blkio)/blkio.throttle.$f" "$(cg_file blkio "blkio.throttle.$f")" ||
+      fail "blkio.throttle.$f differs from runc's"
+  done
+}
+
 @test "resources: kill --all reaches every process" {
   add_bind "$TEST_DIR/out" /out
   start_ctr 'sleep 1000 & sleep 1000 & echo > /out/ready; wait'
