@@ -161,15 +161,17 @@ report() {
   total_skipped=$((total_skipped + skipped))
 }
 
-# suite_settings FILE: the suite's memory, timeout and kernel command-line
-# words, one per line, with the defaults for what it leaves out. Read in a
-# subshell, so one suite's definitions never leak into the next.
+# suite_settings FILE: the suite's memory, timeout, disk size and kernel
+# command-line words, one per line, with the defaults for what it leaves
+# out. Read in a subshell, so one suite's definitions never leak into the
+# next.
 suite_settings() {
   (
-    SUITE_MEMORY=512 SUITE_TIMEOUT=300 SUITE_APPEND=
+    SUITE_MEMORY=512 SUITE_TIMEOUT=300 SUITE_DISK_MB=0 SUITE_APPEND=
     # shellcheck source=/dev/null
     . "$1"
-    printf '%s\n' "$SUITE_MEMORY" "${BERTH_VM_TIMEOUT:-$SUITE_TIMEOUT}" "$SUITE_APPEND"
+    printf '%s\n' "$SUITE_MEMORY" "${BERTH_VM_TIMEOUT:-$SUITE_TIMEOUT}" "$SUITE_DISK_MB" \
+      "$SUITE_APPEND"
   )
 }
 
@@ -199,12 +201,20 @@ suite_files() {
 # run_suite FILE KERNEL WORK: builds the suite's initramfs, boots it and
 # reports.
 run_suite() {
-  local file=$1 kernel=$2 work=$3 suite settings memory timeout append
-  local qemu_rc=0 start log
+  local file=$1 kernel=$2 work=$3 suite settings memory timeout disk_mb append
+  local qemu_rc=0 start log disk=()
   suite=$(basename "$file" .sh)
   suite=${suite#suite-}
   mapfile -t settings < <(suite_settings "$file")
-  memory=${settings[0]} timeout=${settings[1]} append=${settings[2]:-}
+  memory=${settings[0]} timeout=${settings[1]} disk_mb=${settings[2]} append=${settings[3]:-}
+  if [ "$disk_mb" -gt 0 ]; then
+    # An empty raw disk, /dev/nvme0n1 in the VM: the cloud kernel builds
+    # NVMe in (virtio-blk is a module). I/O limits need a real block
+    # device to act on.
+    truncate -s "${disk_mb}M" "$work/$suite.disk"
+    disk=(-drive "file=$work/$suite.disk,format=raw,if=none,id=disk0"
+      -device "nvme,drive=disk0,serial=berth-vm")
+  fi
   if ! "$here/build-initramfs.sh" "$runtime" "$work/$suite.initrd.gz" "$file"; then
     say "$suite: building the initramfs failed"
     total_failed=$((total_failed + 1))
@@ -226,7 +236,7 @@ run_suite() {
     -nodefaults -no-reboot -display none -monitor none \
     -serial "file:$log" \
     -kernel "$kernel" -initrd "$work/$suite.initrd.gz" \
-    -append "$append" \
+    "${disk[@]}" -append "$append" \
     </dev/null || qemu_rc=$?
   if [ -n "${BERTH_VM_LOG:-}" ]; then
     if [ "$suite_count" -gt 1 ]; then cp "$log" "$BERTH_VM_LOG.$suite"; else cp "$log" "$BERTH_VM_LOG"; fi

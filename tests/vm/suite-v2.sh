@@ -8,6 +8,8 @@ SUITE_MEMORY=512
 # 2 MiB pages reserved at boot for the hugetlb test.
 SUITE_APPEND="hugepages=16"
 SUITE_TIMEOUT=300
+# /dev/nvme0n1, for the io.max test.
+SUITE_DISK_MB=64
 SUITE_TESTS=/tests/v2-tests.sh
 
 suite_stage() {

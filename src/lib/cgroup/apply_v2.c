@@ -127,8 +127,16 @@ static int v2_weights(const char *dir, const spec_blkio *blk, berth_error **err)
     snprintf(field, sizeof(field), "linux.resources.blockIO.weightDevice[%zu].weight", i);
     snprintf(buf, sizeof(buf), "%" PRId64 ":%" PRId64 " %" PRIu64, wd->major, wd->minor,
              bfq ? wd->weight.v : cg_blkio_to_io_weight(wd->weight.v));
-    if (cg_write_field(dir, file, buf, field, "no weight-based I/O control", err) < 0)
+    if (cg_write_field(dir, file, buf, field, "no weight-based I/O control", err) == 0)
+      continue;
+    /* io.weight takes a device line only where io.cost is enabled for the
+     * device; runc writes device weights to BFQ alone and otherwise drops
+     * them. Dropped here too then, but said. */
+    if (bfq || *err == NULL || (*err)->code != EOPNOTSUPP)
       return -1;
+    berth_error_clear(err);
+    berth_warn("%s: ignored, the device %" PRId64 ":%" PRId64 " has neither the BFQ scheduler "
+               "nor io.cost enabled", field, wd->major, wd->minor);
   }
   return 0;
 }
