@@ -26,17 +26,27 @@ require_criu() {
   criu check 2>&1 | grep -q "Looks good" || skip "criu check fails on this kernel"
 }
 
-# A container counting in /out/count ("N PID-INSIDE"), ten times a second.
+# The counter's loop: a line "N PID-INSIDE" appended to /out/count ten
+# times a second. Appended, not written and renamed: a dump can catch the
+# shell with the file open, and CRIU restores an open file only if it is
+# still there with the size it had, unless it was opened to append (a
+# --leave-running original goes on changing it).
+COUNTER='i=0; while true; do i=$((i+1)); echo "$i $$" >> /out/count; sleep 0.1; done'
+
+# A container running the counter.
 start_counter() {
   add_bind "$TEST_DIR/out" /out
-  set_cmd 'i=0; while true; do i=$((i+1)); echo "$i $$" > /out/count.new; mv /out/count.new /out/count; sleep 0.1; done'
+  set_cmd "$COUNTER"
   new_id
   rt run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
   wait_file "$TEST_DIR/out/count"
   wait_count_above 3
 }
 
-count() { cut -d' ' -f1 "$TEST_DIR/out/count" 2>/dev/null || echo 0; }
+# The last complete line's count and pid (a line being written has one
+# field at most, or the right count).
+count() { awk 'NF == 2 { c = $1 } END { print c + 0 }' "$TEST_DIR/out/count" 2>/dev/null || echo 0; }
+counter_pid() { awk 'NF == 2 { p = $2 } END { print p }' "$TEST_DIR/out/count"; }
 
 # wait_count_above N: the counter passes N within five seconds.
 wait_count_above() {
@@ -86,7 +96,7 @@ restore_ok() { # restore_ok ID ARGS...
   require_criu
   start_counter
   local inside_pid
-  inside_pid=$(cut -d' ' -f2 "$TEST_DIR/out/count")
+  inside_pid=$(counter_pid)
   checkpoint_ok "$ID"
   # A full checkpoint ends the container, as in runc.
   rtc state "$ID"
@@ -101,7 +111,7 @@ restore_ok() { # restore_ok ID ARGS...
   wait_count_above "$at_dump"
   # Counting went on from the saved value, not from zero.
   [ "$(count)" -lt $((at_dump + 100)) ]
-  [ "$(cut -d' ' -f2 "$TEST_DIR/out/count")" = "$inside_pid" ]
+  [ "$(counter_pid)" = "$inside_pid" ]
 
   # A normal container afterwards: exec, checkpoint again, kill, delete.
   rtc exec "$ID" cat /out/count
@@ -273,7 +283,7 @@ path_without_iptables() {
   path_without_iptables "$TEST_DIR/bin"
   add_bind "$TEST_DIR/out" /out
   cfg '.process.capabilities |= with_entries(.value += ["CAP_NET_ADMIN"])'
-  set_cmd 'ip link set lo up; i=0; while true; do i=$((i+1)); echo "$i $$" > /out/count.new; mv /out/count.new /out/count; sleep 0.1; done'
+  set_cmd "ip link set lo up; $COUNTER"
   new_id
   rt run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
   wait_file "$TEST_DIR/out/count"
