@@ -47,6 +47,7 @@ struct create_job {
   int listen_fds;
   struct berth_seccomp *seccomp;
   struct idmap_trees *idmap;
+  bool cloned_into_cgroup; /* clone3 put the init in j->cg already */
 };
 
 static int resolve_bundle(struct create_job *j, berth_error **err) {
@@ -155,12 +156,31 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   int flags = ns_clone_flags(j->spec);
   struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
+  /* On cgroup2 the init is born in its cgroup: no migration afterwards,
+   * which costs the kernel a grace period, and no moment in which the new
+   * process is counted against the runtime's cgroup. */
+  int cgroup_fd = j->cg != NULL ? cgroup_unified_fd(j->cg) : -1;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = (uint64_t)cgroup_fd;
+  }
   int saved_pidns;
   if (ns_enter_pid_for_children(j->spec, &saved_pidns, err) < 0)
     return -1;
   pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-  if (pid < 0 && errno == ENOSYS)
+  /* Kernels before 5.7 know no CLONE_INTO_CGROUP (E2BIG for the longer
+   * arguments, or EINVAL): then the pid is moved after the clone. */
+  if (pid < 0 && cgroup_fd >= 0 && (errno == E2BIG || errno == EINVAL)) {
+    args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+    args.cgroup = 0;
+    cgroup_fd = -1;
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+  }
+  if (pid < 0 && errno == ENOSYS) {
+    cgroup_fd = -1;
     pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  }
+  j->cloned_into_cgroup = cgroup_fd >= 0;
   if (pid == 0) {
     close(j->sock[0]);
     close(j->dirfd); /* the lock stays with the parent alone */
@@ -224,7 +244,7 @@ static int handle_console(struct create_job *j, int fd, struct create_result *re
 
 /* Drive the child through the protocol in sync.h until READY. */
 static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
-  if (j->cg != NULL && cgroup_add_pid(j->cg, j->pid, err) < 0)
+  if (j->cg != NULL && !j->cloned_into_cgroup && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
   if (write_oom_score_adj(j->pid, j->spec->process, err) < 0 ||
       ns_write_id_maps(j->pid, j->spec, err) < 0 ||

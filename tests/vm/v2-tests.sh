@@ -12,6 +12,7 @@
 # shellcheck disable=SC2034 # read by vm-lib.sh
 TESTS="
 placement
+clone_into_cgroup
 cgroup_namespace
 userns
 memory_limit
@@ -61,6 +62,35 @@ t_placement() {
     grep -qw "$c" "$(cgdir placement)/cgroup.controllers" ||
       fail "the $c controller is not available in the container's cgroup"
   done
+}
+
+# The init is born in its cgroup (clone3 with CLONE_INTO_CGROUP), never
+# moved there: the kernel's cgroup_attach_task tracepoint fires for every
+# migration into a cgroup, and must not fire for the init, while it does
+# for an exec'd process, which is moved (the check that the trace works).
+t_clone_into_cgroup() {
+  tr=/sys/kernel/tracing
+  [ -d "$tr/events" ] || mount -t tracefs tracefs "$tr" 2>/dev/null ||
+    skip "no tracefs in this kernel"
+  ev=$tr/events/cgroup/cgroup_attach_task
+  [ -d "$ev" ] || skip "no cgroup_attach_task tracepoint"
+  echo 0 >"$tr/tracing_on"
+  : >"$tr/trace"
+  echo 1 >"$ev/enable"
+  echo 1 >"$tr/tracing_on"
+  bundle cloneinto 'exec sleep 30'
+  create cloneinto
+  pid=$(pid_of cloneinto)
+  "$RT" exec cloneinto true 2>"$WORK/cloneinto.xerr" || fail "exec: $(cat "$WORK/cloneinto.xerr")"
+  echo 0 >"$tr/tracing_on"
+  echo 0 >"$ev/enable"
+  grep 'dst_path=/berth-vm-test-cloneinto ' "$tr/trace" >"$WORK/cloneinto.trace"
+  : >"$tr/trace"
+  grep -q . "$WORK/cloneinto.trace" || fail "no migration into the cgroup traced, not even the exec's"
+  ! grep -q " pid=$pid " "$WORK/cloneinto.trace" ||
+    fail "the init ($pid) was moved into its cgroup: $(cat "$WORK/cloneinto.trace")"
+  grep -qx "$pid" "$(cgdir cloneinto)/cgroup.procs" ||
+    fail "the init ($pid) is not in its cgroup: $(cat "$(cgdir cloneinto)/cgroup.procs")"
 }
 
 # With a cgroup namespace the container sees its own cgroup as the root,

@@ -182,7 +182,8 @@ int cgroup_add_pid(cgroup *cg, pid_t pid, berth_error **err) {
 }
 
 int cgroup_unified_fd(cgroup *cg) {
-  if (cg->layout != CG_LAYOUT_V2)
+  /* A systemd scope starts with its first pid, which systemd moves. */
+  if (cg->layout != CG_LAYOUT_V2 || (cg->systemd != NULL && !cg->systemd->started))
     return -1;
   if (cg->unified_fd < 0) {
     cg_dir *d = cg_find_unified(cg);

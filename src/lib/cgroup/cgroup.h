@@ -29,7 +29,9 @@ int cgroup_add_pid(cgroup *cg, pid_t pid, berth_error **err);
 int cgroup_add_pid_sub(cgroup *cg, const char *const *subs, size_t n, pid_t pid,
                        berth_error **err);
 /* An O_DIRECTORY fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP),
- * or -1 when the host has no unified hierarchy for it. Owned by cg. */
+ * or -1 when that cannot place a process in the whole cgroup: a host with
+ * v1 hierarchies, or a systemd scope not started yet. A process cloned
+ * into it needs no cgroup_add_pid. Owned by cg. */
 int cgroup_unified_fd(cgroup *cg);
 /* Every pid in the cgroup (from cgroup.procs). */
 int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, berth_error **err);
