@@ -119,6 +119,44 @@ wait_grep() {
   assert_status 0
 }
 
+@test "resources: disableOOMKiller holds an allocation at the limit instead of killing it" {
+  require_v1 memory
+  mem_limit 16777216
+  cfg '.linux.resources.memory.disableOOMKiller = true'
+  start_ctr 'sleep 1000'
+  grep -qx 'oom_kill_disable 1' "$(cg_file memory memory.oom_control)"
+  # A string doubled until memory runs out, in user space: a page fault
+  # there waits for memory, where one in a syscall (a pipe's copy) would
+  # fail it with ENOMEM or EFAULT instead. Not waited for, as it waits.
+  { rt exec "$ID" awk 'BEGIN { s = "x"; while (1) s = s s }'; echo "exit $?"; } \
+    </dev/null >"$TEST_DIR/hog.out" 2>&1 &
+  local hog=$!
+  wait_grep '^under_oom 1' "$(cg_file memory memory.oom_control)" ||
+    fail "not held at the limit: $(cat "$TEST_DIR/hog.out")"
+  grep -qx 'oom_kill 0' "$(cg_file memory memory.oom_control)" || fail "something was OOM-killed"
+  kill -0 "$hog" || fail "the allocation ended: $(cat "$TEST_DIR/hog.out")"
+  # delete --force ends the held processes too.
+  rtc delete --force "$ID"
+  assert_status 0
+  wait "$hog" 2>/dev/null || true
+}
+
+@test "resources: cpu idle, burst and realtime, memory swappiness reach their v1 files" {
+  require_v1 cpu memory
+  [ -f /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no realtime group scheduling in this kernel"
+  cfg '.linux.resources.cpu = {"quota": 20000, "period": 100000, "burst": 5000, "idle": 1,
+                               "realtimePeriod": 1000000, "realtimeRuntime": 10000}
+       | .linux.resources.memory = {"limit": 67108864, "swappiness": 10}'
+  start_ctr 'sleep 1000'
+  [ "$(cg_read cpu cpu.rt_period_us)" = 1000000 ]
+  [ "$(cg_read cpu cpu.rt_runtime_us)" = 10000 ]
+  [ "$(cg_read memory memory.swappiness)" = 10 ]
+  if [ -f "$(cg_file cpu cpu.idle)" ] && ! is_runc; then # runc 1.1.5 knows neither
+    [ "$(cg_read cpu cpu.idle)" = 1 ]
+    [ "$(cg_read cpu cpu.cfs_burst_us)" = 5000 ]
+  fi
+}
+
 @test "resources: events ends when the container stops" {
   skip_if_runc "events ends only when the cgroup is removed"
   start_ctr 'sleep 1000'
