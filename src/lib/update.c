@@ -243,6 +243,16 @@ static int check_intel_rdt(const struct update_request *req, berth_error **err) 
   return 0;
 }
 
+/* checkBeforeUpdate is the container's setting, not the update's: a new
+ * memory limit is checked against the usage whenever the config asks for
+ * it (as runc keeps it in the container's cgroup config). */
+static void keep_check_before_update(spec_memory *mem, const spec *config) {
+  const spec_resources *old = config != NULL ? config->linux.resources : NULL;
+  if (mem == NULL || mem->check_before_update.set || old == NULL || old->memory == NULL)
+    return;
+  mem->check_before_update = old->memory->check_before_update;
+}
+
 static int apply_update(struct handle *h, const struct update_request *req, berth_error **err) {
   spec_resources *parsed = NULL;
   spec *config = NULL;
@@ -252,9 +262,12 @@ static int apply_update(struct handle *h, const struct update_request *req, bert
   if (res == NULL)
     return berth_fail(err, ENOMEM, "update");
   warn_kernel_memory(res);
-  /* An unreadable copy only loses the quota/period completion. */
-  if (handle_load_spec(h, &config, NULL) == 0)
+  /* An unreadable copy only loses the quota/period completion and the
+   * usage check. */
+  if (handle_load_spec(h, &config, NULL) == 0) {
     complete_cpu_bandwidth(res->cpu, config);
+    keep_check_before_update(res->memory, config);
+  }
   int rc = cgroup_apply(h->cg, res, err);
   if (rc == 0)
     rc = record_update(h->dirfd, req, err);

@@ -38,6 +38,8 @@ devices_allow
 devices_mknod
 pause_resume
 update
+update_check_before
+cpu_idle_burst
 events_stats
 events_oom
 events_oom_init
@@ -542,6 +544,36 @@ t_update() {
   expect_file upd pids.max 20
   expect_file upd cpu.max "20000 100000"
   expect_file upd cpu.weight 174
+}
+
+# checkBeforeUpdate: an update to a memory limit below what the container
+# uses now is refused, and nothing changes; a limit above it is taken.
+t_update_check_before() {
+  needs_command update
+  bundle ucheck 'head -c 20971520 /dev/zero >/dev/shm/fill; echo filled; exec sleep 30' \
+    '.linux.resources.memory = {"limit": 67108864, "checkBeforeUpdate": true}'
+  run_bg ucheck
+  wait_out ucheck '^filled'
+  if "$RT" update --memory 10485760 ucheck 2>"$WORK/ucheck.uerr"; then
+    fail "update to 10 MiB under 20 MiB of use succeeded"
+  fi
+  grep -q 'rejecting memory limit 10485760 below current usage' "$WORK/ucheck.uerr" ||
+    fail "the refusal does not say why: $(cat "$WORK/ucheck.uerr")"
+  expect_file ucheck memory.max 67108864
+  [ "$(status_of ucheck)" = running ] || fail "the container is $(status_of ucheck)"
+  "$RT" update --memory 50331648 ucheck 2>"$WORK/ucheck.uerr2" ||
+    fail "update to 48 MiB failed: $(cat "$WORK/ucheck.uerr2")"
+  expect_file ucheck memory.max 50331648
+}
+
+# cpu.idle and cpu.burst (cpu.max.burst) on cgroup2.
+t_cpu_idle_burst() {
+  bundle cpuib 'exec sleep 30' \
+    '.linux.resources.cpu = {"quota": 20000, "period": 100000, "burst": 5000, "idle": 1}'
+  run_bg cpuib
+  expect_file cpuib cpu.max "20000 100000"
+  expect_file cpuib cpu.max.burst 5000
+  expect_file cpuib cpu.idle 1
 }
 
 # ---- events ------------------------------------------------------------------
