@@ -421,6 +421,40 @@ disk_of() {
   done
 }
 
+@test "resources: unified keys on a hybrid host: cgroup2 controllers take them, v1 ones are refused clearly" {
+  [ -f /sys/fs/cgroup/unified/cgroup.controllers ] || skip "not a hybrid host"
+  is_runc && skip "runc refuses unified on any host with v1 hierarchies"
+  v1 memory || skip "memory is not a v1 hierarchy here"
+  cfg '.linux.resources.unified = {"memory.high": "50000000"}'
+  run_container true
+  assert_failure
+  assert_contains "$output" "linux.resources.unified.memory.high: the memory controller is on a cgroup v1 hierarchy on this host"
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers || return 0
+  local size
+  size=$(cd /sys/kernel/mm/hugepages && ls | head -n 1 | sed 's/^hugepages-//; s/kB$//')
+  [ -n "$size" ] || return 0
+  local name=$((size / 1024))MB
+  [ "$size" -lt 1048576 ] || name=$((size / 1048576))GB
+  # Two pages: the kernel rounds hugetlb limits down to whole pages.
+  local limit=$((size * 1024 * 2))
+  cfg '.linux.resources.unified = {($k): $v}' --arg k "hugetlb.$name.max" --arg v "$limit"
+  start_ctr 'sleep 1000'
+  [ "$(cat "/sys/fs/cgroup/unified$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID/cgroup")/hugetlb.$name.max")" = "$limit" ]
+}
+
+@test "resources: net_cls and net_prio limits where those controllers are not mounted fail clearly" {
+  v1 net_cls && skip "net_cls is mounted here"
+  cfg '.linux.resources.network = {"classID": 1048577}'
+  run_container true
+  assert_failure
+  is_runc || assert_contains "$output" "linux.resources.network.classID: the net_cls cgroup controller is not mounted"
+  v1 net_prio && return 0
+  cfg '.linux.resources.network = {"priorities": [{"name": "eth0", "priority": 5}]}'
+  run_container true
+  assert_failure
+  is_runc || assert_contains "$output" "linux.resources.network.priorities: the net_prio cgroup controller is not mounted"
+}
+
 @test "resources: kill --all reaches every process" {
   add_bind "$TEST_DIR/out" /out
   start_ctr 'sleep 1000 & sleep 1000 & echo > /out/ready; wait'

@@ -10,6 +10,7 @@
  * controller: on a pure cgroup2 host the device rules become an eBPF
  * program (devices_bpf.c). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +170,17 @@ static int apply_unified(cgroup *cg, const spec_resources *res, berth_error **er
   if (u == NULL)
     return berth_fail(err, ENOTSUP, "linux.resources.unified: cgroup v2 is not mounted on this "
                                     "host (a v1-only host has no unified hierarchy)");
+  /* On a hybrid host only the controllers bound to cgroup2 take unified
+   * keys; runc refuses unified outright there. */
+  for (size_t i = 0; i < res->unified.n; i++) {
+    const char *key = res->unified.v[i].key;
+    char controller[64];
+    snprintf(controller, sizeof(controller), "%.*s", (int)strcspn(key, "."), key);
+    if (cg_find_v1(cg, controller) != NULL)
+      return berth_fail(err, ENOTSUP, "linux.resources.unified.%s: the %s controller is on a "
+                                      "cgroup v1 hierarchy on this host; unified keys need it "
+                                      "on cgroup v2", key, controller);
+  }
   return cg_v2_unified(u->path, &res->unified, err);
 }
 
