@@ -574,8 +574,17 @@ static void test_apply_errors(void) {
   if (cg->layout == CG_LAYOUT_V1) {
     expect_apply_error(cg, &un, "linux.resources.unified: cgroup v2 is not mounted");
   } else {
-    expect_apply_error(cg, &un, "linux.resources.unified.memory.nonexistent: "
-                                "memory.nonexistent does not exist");
+    /* On a hybrid host memory is a v1 hierarchy: refused as such. */
+    if (cg->layout == CG_LAYOUT_V2 || cg_find_v1(cg, "memory") == NULL)
+      expect_apply_error(cg, &un, "linux.resources.unified.memory.nonexistent: "
+                                  "memory.nonexistent does not exist");
+    else
+      expect_apply_error(cg, &un, "linux.resources.unified.memory.nonexistent: the memory "
+                                  "controller is on a cgroup v1 hierarchy on this host");
+    spec_kv nofile = {.key = "hugetlb.nonexistent", .value = "1"};
+    spec_resources nf = {.unified = {.v = &nofile, .n = 1}};
+    expect_apply_error(cg, &nf, "linux.resources.unified.hugetlb.nonexistent: "
+                                "hugetlb.nonexistent does not exist");
     spec_kv slash = {.key = "../cgroup.procs", .value = "1"};
     spec_resources sl = {.unified = {.v = &slash, .n = 1}};
     expect_apply_error(cg, &sl, "must be a file name");
