@@ -455,6 +455,51 @@ disk_of() {
   is_runc || assert_contains "$output" "linux.resources.network.priorities: the net_prio cgroup controller is not mounted"
 }
 
+@test "resources: net_cls classID and net_prio priorities on a v1 hierarchy of their own" {
+  v1 net_cls && skip "net_cls is already mounted on this host"
+  grep -qE '^net_cls[[:space:]]+0[[:space:]]' /proc/cgroups || skip "net_cls is not a free v1 controller here"
+  grep -qE '^net_prio[[:space:]]+0[[:space:]]' /proc/cgroups || skip "net_prio is not a free v1 controller here"
+  # The hierarchy is mounted in a mount namespace of the test's own, at a
+  # directory of its own: it is gone with that namespace, and the host's
+  # cgroup tree never shows it.
+  local mnt=$TEST_DIR/net_cls,net_prio
+  mkdir -p "$mnt"
+  cfg '.linux.resources.network = {"classID": 1048577, "priorities": [{"name": "lo", "priority": 5}]}
+       | .linux.cgroupsPath = $p' --arg p "/berth-netcls-$BATS_SUITE_TEST_NUMBER-$$"
+  set_args sleep 1000
+  new_id
+  cat >"$TEST_DIR/netcls.sh" <<SCRIPT
+set -e
+mount -t cgroup -o net_cls,net_prio berth-test "$mnt"
+# A v1 hierarchy is freed at unmount only once it has no child cgroup
+# left, dying ones included (/proc/cgroups counts them): wait for that, or
+# it would outlive the test unmounted.
+release() {
+  rmdir "$mnt"/berth-netcls-* 2>/dev/null || true
+  for i in \$(seq 50); do
+    awk '\$1 == "net_cls" { exit !(\$3 == 1) }' /proc/cgroups && break
+    sleep 0.1
+  done
+  umount "$mnt"
+}
+trap release EXIT
+"$BERTH" --root "$TEST_ROOT" run -d --bundle "$BUNDLE" "$ID" </dev/null >/dev/null
+pid=\$("$BERTH" --root "$TEST_ROOT" state "$ID" | jq .pid)
+dir="$mnt\$(awk -F: '\$2 ~ /net_cls/ { print \$3 }' /proc/\$pid/cgroup)"
+echo "cgroup \$dir"
+echo "classid \$(cat "\$dir/net_cls.classid")"
+echo "prio \$(grep '^lo ' "\$dir/net_prio.ifpriomap")"
+"$BERTH" --root "$TEST_ROOT" delete --force "$ID"
+[ ! -d "\$dir" ] && echo "removed"
+SCRIPT
+  capture unshare -m --propagation private bash "$TEST_DIR/netcls.sh"
+  assert_status 0
+  assert_contains "$stdout" "classid 1048577"
+  assert_contains "$stdout" "prio lo 5"
+  assert_contains "$stdout" "cgroup $mnt/berth-netcls-"
+  assert_contains "$stdout" "removed"
+}
+
 @test "resources: kill --all reaches every process" {
   add_bind "$TEST_DIR/out" /out
   start_ctr 'sleep 1000 & sleep 1000 & echo > /out/ready; wait'
