@@ -493,6 +493,18 @@ echo "prio \$(grep '^lo ' "\$dir/net_prio.ifpriomap")"
 [ ! -d "\$dir" ] && echo "removed"
 SCRIPT
   capture unshare -m --propagation private bash "$TEST_DIR/netcls.sh"
+  # The hierarchy must be gone again, or every later process would show a
+  # net_cls line in /proc/self/cgroup.
+  local i
+  for i in $(seq 50); do
+    awk '$1 == "net_cls" { exit !($2 == 0) }' /proc/cgroups && break
+    sleep 0.1
+  done
+  if ! awk '$1 == "net_cls" { exit !($2 == 0) }' /proc/cgroups; then
+    unshare -m --propagation private sh -c \
+      'mount -t cgroup -o net_cls,net_prio berth-test "$1" && umount "$1"' sh "$mnt"
+    fail "the test's net_cls hierarchy outlived it: $(grep -E '^net_(cls|prio)' /proc/cgroups)"
+  fi
   assert_status 0
   assert_contains "$stdout" "classid 1048577"
   assert_contains "$stdout" "prio lo 5"
