@@ -46,6 +46,7 @@ struct exec_job {
   int pty_master;
   struct berth_seccomp *seccomp;
   bool selinux; /* asked on the host's /sys, before joining the container */
+  bool cloned_into_cgroup; /* clone3 put the process in the container's cgroup */
 };
 
 static const struct {
@@ -164,9 +165,27 @@ static int spawn(struct exec_job *j, berth_error **err) {
   if ((j->ns_flags & CLONE_NEWPID) && setns(j->pidfd, CLONE_NEWPID) < 0)
     return berth_fail_errno(err, "join the container's pid namespace");
   struct clone_args args = {.exit_signal = SIGCHLD};
+  /* On cgroup2 the process is born in the container's cgroup, as the init
+   * is (--cgroup sub-cgroups are joined by moving, below). */
+  int cgroup_fd = j->h.cg != NULL && j->o->n_cgroups == 0 ? cgroup_unified_fd(j->h.cg) : -1;
+  if (cgroup_fd >= 0) {
+    args.flags = CLONE_INTO_CGROUP;
+    args.cgroup = (uint64_t)cgroup_fd;
+  }
   j->pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-  if (j->pid < 0 && errno == ENOSYS)
+  /* An old kernel, or a caller the cgroup's permissions refuse at clone
+   * time: move the process after the clone instead. */
+  if (j->pid < 0 && cgroup_fd >= 0 && errno != ENOSYS) {
+    args.flags = 0;
+    args.cgroup = 0;
+    cgroup_fd = -1;
+    j->pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+  }
+  if (j->pid < 0 && errno == ENOSYS) {
+    cgroup_fd = -1;
     j->pid = fork();
+  }
+  j->cloned_into_cgroup = cgroup_fd >= 0;
   if (j->pid == 0) {
     close(j->sock[0]);
     exec_child(j);
@@ -189,7 +208,7 @@ static int deliver_console(struct exec_job *j, int fd, berth_error **err) {
 }
 
 static int drive_child(struct exec_job *j, berth_error **err) {
-  if (j->h.cg != NULL) {
+  if (j->h.cg != NULL && !j->cloned_into_cgroup) {
     int rc = j->o->n_cgroups > 0
                  ? cgroup_add_pid_sub(j->h.cg, j->o->cgroups, j->o->n_cgroups, j->pid, err)
                  : cgroup_add_pid(j->h.cg, j->pid, err);
