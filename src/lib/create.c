@@ -156,31 +156,15 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   int flags = ns_clone_flags(j->spec);
   struct clone_args args = {.flags = (uint64_t)flags, .exit_signal = SIGCHLD};
-  /* On cgroup2 the init is born in its cgroup: no migration afterwards,
-   * which costs the kernel a grace period, and no moment in which the new
-   * process is counted against the runtime's cgroup. */
-  int cgroup_fd = j->cg != NULL ? cgroup_unified_fd(j->cg) : -1;
-  if (cgroup_fd >= 0) {
-    args.flags |= CLONE_INTO_CGROUP;
-    args.cgroup = (uint64_t)cgroup_fd;
-  }
   int saved_pidns;
   if (ns_enter_pid_for_children(j->spec, &saved_pidns, err) < 0)
     return -1;
-  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-  /* Kernels before 5.7 know no CLONE_INTO_CGROUP (E2BIG for the longer
-   * arguments, or EINVAL): then the pid is moved after the clone. */
-  if (pid < 0 && cgroup_fd >= 0 && (errno == E2BIG || errno == EINVAL)) {
-    args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-    args.cgroup = 0;
-    cgroup_fd = -1;
-    pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-  }
-  if (pid < 0 && errno == ENOSYS) {
-    cgroup_fd = -1;
+  /* On cgroup2 the init is born in its cgroup: no migration afterwards,
+   * which costs the kernel a grace period, and no moment in which the new
+   * process is counted against the runtime's cgroup. */
+  pid_t pid = cgroup_clone3(j->cg, &args, &j->cloned_into_cgroup);
+  if (pid < 0 && errno == ENOSYS)
     pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-  }
-  j->cloned_into_cgroup = cgroup_fd >= 0;
   if (pid == 0) {
     close(j->sock[0]);
     close(j->dirfd); /* the lock stays with the parent alone */

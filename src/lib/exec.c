@@ -4,8 +4,8 @@
 #include "exec.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/sched.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -166,26 +166,10 @@ static int spawn(struct exec_job *j, berth_error **err) {
     return berth_fail_errno(err, "join the container's pid namespace");
   struct clone_args args = {.exit_signal = SIGCHLD};
   /* On cgroup2 the process is born in the container's cgroup, as the init
-   * is (--cgroup sub-cgroups are joined by moving, below). */
-  int cgroup_fd = j->h.cg != NULL && j->o->n_cgroups == 0 ? cgroup_unified_fd(j->h.cg) : -1;
-  if (cgroup_fd >= 0) {
-    args.flags = CLONE_INTO_CGROUP;
-    args.cgroup = (uint64_t)cgroup_fd;
-  }
-  j->pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-  /* An old kernel, or a caller the cgroup's permissions refuse at clone
-   * time: move the process after the clone instead. */
-  if (j->pid < 0 && cgroup_fd >= 0 && errno != ENOSYS) {
-    args.flags = 0;
-    args.cgroup = 0;
-    cgroup_fd = -1;
-    j->pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-  }
-  if (j->pid < 0 && errno == ENOSYS) {
-    cgroup_fd = -1;
+   * is (--cgroup sub-cgroups are joined by moving, in drive_child). */
+  j->pid = cgroup_clone3(j->o->n_cgroups == 0 ? j->h.cg : NULL, &args, &j->cloned_into_cgroup);
+  if (j->pid < 0 && errno == ENOSYS)
     j->pid = fork();
-  }
-  j->cloned_into_cgroup = cgroup_fd >= 0;
   if (j->pid == 0) {
     close(j->sock[0]);
     exec_child(j);
@@ -255,7 +239,8 @@ static int prepare(struct exec_job *j, berth_error **err) {
   if (j->pidfd < 0)
     return berth_fail(err, 0, "container not running");
   j->ns_flags = differing_namespaces(j->h.st->pid);
-  j->selinux = lsm_selinux_enabled();
+  const char *label = j->process->selinux_label;
+  j->selinux = label != NULL && *label != '\0' && lsm_selinux_enabled();
   /* exec runs under the container's own filter, as runc does. */
   return seccomp_prepare_for(j->container, j->o->root, &j->seccomp, err);
 }

@@ -75,9 +75,12 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                         berth_error **err) {
   const spec *s = ctx->spec;
   /* Labels only where SELinux is on, as runc: asked here, on the host's
-   * /sys, since after the pivot /sys is the container's. */
-  bool selinux = lsm_selinux_enabled();
+   * /sys, since after the pivot /sys is the container's; and only when a
+   * label is asked for, so no other container pays for the question. */
   const char *mount_label = s->linux.mount_label;
+  const char *process_label = s->process->selinux_label;
+  bool selinux = ((mount_label && *mount_label) || (process_label && *process_label)) &&
+                 lsm_selinux_enabled();
   rootfs_opts ro = {.spec = s, .rootfs = ctx->rootfs, .no_pivot = ctx->no_pivot,
                     .has_terminal = s->process->terminal, .idmap = ctx->idmap,
                     .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL};
@@ -102,7 +105,7 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
   if (rootfs_finalize(&ro, err) < 0)
     return -1;
   if (!ctx->no_new_keyring &&
-      keyring_join_session(ctx->state->id, selinux ? s->process->selinux_label : NULL, err) < 0)
+      keyring_join_session(ctx->state->id, selinux ? process_label : NULL, err) < 0)
     return -1;
   return process_setup(launch, err);
 }

@@ -3,10 +3,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,4 +193,21 @@ int cgroup_unified_fd(cgroup *cg) {
       cg->unified_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
   return cg->unified_fd;
+}
+
+pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed) {
+  *placed = false;
+  int fd = cg != NULL ? cgroup_unified_fd(cg) : -1;
+  if (fd >= 0) {
+    args->flags |= CLONE_INTO_CGROUP;
+    args->cgroup = (uint64_t)fd;
+    pid_t pid = (pid_t)syscall(SYS_clone3, args, sizeof(*args));
+    args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+    args->cgroup = 0;
+    if (pid >= 0 || errno == ENOSYS) {
+      *placed = pid >= 0;
+      return pid;
+    }
+  }
+  return (pid_t)syscall(SYS_clone3, args, sizeof(*args));
 }

@@ -30,9 +30,16 @@ int cgroup_add_pid_sub(cgroup *cg, const char *const *subs, size_t n, pid_t pid,
                        berth_error **err);
 /* An O_DIRECTORY fd of the cgroup2 directory for clone3(CLONE_INTO_CGROUP),
  * or -1 when that cannot place a process in the whole cgroup: a host with
- * v1 hierarchies, or a systemd scope not started yet. A process cloned
- * into it needs no cgroup_add_pid. Owned by cg. */
+ * v1 hierarchies, or a systemd scope not started yet. Owned by cg. */
 int cgroup_unified_fd(cgroup *cg);
+struct clone_args;
+/* clone3 with `args`, the child born in cg (may be NULL: not) where
+ * cgroup_unified_fd allows it; *placed says whether it was, and a placed
+ * child needs no cgroup_add_pid. A kernel or caller that refuses
+ * CLONE_INTO_CGROUP (before 5.7, or the cgroup's permissions) gets a plain
+ * clone3. Returns as clone3 does: 0 in the child, -1 with errno (ENOSYS:
+ * no clone3 at all, for the caller's own fallback). */
+pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed);
 /* Every pid in the cgroup (from cgroup.procs). */
 int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, berth_error **err);
 /* Signal every process in the cgroup (freezing around it so none escape by

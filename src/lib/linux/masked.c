@@ -2,6 +2,7 @@
  * descriptors with the new mount API, so they do not depend on a /proc
  * being mounted in the container. Paths that do not exist are skipped. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
@@ -41,22 +42,21 @@ static int open_null(int root_fd, berth_error **err) {
 
 /* One empty read-only tmpfs, shared by every masked directory. It is made
  * for the container like any other tmpfs, so it gets linux.mountLabel
- * (NULL: none) as its context, as in runc; fsconfig takes the label's
- * commas unquoted. */
+ * (NULL: none) as its context, as in runc. */
 static int make_empty_tmpfs(const char *mount_label, berth_error **err) {
   int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
   if (fs < 0)
     return berth_fail_errno(err, "create a tmpfs for masked directories");
   int mnt = -1;
   if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == 0 &&
-      (mount_label == NULL || fsconfig(fs, FSCONFIG_SET_STRING, "context", mount_label, 0) == 0) &&
+      fsconfig_mount_label(fs, mount_label) == 0 &&
       fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
     mnt = fsmount(fs, FSMOUNT_CLOEXEC,
                   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+  char note[PATH_MAX];
   if (mnt < 0)
-    berth_fail_errno(err, "create a tmpfs for masked directories%s%s%s",
-                     mount_label ? " (with linux.mountLabel \"" : "",
-                     mount_label ? mount_label : "", mount_label ? "\")" : "");
+    berth_fail_errno(err, "create a tmpfs for masked directories%s",
+                     mount_label_note(mount_label, note, sizeof(note)));
   close(fs);
   return mnt;
 }

@@ -31,6 +31,12 @@ int bind_fd_onto_fd(int source_fd, int target_fd, int recursive);
  * quoted. */
 int rootfs_labelled_data(const rootfs_ctx *ctx, const char *data, char **out,
                          berth_error **err);
+/* The same label for a filesystem context from fsopen (mount_label NULL:
+ * nothing to set); fsconfig takes an MCS label's commas unquoted. 0, or -1
+ * with errno. */
+int fsconfig_mount_label(int fs, const char *mount_label);
+/* For error messages: ` (with linux.mountLabel "L")`, or "" without one. */
+const char *mount_label_note(const char *mount_label, char *buf, size_t len);
 
 /* mounts[index] of the spec, with options already parsed. */
 int rootfs_mount_one(rootfs_ctx *ctx, size_t index, berth_error **err);

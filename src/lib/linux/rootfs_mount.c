@@ -278,6 +278,19 @@ int rootfs_labelled_data(const rootfs_ctx *ctx, const char *data, char **out,
   return 0;
 }
 
+int fsconfig_mount_label(int fs, const char *mount_label) {
+  if (mount_label == NULL)
+    return 0;
+  return fsconfig(fs, FSCONFIG_SET_STRING, "context", mount_label, 0);
+}
+
+const char *mount_label_note(const char *mount_label, char *buf, size_t len) {
+  if (mount_label == NULL)
+    return "";
+  snprintf(buf, len, " (with linux.mountLabel \"%s\")", mount_label);
+  return buf;
+}
+
 /* linux.mountLabel labels the filesystems made for the container, as in
  * runc: not proc and sysfs (the kernel's own views), not mqueue (labelled
  * as a file instead), and not a remount, whose superblock keeps the
@@ -331,10 +344,10 @@ static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *de
     return -1;
   }
   int rc = mount_on_fd(source, target, m->type, flags, labelled ? data : mo->data);
+  char note[PATH_MAX];
   if (rc < 0)
-    berth_fail_errno(err, "mount \"%s\" on \"%s\"%s%s%s", source, m->destination,
-                     labelled ? " (with linux.mountLabel \"" : "",
-                     labelled ? ctx->o->mount_label : "", labelled ? "\")" : "");
+    berth_fail_errno(err, "mount \"%s\" on \"%s\"%s", source, m->destination,
+                     mount_label_note(labelled ? ctx->o->mount_label : NULL, note, sizeof(note)));
   free(data);
   close(target);
   if (rc == 0 && keep_mode)

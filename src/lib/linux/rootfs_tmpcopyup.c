@@ -147,15 +147,13 @@ static unsigned mount_attrs(unsigned long flags) {
   return attrs; /* read-only comes in rootfs_finalize, as for any tmpfs */
 }
 
-/* linux.mountLabel goes in as its own key: fsconfig values need no quotes
- * around the commas of an MCS label. */
 static int new_tmpfs(const mount_options *mo, const char *mount_label) {
   int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
   if (fs < 0)
     return -1;
   int mnt = -1;
   if (configure(fs, mo->data) == 0 &&
-      (mount_label == NULL || fsconfig(fs, FSCONFIG_SET_STRING, "context", mount_label, 0) == 0) &&
+      fsconfig_mount_label(fs, mount_label) == 0 &&
       fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
     mnt = fsmount(fs, FSMOUNT_CLOEXEC, mount_attrs(mo->flags));
   int saved = errno;
@@ -174,9 +172,9 @@ int rootfs_mount_tmpcopyup(rootfs_ctx *ctx, const spec_mount *m, const mount_opt
   int mnt = new_tmpfs(mo, label);
   struct stat st;
   if (mnt < 0) {
-    berth_fail_errno(err, "create tmpfs for \"%s\"%s%s%s", m->destination,
-                     label ? " (with linux.mountLabel \"" : "", label ? label : "",
-                     label ? "\")" : "");
+    char note[PATH_MAX];
+    berth_fail_errno(err, "create tmpfs for \"%s\"%s", m->destination,
+                     mount_label_note(label, note, sizeof(note)));
     goto out;
   }
   from = pathsafe_open(ctx->root_fd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
