@@ -241,9 +241,7 @@ t_exec_unloaded_profile() {
 t_create_unloaded_profile_leaves_nothing() {
   needs_apparmor
   bundle miss 'echo ran; exec sleep 97531' "$(with_profile "$MISSING")"
-  if "$RT" create --bundle "$WORK/miss" miss </dev/null >"$WORK/miss.out" 2>"$WORK/miss.err"; then
-    fail "create with the unloaded profile $MISSING succeeded"
-  fi
+  create_fails miss "the unloaded profile $MISSING"
   # berth's and runc's default state roots.
   for dir in /run/berth/miss /run/runc/miss; do
     [ ! -e "$dir" ] || fail "the failed create left $dir behind"
@@ -264,9 +262,7 @@ t_create_unloaded_profile_leaves_nothing() {
 t_create_unloaded_profile_error() {
   needs_apparmor
   bundle misserr 'true' "$(with_profile "$MISSING")"
-  if "$RT" create --bundle "$WORK/misserr" misserr </dev/null >"$WORK/misserr.out" 2>"$WORK/misserr.err"; then
-    fail "create with the unloaded profile $MISSING succeeded"
-  fi
+  create_fails misserr "the unloaded profile $MISSING"
   err=$(tail -n 3 "$WORK/misserr.err")
   case $err in
     *process.apparmorProfile*"$MISSING"*"no profile by that name is loaded"*) ;;

@@ -358,9 +358,7 @@ echo "mqueue_owner=$(stat -c %u /dev/mqueue)"' "$(with_label "$PROC_LABEL")
 t_unknown_label() {
   needs_selinux
   bundle unk 'echo started' "$(with_label "$UNKNOWN_LABEL")"
-  if "$RT" create --bundle "$WORK/unk" unk </dev/null >"$WORK/unk.out" 2>"$WORK/unk.err"; then
-    fail "create with the unknown label $UNKNOWN_LABEL succeeded"
-  fi
+  create_fails unk "the unknown label $UNKNOWN_LABEL"
   "$RT" state unk >/dev/null 2>&1 && fail "the container exists after the failed create"
   [ ! -d "$(cgdir unk)" ] || fail "the cgroup $(cgdir unk) is left behind"
   ! grep -q started "$WORK/unk.out" || fail "the container's program ran"
@@ -370,9 +368,7 @@ t_unknown_label() {
 t_unknown_label_error() {
   needs_selinux
   bundle unkerr 'true' "$(with_label "$UNKNOWN_LABEL")"
-  if "$RT" create --bundle "$WORK/unkerr" unkerr </dev/null >"$WORK/unkerr.out" 2>"$WORK/unkerr.err"; then
-    fail "create with the unknown label $UNKNOWN_LABEL succeeded"
-  fi
+  create_fails unkerr "the unknown label $UNKNOWN_LABEL"
   err=$(tail -n 3 "$WORK/unkerr.err")
   case $err in
     *process.selinuxLabel*"$UNKNOWN_LABEL"*[Ii]"nvalid argument"*) ;;
@@ -384,9 +380,7 @@ t_unknown_label_error() {
 t_unknown_mount_label() {
   needs_selinux
   bundle unkml 'echo started' "$(with_mount_label "$UNKNOWN_MOUNT_LABEL")"
-  if "$RT" create --bundle "$WORK/unkml" unkml </dev/null >"$WORK/unkml.out" 2>"$WORK/unkml.err"; then
-    fail "create with the unknown mount label $UNKNOWN_MOUNT_LABEL succeeded"
-  fi
+  create_fails unkml "the unknown mount label $UNKNOWN_MOUNT_LABEL"
   "$RT" state unkml >/dev/null 2>&1 && fail "the container exists after the failed create"
   [ ! -d "$(cgdir unkml)" ] || fail "the cgroup $(cgdir unkml) is left behind"
   case $(tail -n 3 "$WORK/unkml.err") in

@@ -371,13 +371,11 @@ t_kill_all() {
   sd_run_bg killall
   wait_out killall '^started'
   dir=$(scope_dir killall)
-  wait_for 5 sh -c "[ \$(wc -l < $dir/cgroup.procs) -ge 3 ]" ||
-    fail "expected 3 processes in the scope: $(cat "$dir/cgroup.procs")"
+  wait_procs "$dir" 3
   pids=$(cat "$dir/cgroup.procs")
   "$RT" kill --all killall KILL || fail "kill --all failed"
-  for p in $pids; do
-    wait_for 5 pid_dead "$p" || fail "pid $p is still alive after kill --all"
-  done
+  # shellcheck disable=SC2086 # one pid per word
+  expect_dead 5 "kill --all" $pids
   "$RT" delete killall || fail "delete failed"
   expect_unit_gone berth-killall.scope "$dir"
 }
@@ -389,13 +387,11 @@ t_delete_force() {
   sd_run_bg force
   wait_out force '^started'
   dir=$(scope_dir force)
-  wait_for 5 sh -c "[ \$(wc -l < $dir/cgroup.procs) -ge 3 ]" ||
-    fail "expected 3 processes in the scope: $(cat "$dir/cgroup.procs")"
+  wait_procs "$dir" 3
   pids=$(cat "$dir/cgroup.procs")
   "$RT" delete --force force 2>"$WORK/force.del" || fail "delete --force failed: $(cat "$WORK/force.del")"
-  for p in $pids; do
-    wait_for 5 pid_dead "$p" || fail "pid $p survived delete --force"
-  done
+  # shellcheck disable=SC2086 # one pid per word
+  expect_dead 5 "delete --force" $pids
   expect_unit_gone berth-force.scope "$dir"
   "$RT" state force >/dev/null 2>&1 && fail "delete --force left the container's state"
   return 0

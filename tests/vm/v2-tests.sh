@@ -243,9 +243,7 @@ t_unified() {
 # and leaves neither a cgroup nor a container behind.
 t_unified_bad_key() {
   bundle badkey 'true' '.linux.resources.unified = {"memory.no_such_file": "1"}'
-  if "$RT" create --bundle "$WORK/badkey" badkey </dev/null >"$WORK/badkey.out" 2>"$WORK/badkey.err"; then
-    fail "create accepted unified key memory.no_such_file"
-  fi
+  create_fails badkey "the unified key memory.no_such_file"
   grep -q 'memory.no_such_file' "$WORK/badkey.err" ||
     fail "the error does not name the key: $(tail -n 2 "$WORK/badkey.err")"
   [ ! -e "$(cgdir badkey)" ] || fail "the failed create left $(cgdir badkey) behind"
@@ -325,16 +323,13 @@ t_kill_all() {
   run_bg killall
   wait_out killall '^started'
   dir=$(cgdir killall)
-  wait_for 5 sh -c "[ \$(wc -l < $dir/cgroup.procs) -ge 3 ]" ||
-    fail "expected 3 processes in the cgroup: $(cat "$dir/cgroup.procs")"
+  wait_procs "$dir" 3
   pids=$(cat "$dir/cgroup.procs")
   "$RT" kill --all killall KILL || fail "kill --all failed"
   wait_for 5 cg_empty "$dir" || fail "processes left after kill --all: $(cat "$dir/cgroup.procs")"
   # A process leaves cgroup.procs a moment before it is gone from /proc.
-  for p in $pids; do
-    wait_for 2 pid_dead "$p" || fail "pid $p is still alive after kill --all: $(grep -E '^(Name|State)' "/proc/$p/status" | tr '\n' ' ')"
-  done
-  return 0
+  # shellcheck disable=SC2086 # one pid per word
+  expect_dead 2 "kill --all" $pids
 }
 
 # delete --force on a running container kills every process and removes
@@ -345,14 +340,11 @@ t_delete_force() {
   run_bg force
   wait_out force '^started'
   dir=$(cgdir force)
-  wait_for 5 sh -c "[ \$(wc -l < $dir/cgroup.procs) -ge 3 ]" ||
-    fail "expected 3 processes in the cgroup: $(cat "$dir/cgroup.procs")"
+  wait_procs "$dir" 3
   pids=$(cat "$dir/cgroup.procs")
   "$RT" delete --force force 2>"$WORK/force.del" || fail "delete --force failed: $(cat "$WORK/force.del")"
-  for p in $pids; do
-    wait_for 2 pid_dead "$p" ||
-      fail "pid $p survived delete --force"
-  done
+  # shellcheck disable=SC2086 # one pid per word
+  expect_dead 2 "delete --force" $pids
   [ ! -e "$dir" ] || fail "delete --force left $dir behind"
   "$RT" state force >/dev/null 2>&1 && fail "delete --force left the container's state"
   return 0

@@ -80,6 +80,15 @@ create() {
     fail "create $1: $(tail -n 3 "$WORK/$1.err")"
 }
 
+# create_fails ID WHAT: create must refuse the bundle ID (WHAT says what
+# is wrong with it, for the message); its stderr is in $WORK/ID.err.
+create_fails() {
+  if "$RT" create --bundle "$WORK/$1" "$1" </dev/null >"$WORK/$1.out" 2>"$WORK/$1.err"; then
+    fail "create with $2 succeeded"
+  fi
+  return 0
+}
+
 status_of() { "$RT" state "$1" 2>/dev/null | jq -r .status; }
 pid_of() { "$RT" state "$1" 2>/dev/null | jq -r .pid; }
 
@@ -118,6 +127,23 @@ stat_field() {
 # Gone, or a zombie: dead either way, whoever reaps it.
 pid_dead() { [ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 cg_empty() { [ ! -s "$1/cgroup.procs" ]; }
+
+# wait_procs DIR N: until the cgroup DIR holds N processes or more (5 s).
+wait_procs() {
+  wait_for 5 sh -c "[ \$(wc -l < $1/cgroup.procs) -ge $2 ]" ||
+    fail "expected $2 processes in $1: $(cat "$1/cgroup.procs")"
+}
+
+# expect_dead SECONDS WHAT PID...: every pid is gone within SECONDS after
+# WHAT (for the message).
+expect_dead() {
+  secs=$1 what=$2
+  shift 2
+  for p in "$@"; do
+    wait_for "$secs" pid_dead "$p" ||
+      fail "pid $p survived $what: $(grep -E '^(Name|State)' "/proc/$p/status" 2>/dev/null | tr '\n' ' ')"
+  done
+}
 gone() { [ ! -e "$1" ]; }
 
 # ---- runner ------------------------------------------------------------------
