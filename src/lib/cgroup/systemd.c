@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "cgroup_internal.h"
-#include "spec_parse.h"
+#include "spec_resources.h"
 #include "systemd.h"
 
 #define DEFAULT_SLICE "system.slice"
