@@ -83,9 +83,11 @@ def phases(events):
     child_pid = int(re.search(r'\)\s*=\s*(\d+)', clone.text).group(1))
     C = [e for e in events if e.pid == child_pid]
     t0 = P[0].start
-    # The first thing main does that shows: open the bundle's config.json.
-    getcwds = [e for e in P if e.name == 'openat' and 'AT_FDCWD' in e.text and
-               '/config.json"' in e.text and '/proc/self/fd/' not in e.text]
+    # Where main starts to show: the sealed-copy check opens
+    # /proc/self/exe; without it, the open of the bundle's config.json.
+    self_exe = [e for e in P if e.name == 'openat' and '"/proc/self/exe"' in e.text]
+    config = first(P, lambda e: e.name == 'openat' and 'AT_FDCWD' in e.text and
+                   '/config.json"' in e.text and '/proc/self/fd/' not in e.text)
     memfd = next((e for e in P if e.name == 'memfd_create'), None)
     reexec = next((e for e in P if e.name == 'execveat'), None)
     first_mkdir = first(P, lambda e: e.name == 'mkdir' and '/sys/fs/cgroup' not in e.text)
@@ -105,14 +107,17 @@ def phases(events):
     c_mknod = first(C, is_('mknodat'))
     c_pivot = first(C, is_('pivot_root'))
     c_ready = first(C, lambda e: e.name == 'write' and '2064' in e.text, c_pivot.end)
-    out = [('exec of berth, dynamic linking, flags', t0, getcwds[0].start)]
     if memfd and reexec:
-        out += [('spec parse (first run)', getcwds[0].start, memfd.start),
-                ('sealed copy (memfd, sendfile, seals)', memfd.start, reexec.start),
-                ('re-exec from the copy, dynamic linking', reexec.start, getcwds[1].start),
-                ('spec parse (after the re-exec)', getcwds[1].start, first_mkdir.start)]
+        out = [('exec of berth, dynamic linking, main', t0, self_exe[0].start),
+               ('sealed copy (memfd, sendfile, seals)', self_exe[0].start, reexec.start),
+               ('re-exec from the copy, dynamic linking, main', reexec.start, self_exe[1].start),
+               ('spec parse, bundle checks', self_exe[1].start, first_mkdir.start)]
+        # Before the re-exec moved ahead of the spec, it was parsed twice.
+        if config.start < memfd.start:
+            out[0] = ('exec, dynamic linking, main, spec parse', t0, self_exe[0].start)
     else:
-        out += [('spec parse', getcwds[0].start, first_mkdir.start)]
+        out = [('exec of berth, dynamic linking, main', t0, config.start),
+               ('spec parse, bundle checks', config.start, first_mkdir.start)]
     out += [
         ('state dir, config copy, exec fifo', first_mkdir.start, mountinfo.start),
         ('cgroup discovery (mountinfo, /proc/self/cgroup)', mountinfo.start, cg_mkdir.start),
@@ -125,9 +130,10 @@ def phases(events):
         ('child: devices, symlinks, hooks sync, pivot_root', c_mknod.start, c_pivot.end),
         ('child: masked/read-only paths, caps, to READY', c_pivot.end, c_ready.end),
         ('parent: READY to state write', c_ready.end, state_tmp.start),
-        ('state write (write, fsync, rename)', state_tmp.start, rename.end),
+        ('state write (state.json.tmp to rename)', state_tmp.start, rename.end),
         ('start: lock, fifo, until the execve of /bin/true', rename.end, child_exec.start),
         ('execve /bin/true, it runs, exits, wait', child_exec.start, waited.end),
+        ('delete: lock, state, config until the first rmdir', waited.end, cg_rmdirs[0].start),
         ('delete: cgroups rmdir', cg_rmdirs[0].start, cg_rmdirs[-1].end),
         ('delete: rest, exit', cg_rmdirs[-1].end, exit_ev.start),
     ]
