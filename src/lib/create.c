@@ -340,12 +340,15 @@ int container_create(const struct create_opts *o, struct create_result *res, ber
   res->pid = 0;
   res->pty_master = -1;
   int rc = -1;
-  if (state_check_id(o->id, err) < 0 || resolve_bundle(&j, err) < 0 ||
-      create_check_supported(j.spec, err) < 0 || check_terminal_opts(&j, err) < 0)
+  if (state_check_id(o->id, err) < 0)
     goto out;
+  /* Before the config is loaded, as exec does: the re-executed berth would
+   * parse it a second time. */
   if (o->ensure_sealed_binary)
     o->ensure_sealed_binary();
-  /* Only now: a re-run from the sealed copy would say them a second time. */
+  if (resolve_bundle(&j, err) < 0 || create_check_supported(j.spec, err) < 0 ||
+      check_terminal_opts(&j, err) < 0)
+    goto out;
   for (size_t i = 0; i < j.spec->warnings.n; i++)
     berth_warn("%s", j.spec->warnings.v[i]);
   j.dirfd = state_dir_create(o->root, o->id, err);
