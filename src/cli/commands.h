@@ -33,6 +33,7 @@ int cmd_checkpoint(struct cli_globals *g, int argc, char **argv);
 int cmd_restore(struct cli_globals *g, int argc, char **argv);
 int cmd_spec(struct cli_globals *g, int argc, char **argv);
 int cmd_features(struct cli_globals *g, int argc, char **argv);
+int cmd_check(struct cli_globals *g, int argc, char **argv);
 
 /* Re-execute berth from a sealed copy of itself (create and exec call it
  * when the container's config needs it). */

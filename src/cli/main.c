@@ -18,6 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"check", cmd_check, "check whether this host (and a bundle) can run containers"},
     {"checkpoint", cmd_checkpoint, "checkpoint a running container"},
     {"create", cmd_create, "create a container"},
     {"delete", cmd_delete, "delete any resources held by the container often used with detached container"},
