@@ -3,7 +3,8 @@
 # repository's HEAD (uncommitted changes are not in it) with
 # `dpkg-buildpackage -us -uc -b`, and checks it: the .deb holds berth, a man
 # page per command and the three completions; lintian reports no error or
-# warning; the unpacked berth runs. Nothing is installed on the system.
+# warning; dpkg installs it into a private root, where berth runs, and
+# removes it again. Nothing is installed on the system itself.
 # Ends with one line "N passed, N failed, N skipped". Takes about 3 minutes.
 set -u
 
@@ -67,13 +68,35 @@ else
   nok "lintian"
 fi
 
-# Unpacked, not installed: nothing of it stays on this system.
-dpkg-deb -x "$deb" "$work/root"
-if "$work/root/usr/sbin/berth" --version | grep -q '^berth version' &&
-   "$work/root/usr/sbin/berth" check --format json | jq -e '.ok' >/dev/null &&
-   MANWIDTH=80 man -l "$work/root/usr/share/man/man8/berth-check.8.gz" | grep -q 'berth-check -'; then
-  pass "the packaged berth runs, and its man page renders"
+# Installed with dpkg into a private root (its own dpkg database; the
+# libraries it depends on are this system's), never over the system's files.
+root=$work/root
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates"
+touch "$root/var/lib/dpkg/status"
+dpkg_root() { dpkg --root="$root" --force-script-chrootless --force-depends "$@" >>"$work/dpkg.log" 2>&1; }
+absent=()
+if dpkg_root -i "$deb"; then
+  for f in "${want[@]}"; do
+    [ -f "$root/${f#./}" ] || absent+=("$f")
+  done
+fi
+if dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Status}' berth 2>/dev/null | grep -q 'install ok installed' &&
+   [ "${#absent[@]}" -eq 0 ]; then
+  pass "dpkg -i (into a private root) installs the ${#want[@]} files"
 else
-  nok "the packaged berth runs, and its man page renders"
+  tail -5 "$work/dpkg.log"
+  nok "dpkg -i (into a private root); missing: ${absent[*]}"
+fi
+if "$root/usr/sbin/berth" --version | grep -q '^berth version' &&
+   "$root/usr/sbin/berth" check --format json | jq -e '.ok' >/dev/null &&
+   MANWIDTH=80 man -l "$root/usr/share/man/man8/berth-check.8.gz" | grep -q 'berth-check -'; then
+  pass "the installed berth runs, and its man page renders"
+else
+  nok "the installed berth runs, and its man page renders"
+fi
+if dpkg_root -r berth && [ -z "$(find "$root/usr" -type f 2>/dev/null)" ]; then
+  pass "dpkg -r removes every file again"
+else
+  nok "dpkg -r left $(find "$root/usr" -type f | head -3)"
 fi
 summary
