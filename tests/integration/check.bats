@@ -161,6 +161,31 @@ check_fails() {
   check_fails linux.seccomp.listenerPath
 }
 
+# check_agrees: `check --bundle` and `create` on the same bundle both work or
+# both fail.
+check_agrees() {
+  rtc check --bundle "$BUNDLE"
+  local checked=$status
+  new_id
+  rtc create --bundle "$BUNDLE" "$ID"
+  local created=$status
+  rtc delete --force "$ID"
+  [ "$checked" = "$created" ] || fail "check exited $checked, create $created"
+}
+
+@test "check --bundle: agrees with create on good and broken bundles" {
+  check_agrees
+  cp "$BUNDLE/config.json" "$TEST_DIR/good.json"
+  edit_config '.mounts += [{"destination": "/data", "type": "bind", "source": "/nonexistent/berth-check", "options": ["rbind"]}]'
+  check_agrees
+  cp "$TEST_DIR/good.json" "$BUNDLE/config.json"
+  edit_config '(.linux.namespaces[] | select(.type == "ipc")) .path = "/nonexistent/ipcns"'
+  check_agrees
+  cp "$TEST_DIR/good.json" "$BUNDLE/config.json"
+  edit_config '.hooks = {"createRuntime": [{"path": "/nonexistent/hook"}]}'
+  check_agrees
+}
+
 @test "check: creates no state, cgroup or mount" {
   local root=$TEST_DIR/never mounts_before cg_before
   mounts_before=$(wc -l </proc/self/mountinfo)
