@@ -7,7 +7,7 @@ DESTDIR    ?=
 BERTH      := $(CURDIR)/$(BUILD)/berth
 
 .PHONY: all deps demo check check-unit check-integration check-clients check-vm check-security \
-        criu bench bench-scale install clean
+        criu bench bench-scale install clean check-long
 
 all: $(BUILD)/build.ninja
 	@scripts/refresh-build.sh $(BUILD)
@@ -46,6 +46,11 @@ check-vm: deps all
 # One test per known runtime escape, each attacking a real container.
 check-security: deps all
 	tests/security/run-security.sh $(BERTH)
+
+# The Debian package, built from a clean clone of HEAD and checked (about
+# 3 minutes, so not part of `make check`).
+check-long: deps
+	tests/deb/run-deb.sh
 
 # CRIU from Debian's newer suite in a private directory (checkpoint/restore).
 criu:

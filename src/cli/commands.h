@@ -4,6 +4,7 @@
 #define BERTH_COMMANDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct cli_globals {
   const char *root;       /* --root, default /run/berth */
@@ -15,6 +16,12 @@ struct cli_globals {
 };
 
 typedef int (*cli_command_fn)(struct cli_globals *g, int argc, char **argv);
+
+struct cli_command {
+  const char *name;
+  cli_command_fn fn;
+  const char *summary;
+};
 
 int cmd_create(struct cli_globals *g, int argc, char **argv);
 int cmd_start(struct cli_globals *g, int argc, char **argv);
@@ -33,6 +40,15 @@ int cmd_checkpoint(struct cli_globals *g, int argc, char **argv);
 int cmd_restore(struct cli_globals *g, int argc, char **argv);
 int cmd_spec(struct cli_globals *g, int argc, char **argv);
 int cmd_features(struct cli_globals *g, int argc, char **argv);
+int cmd_check(struct cli_globals *g, int argc, char **argv);
+
+/* `berth __complete WORD... CURRENT`, for the shell completion scripts:
+ * the candidates for CURRENT, one per line as "candidate<TAB>description",
+ * then one line ":none", ":files" or ":dirs" telling the shell what to add
+ * itself. Options come from the same tables the parser uses. */
+struct opt_def;
+int cli_complete(struct cli_globals *g, const struct opt_def *globals,
+                 const struct cli_command *cmds, size_t ncmds, int argc, char **argv);
 
 /* Re-execute berth from a sealed copy of itself (create and exec call it
  * when the container's config needs it). */

@@ -11,13 +11,8 @@ extern char **environ;
 #include "log.h"
 #include "opts.h"
 
-struct command {
-  const char *name;
-  cli_command_fn fn;
-  const char *summary;
-};
-
-static const struct command commands[] = {
+static const struct cli_command commands[] = {
+    {"check", cmd_check, "check whether this host (and a bundle) can run containers"},
     {"checkpoint", cmd_checkpoint, "checkpoint a running container"},
     {"create", cmd_create, "create a container"},
     {"delete", cmd_delete, "delete any resources held by the container often used with detached container"},
@@ -110,6 +105,9 @@ int main(int argc, char **argv) {
   while (first < argc && argv[first] != name)
     first++;
   free(pos);
+  if (strcmp(name, "__complete") == 0)
+    return cli_complete(&g, globals, commands, sizeof(commands) / sizeof(commands[0]),
+                        argc - first - 1, argv + first + 1);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
     if (strcmp(commands[i].name, name) == 0) {
       saved_argc = argc;

@@ -224,8 +224,14 @@ static int parse_flag(struct parse_state *st, int argc, char **argv, int *i, ber
   return store_value(d, name, len, value, err);
 }
 
+static opts_table_hook table_hook;
+
+void opts_set_table_hook(opts_table_hook hook) { table_hook = hook; }
+
 int opts_parse(const struct opt_def *defs, int argc, char **argv, bool stop_at_positional,
                const char ***pos, size_t *npos, bool *help, berth_error **err) {
+  if (table_hook != NULL)
+    table_hook(defs);
   bool help_ignored = false;
   struct parse_state st = {
       .defs = defs,

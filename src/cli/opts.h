@@ -41,6 +41,12 @@ struct opt_def {
  * "invalid value "x" for flag -n". */
 int opts_parse(const struct opt_def *defs, int argc, char **argv, bool stop_at_positional,
                const char ***pos, size_t *npos, bool *help, berth_error **err);
+/* Called by opts_parse with the table it was given, before parsing. Shell
+ * completion (`berth __complete`) sets it to read a command's own option
+ * table; its hook prints the candidates and exits, so the command never
+ * runs. NULL (the default): no hook. */
+typedef void (*opts_table_hook)(const struct opt_def *defs);
+void opts_set_table_hook(opts_table_hook hook);
 /* Print the option table (for COMMAND --help) to stdout. */
 void opts_print_help(const struct opt_def *defs);
 void opts_list_free(struct opt_list *l);

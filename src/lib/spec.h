@@ -361,6 +361,7 @@ void spec_free(spec *s);
 /* Lookup helpers used by the runtime. */
 const spec_namespace *spec_find_namespace(const spec *s, enum spec_ns_type type);
 const char *spec_ns_type_name(enum spec_ns_type type); /* "pid", "network", ... */
+int spec_ns_clone_flag(enum spec_ns_type type);        /* CLONE_NEWPID, ... */
 const char *spec_hook_kind_name(enum spec_hook_kind kind); /* "prestart", ... */
 
 #endif

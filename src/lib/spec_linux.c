@@ -26,6 +26,10 @@ const char *spec_ns_type_name(enum spec_ns_type type) {
   return (unsigned)type < NS_TYPE_COUNT ? ns_types[type].name : "unknown";
 }
 
+int spec_ns_clone_flag(enum spec_ns_type type) {
+  return (unsigned)type < NS_TYPE_COUNT ? ns_types[type].clone_flag : 0;
+}
+
 const spec_namespace *spec_find_namespace(const spec *s, enum spec_ns_type type) {
   for (size_t i = 0; i < s->linux.n_namespaces; i++)
     if (s->linux.namespaces[i].type == type)

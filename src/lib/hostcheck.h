@@ -1,0 +1,60 @@
+/* `berth check`: will this host (and this bundle) work, asked before any
+ * container exists. Kernel features are probed with the syscalls berth
+ * itself uses (a child that unshares, clone3 with an oversized argument,
+ * pidfd_open, seccomp's action queries), never guessed from the kernel
+ * version. Nothing is left behind: no state, no cgroup, no mount; probe
+ * children exit and detached mount trees are closed. */
+#ifndef BERTH_HOSTCHECK_H
+#define BERTH_HOSTCHECK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "spec.h"
+
+enum hc_status { HC_OK, HC_WARN, HC_FAIL };
+
+/* One finding. `name` is a feature ("clone3", "namespace time") or, for
+ * the bundle, the JSON path of the field at fault ("mounts[2].source"). */
+typedef struct hc_item {
+  char *section; /* "host" or "bundle" */
+  char *name;
+  enum hc_status status;
+  char *detail;
+} hc_item;
+
+typedef struct hc_report {
+  hc_item *v;
+  size_t n;
+} hc_report;
+
+void hc_add(hc_report *r, const char *section, enum hc_status st, const char *name,
+            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+size_t hc_count(const hc_report *r, enum hc_status st);
+/* {"ok": bool, "checks": [{"section","name","status","detail"}...]} */
+json_t *hc_report_json(const hc_report *r);
+void hc_report_free(hc_report *r);
+
+enum hc_cgroup_mode { HC_CGROUP_NONE, HC_CGROUP_V1, HC_CGROUP_HYBRID, HC_CGROUP_V2 };
+
+/* What the probes found, for the bundle checks to consult. */
+typedef struct hc_host {
+  bool ns[NS_TYPE_COUNT]; /* a namespace of the type can be created */
+  bool userns_unprivileged;
+  bool idmapped_mounts;
+  bool clone3, pidfd, seccomp, seccomp_notify;
+  int criu_version; /* 0 when criu is missing or unusable */
+  enum hc_cgroup_mode cgroup_mode;
+  bool apparmor, selinux;
+} hc_host;
+
+/* Probe the kernel and the host; one item per feature into r. */
+void hostcheck_probe(hc_host *h, hc_report *r);
+
+/* Check `bundle` (config.json through berth's own parser, then what this
+ * host must provide for it: rootfs, bind sources, namespace paths, id
+ * ranges, hooks, seccomp agent, idmapped sources). */
+void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r);
+
+#endif

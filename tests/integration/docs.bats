@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# Man pages (docs/man/*.scd, built by make with scdoc) agree with --help, and
+# make install puts berth, the man pages and the shell completion in place.
+
+load ../lib/helpers
+
+setup() {
+  skip_if_runc "berth's own man pages"
+  MAN=$REPO_ROOT/docs/man
+}
+
+commands() {
+  "$BERTH" --help | awk '/^COMMANDS:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }'
+}
+
+# help_flags: every flag (long and short) of --help text on stdin, from the
+# section that starts with $1, sorted.
+help_flags() {
+  sed -n "/^$1/,\$p" | sed -n '2,/^ *$/p' | grep -E '^   -' |
+    sed -E 's/^ +//; s/  +.*//; s/ value//g; s/, /\n/g' | sort
+}
+
+# man_flags PAGE SECTION: the flags the scdoc page lists in # SECTION.
+man_flags() {
+  sed -n "/^# $2\$/,/^# /p" "$MAN/$1.8.scd" | grep -E '^\*-' |
+    sed -E 's/ _[a-z.-]+_//g; s/, /\n/g' | tr -d '*' | sort
+}
+
+@test "docs: every command has a man page whose options are exactly its --help options" {
+  local c want got n=0
+  for c in $(commands); do
+    [ -f "$MAN/berth-$c.8.scd" ] || fail "no docs/man/berth-$c.8.scd"
+    want=$("$BERTH" "$c" --help | help_flags OPTIONS:)
+    got=$(man_flags "berth-$c" OPTIONS)
+    [ "$want" = "$got" ] ||
+      fail "berth-$c(8): --help has [$(echo $want)], the man page [$(echo $got)]"
+    n=$((n + 1))
+  done
+  [ "$n" -ge 18 ]
+}
+
+@test "docs: berth(8) lists the global options of --help and every command" {
+  local want got c
+  want=$("$BERTH" --help | help_flags "GLOBAL OPTIONS:")
+  got=$(man_flags berth "GLOBAL OPTIONS")
+  [ "$want" = "$got" ] || fail "--help has [$(echo $want)], berth(8) [$(echo $got)]"
+  got=$(sed -n '/^# COMMANDS$/,/^# /p' "$MAN/berth.8.scd" | grep -E '^\*[a-z]+\*$' | tr -d '*' | sort)
+  [ "$(commands | sort)" = "$got" ] || fail "berth(8) lists [$(echo $got)]"
+}
+
+@test "docs: no man page for a command berth does not have" {
+  local f c
+  for f in "$MAN"/berth-*.8.scd; do
+    c=$(basename "$f" .8.scd)
+    c=${c#berth-}
+    commands | grep -qx "$c" || fail "$f documents '$c', which is not a command"
+  done
+}
+
+@test "docs: make built every page, and man renders them" {
+  local build f name
+  build=$(dirname "$BERTH")
+  [ -f "$build/build.ninja" ] || skip "$BERTH is not in a meson build directory"
+  for f in "$MAN"/*.scd; do
+    name=$(basename "$f" .scd)
+    [ -s "$build/$name" ] || fail "$build/$name was not built"
+    [ "$build/$name" -nt "$f" ] || fail "$build/$name is older than its source"
+  done
+  run env MANWIDTH=80 man -l "$build/berth-check.8"
+  assert_status 0
+  assert_contains "$output" "berth-check - check whether this host"
+}
+
+@test "docs: make install puts berth, the man pages and the completions in place" {
+  local build dest
+  build=$(dirname "$BERTH")
+  [ -f "$build/build.ninja" ] || skip "$BERTH is not in a meson build directory"
+  dest=$BATS_TEST_TMPDIR/dest
+  run env DESTDIR="$dest" meson install -C "$build" --no-rebuild --quiet
+  assert_status 0
+  local prefix
+  prefix=$(meson introspect --buildoptions "$build" | jq -r '.[] | select(.name == "prefix") | .value')
+  [ -x "$dest$prefix/sbin/berth" ]
+  local c
+  for c in $(commands); do
+    [ -f "$dest$prefix/share/man/man8/berth-$c.8" ] || fail "berth-$c.8 not installed"
+  done
+  [ -f "$dest$prefix/share/man/man8/berth.8" ]
+  [ -f "$dest$prefix/share/bash-completion/completions/berth" ]
+  [ -f "$dest$prefix/share/zsh/vendor-completions/_berth" ]
+  [ -f "$dest$prefix/share/fish/vendor_completions.d/berth.fish" ]
+  rm -rf "$dest"
+}
