@@ -22,6 +22,7 @@
 #include "container_cgroup.h"
 #include "hooks.h"
 #include "init.h"
+#include "linux/clone_fork.h"
 #include "linux/idmap.h"
 #include "linux/namespaces.h"
 #include "linux/netdev.h"
@@ -164,7 +165,7 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
    * process is counted against the runtime's cgroup. */
   pid_t pid = cgroup_clone3(j->cg, &args, &j->cloned_into_cgroup);
   if (pid < 0 && errno == ENOSYS)
-    pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid = clone_fork((unsigned long)flags | SIGCHLD);
   if (pid == 0) {
     close(j->sock[0]);
     close(j->dirfd); /* the lock stays with the parent alone */
