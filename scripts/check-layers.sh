@@ -40,17 +40,22 @@ if not objects:
     sys.exit("check-layers: no source of src/ in %s/compile_commands.json" % build)
 
 defs, uses = {}, {}
+by_object = {}
 for f, obj in sorted(objects.items()):
     if not os.path.exists(obj):
         sys.exit("check-layers: %s is not built (run ninja -C %s)" % (obj, build))
-    out = subprocess.run(["nm", "-g", obj], capture_output=True, text=True, check=True).stdout
+    by_object[obj] = f
     uses[f] = set()
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[0] == "U":
-            uses[f].add(parts[1])
-        elif len(parts) == 3 and parts[1] in "TDBRVWGSC":
-            defs[parts[2]] = f
+# One nm for all: "object.o:[value] type symbol" lines.
+out = subprocess.run(["nm", "-g", "-A"] + sorted(by_object), capture_output=True, text=True,
+                     check=True).stdout
+for line in out.splitlines():
+    obj, _, rest = line.partition(".o:")
+    f, parts = by_object[obj + ".o"], rest.split()
+    if len(parts) == 2 and parts[0] == "U":
+        uses[f].add(parts[1])
+    elif len(parts) == 3 and parts[1] in "TDBRVWGSC":
+        defs[parts[2]] = f
 
 edges = {f: {} for f in uses}
 for f, syms in uses.items():
