@@ -227,12 +227,8 @@ static int add_page_server(struct dump_job *j, berth_error **err) {
 static int build_opts(struct dump_job *j, berth_error **err) {
   const struct checkpoint_opts *o = j->o;
   struct criu_msg *m = &j->opts;
-  struct criu_shared_opts shared = {
-      .image_fd = j->image_fd, .work_fd = j->work_fd, .log_file = "dump.log",
-      .manage_cgroups_mode = o->manage_cgroups_mode, .empty_ns = o->empty_ns,
-      .n_empty_ns = o->n_empty_ns, .shell_job = o->shell_job, .ext_unix_sk = o->ext_unix_sk,
-      .tcp_established = o->tcp_established, .file_locks = o->file_locks,
-      .auto_dedup = o->auto_dedup, .lazy_pages = o->lazy_pages};
+  struct criu_shared_opts shared = {.image_fd = j->image_fd, .work_fd = j->work_fd,
+                                     .log_file = "dump.log", CRIU_SHARED_FROM(o)};
   if (criu_msg_shared(m, j->spec, &shared, err) < 0)
     return -1;
   criu_msg_int(m, CRIU_OPT_PID, j->h.st->pid);
