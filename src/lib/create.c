@@ -204,8 +204,6 @@ static int write_oom_score_adj(pid_t pid, const spec_process *p, berth_error **e
 }
 
 static int run_runtime_hooks(struct create_job *j, berth_error **err) {
-  if (j->spec->hooks[HOOK_PRESTART].n == 0 && j->spec->hooks[HOOK_CREATE_RUNTIME].n == 0)
-    return 0;
   char *text = state_oci_text(&j->st, STATUS_CREATING);
   if (text == NULL)
     return berth_fail(err, ENOMEM, "encode state for hooks");
@@ -238,15 +236,15 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   j->st.pid = j->pid;
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
-  enum sync_phase phase = PHASE_WAIT_HOOKS;
   struct sync_msg m;
   int fd;
-  if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0)
-    return -1;
-  if (run_runtime_hooks(j, err) < 0)
-    return -1;
-  if (sync_send(j->sock[0], SYNC_HOOKS_DONE, 0, -1, err) < 0)
-    return -1;
+  enum sync_phase phase = PHASE_WAIT_READY;
+  if (init_waits_for_runtime_hooks(j->spec)) {
+    phase = PHASE_WAIT_HOOKS;
+    if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0 || run_runtime_hooks(j, err) < 0 ||
+        sync_send(j->sock[0], SYNC_HOOKS_DONE, 0, -1, err) < 0)
+      return -1;
+  }
   while (phase != PHASE_DONE) {
     if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0)
       return -1;

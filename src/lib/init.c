@@ -88,8 +88,9 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
     return -1;
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_HOOKS_DONE;
-  if (sync_send(ctx->sync_fd, SYNC_HOOKS, 0, -1, err) < 0 ||
-      sync_expect(ctx->sync_fd, &phase, &m, NULL, err) < 0)
+  if (init_waits_for_runtime_hooks(s) &&
+      (sync_send(ctx->sync_fd, SYNC_HOOKS, 0, -1, err) < 0 ||
+       sync_expect(ctx->sync_fd, &phase, &m, NULL, err) < 0))
     return -1;
   if (run_hooks_here(ctx, HOOK_CREATE_CONTAINER, STATUS_CREATED, err) < 0)
     return -1;

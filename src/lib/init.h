@@ -32,4 +32,11 @@ int hand_over_listener(void *arg, int notify_fd, berth_error **err);
 
 __attribute__((noreturn)) void container_init(struct init_ctx *ctx);
 
+/* Whether the init stops before pivot_root for the parent to run the
+ * prestart and createRuntime hooks (HOOKS, HOOKS_DONE in sync.h). Without
+ * such hooks neither side waits on the other there. */
+static inline bool init_waits_for_runtime_hooks(const spec *s) {
+  return s->hooks[HOOK_PRESTART].n > 0 || s->hooks[HOOK_CREATE_RUNTIME].n > 0;
+}
+
 #endif

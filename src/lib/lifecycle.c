@@ -294,19 +294,48 @@ int container_get_state(const char *root, const char *id, json_t **out, berth_er
   return 0;
 }
 
-static const char *owner_name(const char *root, const char *id, char *buf, size_t len) {
-  char path[4096];
+/* The user owning a state directory, looked up once per uid: getpwuid
+ * reads /etc/passwd again on every call, and a list has one owner for
+ * every container as a rule. */
+struct owner_cache {
+  uid_t uid;
+  bool known;
+  char name[64];
+};
+
+static const char *owner_name(int dirfd, struct owner_cache *c) {
   struct stat st;
-  snprintf(path, sizeof(path), "%s/%s", root, id);
-  if (stat(path, &st) < 0)
+  if (fstat(dirfd, &st) < 0)
     return "";
+  if (c->known && c->uid == st.st_uid)
+    return c->name;
   struct passwd *pw = getpwuid(st.st_uid);
-  if (pw == NULL) {
-    snprintf(buf, len, "#%u", (unsigned)st.st_uid);
-    return buf;
+  if (pw == NULL)
+    snprintf(c->name, sizeof(c->name), "#%u", (unsigned)st.st_uid);
+  else
+    snprintf(c->name, sizeof(c->name), "%s", pw->pw_name);
+  c->uid = st.st_uid;
+  c->known = true;
+  return c->name;
+}
+
+/* list reads each container without its lock: state.json is only ever
+ * replaced whole by a rename, so a reader sees the old file or the new one,
+ * and a container being created (no state.json yet) or deleted meanwhile
+ * drops out of the list. Waiting on every lock would make a list of a
+ * thousand containers wait for each create and delete in flight. */
+static int open_unlocked(int rootfd, const char *id, struct handle *h, berth_error **err) {
+  h->st = NULL;
+  h->cg = NULL;
+  h->dirfd = openat(rootfd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (h->dirfd < 0)
+    return berth_fail_errno(err, "open state directory of %s", id);
+  if (state_load(h->dirfd, &h->st, err) < 0 ||
+      (h->st->cgroup && cgroup_from_json(h->st->cgroup, &h->cg, err) < 0)) {
+    handle_close(h);
+    return -1;
   }
-  snprintf(buf, len, "%s", pw->pw_name);
-  return buf;
+  return 0;
 }
 
 int container_list(const char *root, json_t **out, berth_error **err) {
@@ -315,14 +344,15 @@ int container_list(const char *root, json_t **out, berth_error **err) {
   if (state_list_ids(root, &ids, &n, err) < 0)
     return -1;
   json_t *arr = json_array();
+  int rootfd = n > 0 ? open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  struct owner_cache owners = {0};
   for (size_t i = 0; i < n; i++) {
     struct handle h;
     berth_error *e = NULL;
-    if (handle_open(root, ids[i], &h, &e) == 0) {
+    if (rootfd >= 0 && open_unlocked(rootfd, ids[i], &h, &e) == 0) {
       json_t *o = state_oci_json(h.st, handle_status(&h));
-      char buf[64];
       if (o != NULL) {
-        json_object_set_new(o, "owner", json_string(owner_name(root, ids[i], buf, sizeof(buf))));
+        json_object_set_new(o, "owner", json_string(owner_name(h.dirfd, &owners)));
         json_array_append_new(arr, o);
       }
       handle_close(&h);
@@ -330,6 +360,8 @@ int container_list(const char *root, json_t **out, berth_error **err) {
     berth_error_free(e);
     free(ids[i]);
   }
+  if (rootfd >= 0)
+    close(rootfd);
   free(ids);
   *out = arr;
   return 0;

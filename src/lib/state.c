@@ -221,12 +221,18 @@ static char *dup_field(json_t *j, const char *key) {
   return strdup(s ? s : "");
 }
 
+/* A state.json is never written in place (state_save renames a finished
+ * file over it), so once its size is read the file is whole: no read
+ * until end-of-file is needed. */
 static char *read_whole(int fd, size_t *len) {
   struct stat st;
-  size_t cap = fstat(fd, &st) == 0 && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536;
+  bool sized = fstat(fd, &st) == 0 && st.st_size > 0;
+  size_t cap = sized ? (size_t)st.st_size + 1 : 65536;
   char *buf = malloc(cap);
   *len = 0;
   while (buf != NULL) {
+    if (sized && *len == (size_t)st.st_size)
+      return buf;
     if (*len == cap) {
       char *grown = realloc(buf, cap * 2);
       if (grown == NULL)

@@ -5,8 +5,8 @@
  *   parent                               child (container init)
  *   clone ───────────────────────────►   waits
  *   cgroup, id maps, oom ─ GO(pid) ───►  namespaces joined, mounts
- *                        ◄─ HOOKS ────   before pivot_root
- *   prestart, createRuntime ─ HOOKS_DONE ►
+ *                        ◄─ HOOKS ────   before pivot_root, only when
+ *   prestart, createRuntime ─ HOOKS_DONE ►   the spec has such hooks
  *                        ◄─ CONSOLE(fd)  only when process.terminal
  *                        ◄─ READY ────   blocks on exec.fifo
  *   state.json, pid file, exit

@@ -95,3 +95,18 @@ make_two() {
   rtc list --format yaml
   assert_failure
 }
+
+@test "list: does not wait on a container whose lock is held" {
+  # A create or delete holds its container's lock for its whole run; list
+  # reads state.json (only ever replaced by a rename) without it.
+  make_two
+  flock "$TEST_ROOT/$B" sleep 30 &
+  local holder=$!
+  sleep 0.2
+  timeout 10 "$BERTH" --root "$TEST_ROOT" list --format json >"$BATS_TEST_TMPDIR/list.json"
+  local rc=$?
+  kill "$holder" 2>/dev/null
+  wait "$holder" 2>/dev/null || true
+  [ "$rc" -eq 0 ] || fail "list exited $rc while a lock was held (124: it waited)"
+  [ "$(jq -r --arg id "$B" '.[] | select(.id == $id) | .status' "$BATS_TEST_TMPDIR/list.json")" = running ]
+}
