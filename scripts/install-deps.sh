@@ -10,7 +10,7 @@ PACKAGES=(
   bats busybox-static runc crun jq
   util-linux procps iproute2 uidmap
   python3 python3-jsonschema systemd
-  scdoc
+  scdoc zsh fish
 )
 
 is_installed() {
