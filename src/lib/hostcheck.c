@@ -205,6 +205,23 @@ static void read_line(const char *path, char *buf, size_t len) {
     fclose(f);
 }
 
+/* The controllers of the v1 hierarchies this process is in (the lines of
+ * /proc/self/cgroup other than "0::"), comma-separated. */
+static void v1_controllers(char *out, size_t len) {
+  FILE *f = fopen("/proc/self/cgroup", "re");
+  char line[4096];
+  out[0] = '\0';
+  while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+    char *first = strchr(line, ':'), *last = first ? strchr(first + 1, ':') : NULL;
+    if (first == NULL || last == NULL || last == first + 1 || strncmp(line, "0:", 2) == 0)
+      continue;
+    size_t used = strlen(out);
+    snprintf(out + used, len - used, "%s%.*s", used ? "," : "", (int)(last - first - 1), first + 1);
+  }
+  if (f != NULL)
+    fclose(f);
+}
+
 static void probe_cgroups(hc_host *h, hc_report *r) {
   static const char *const names[] = {"none", "v1", "hybrid (v1 and a cgroup2 mount)", "v2"};
   h->cgroup_mode = cgroup_mode();
@@ -214,6 +231,13 @@ static void probe_cgroups(hc_host *h, hc_report *r) {
                       : h->cgroup_mode == HC_CGROUP_HYBRID ? "/sys/fs/cgroup/unified"
                                                            : NULL;
   char dir[4096], file[4200], controllers[1024];
+  v1_controllers(h->v1_controllers, sizeof(h->v1_controllers));
+  if (mount != NULL) {
+    snprintf(file, sizeof(file), "%s/cgroup.controllers", mount);
+    read_line(file, h->v2_controllers, sizeof(h->v2_controllers));
+    for (char *c = h->v2_controllers; *c; c++)
+      *c = *c == ' ' ? ',' : *c;
+  }
   if (mount != NULL && own_unified_dir(mount, dir, sizeof(dir)) == 0) {
     snprintf(file, sizeof(file), "%s/cgroup.controllers", dir);
     read_line(file, controllers, sizeof(controllers));

@@ -46,6 +46,8 @@ typedef struct hc_host {
   bool clone3, pidfd, seccomp, seccomp_notify;
   int criu_version; /* 0 when criu is missing or unusable */
   enum hc_cgroup_mode cgroup_mode;
+  char v1_controllers[256]; /* mounted v1 hierarchies' controllers, comma-separated */
+  char v2_controllers[256]; /* the cgroup2 root's cgroup.controllers, comma-separated */
   bool apparmor, selinux;
 } hc_host;
 
@@ -56,5 +58,9 @@ void hostcheck_probe(hc_host *h, hc_report *r);
  * host must provide for it: rootfs, bind sources, namespace paths, id
  * ranges, hooks, seccomp agent, idmapped sources). */
 void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r);
+
+/* hostcheck_resources.c, for hostcheck_bundle: linux.resources asking for
+ * a controller that no hierarchy of this host has. */
+void hostcheck_resources(const hc_host *h, const spec *s, hc_report *r);
 
 #endif

@@ -244,5 +244,6 @@ void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r) {
   check_ids(s, r);
   check_hooks(s, r);
   check_seccomp(h, s, r);
+  hostcheck_resources(h, s, r);
   spec_free(s);
 }

@@ -161,6 +161,15 @@ check_fails() {
   check_fails linux.seccomp.listenerPath
 }
 
+@test "check --bundle: a resource whose cgroup controller this host has not mounted" {
+  grep -qE '^[1-9][0-9]*:([^:]*,)?net_cls(,[^:]*)?:' /proc/self/cgroup &&
+    skip "net_cls is mounted on this host"
+  edit_config '.linux.resources = {"network": {"classID": 7}, "pids": {"limit": 100}}'
+  check_fails linux.resources.network.classID
+  grep -F "linux.resources.pids" <<<"$stdout" && fail "pids is mounted, yet reported"
+  check_agrees
+}
+
 # check_agrees: `check --bundle` and `create` on the same bundle both work or
 # both fail.
 check_agrees() {
