@@ -62,5 +62,7 @@ void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r);
 /* hostcheck_resources.c, for hostcheck_bundle: linux.resources asking for
  * a controller that no hierarchy of this host has. */
 void hostcheck_resources(const hc_host *h, const spec *s, hc_report *r);
+/* hostcheck_process.c: process.args[0] is a program in the rootfs. */
+void hostcheck_process(const spec *s, const char *rootfs, hc_report *r);
 
 #endif

@@ -38,6 +38,8 @@ static void check_root(const spec *s, const char *bundle, hc_report *r) {
     hc_add(r, BUNDLE, HC_FAIL, "root.path", "\"%s\" is not a directory", path);
   else
     hc_add(r, BUNDLE, HC_OK, "root.path", "\"%s\" is a directory", path);
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    hostcheck_process(s, path, r);
 }
 
 static void check_mounts(const spec *s, const char *bundle, hc_report *r) {

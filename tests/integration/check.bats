@@ -150,6 +150,20 @@ check_fails() {
   return 0
 }
 
+@test "check --bundle: a program that is not in the rootfs" {
+  edit_config '.process.args = ["no-such-program"]'
+  check_fails "process.args[0]"
+  assert_contains "$stdout" '$PATH'
+  check_agrees
+  edit_config '.process.args = ["/opt/none/prog"]'
+  check_fails "process.args[0]"
+  # One that a bind mount brings is not judged.
+  mkdir "$TEST_DIR/opt"
+  edit_config ".mounts += [{\"destination\": \"/opt/none\", \"type\": \"bind\", \"source\": \"$TEST_DIR/opt\", \"options\": [\"rbind\"]}]"
+  rtc check --bundle "$BUNDLE"
+  assert_status 0
+}
+
 @test "check --bundle: a hook that does not exist" {
   edit_config '.hooks = {"prestart": [{"path": "/bin/true"}, {"path": "/nonexistent/hook"}]}'
   check_fails "hooks.prestart[1].path"
