@@ -39,14 +39,25 @@ static int in_child(int (*fn)(int), int arg) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : EFAULT;
 }
 
-static int try_unshare(int flag) { return unshare(flag) == 0 ? 0 : errno; }
+/* Exit status of a probe child whose namespace needed a user namespace
+ * around it, as it does for a rootless berth. */
+#define IN_USERNS 200
+
+static int try_unshare(int flag) {
+  if (unshare(flag) == 0)
+    return 0;
+  int e = errno;
+  if (e == EPERM && flag != CLONE_NEWUSER && unshare(CLONE_NEWUSER | flag) == 0)
+    return IN_USERNS;
+  return e;
+}
 
 /* As an unprivileged user, the way rootless berth would. */
 static int try_unprivileged_userns(int uid) {
   if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
                          setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0))
     return errno;
-  return try_unshare(CLONE_NEWUSER);
+  return unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
 }
 
 static void probe_namespaces(hc_host *h, hc_report *r) {
@@ -54,9 +65,12 @@ static void probe_namespaces(hc_host *h, hc_report *r) {
     char name[32];
     snprintf(name, sizeof(name), "namespace %s", spec_ns_type_name(t));
     int e = in_child(try_unshare, spec_ns_clone_flag(t));
-    h->ns[t] = e == 0;
+    h->ns[t] = e == 0 || e == IN_USERNS;
+    h->ns_in_userns_only[t] = e == IN_USERNS;
     if (e == 0)
       hc_add(r, HOST, HC_OK, name, "can be created");
+    else if (e == IN_USERNS)
+      hc_add(r, HOST, HC_OK, name, "can be created inside a user namespace");
     else
       hc_add(r, HOST, t == NS_MOUNT ? HC_FAIL : HC_WARN, name, "cannot be created: %s",
              strerror(e));

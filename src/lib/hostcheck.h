@@ -41,6 +41,7 @@ enum hc_cgroup_mode { HC_CGROUP_NONE, HC_CGROUP_V1, HC_CGROUP_HYBRID, HC_CGROUP_
 /* What the probes found, for the bundle checks to consult. */
 typedef struct hc_host {
   bool ns[NS_TYPE_COUNT]; /* a namespace of the type can be created */
+  bool ns_in_userns_only[NS_TYPE_COUNT]; /* ...but only inside a new user namespace */
   bool userns_unprivileged;
   bool idmapped_mounts;
   bool clone3, pidfd, seccomp, seccomp_notify;

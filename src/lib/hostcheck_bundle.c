@@ -91,6 +91,9 @@ static void check_namespaces(const hc_host *h, const spec *s, hc_report *r) {
     else if (!h->ns[ns->type])
       hc_add(r, BUNDLE, HC_FAIL, name, "this host cannot create a %s namespace",
              spec_ns_type_name(ns->type));
+    else if (h->ns_in_userns_only[ns->type] && spec_find_namespace(s, NS_USER) == NULL)
+      hc_add(r, BUNDLE, HC_FAIL, name, "this user can create a %s namespace only inside a "
+             "user namespace, and the config has none", spec_ns_type_name(ns->type));
   }
 }
 

@@ -129,6 +129,17 @@ check_fails() {
   check_fails "linux.uidMappings[0]"
 }
 
+@test "check: as an unprivileged user, namespaces inside a user namespace count" {
+  id nobody >/dev/null 2>&1 || skip "no user nobody"
+  capture setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root /nonexistent/state check
+  [ "$(grep -c 'can be created inside a user namespace' <<<"$stdout")" -ge 5 ] ||
+    fail "the namespaces were not probed inside a user namespace"
+  # Rootless berth works here when unprivileged user namespaces are allowed.
+  if grep -qF 'user namespace (unprivileged)  allowed' <<<"$stdout"; then
+    assert_status 0
+  fi
+}
+
 @test "check --bundle: an unprivileged user without subordinate ids cannot map them" {
   id nobody >/dev/null 2>&1 || skip "no user nobody"
   grep -q '^nobody:' /etc/subuid 2>/dev/null && skip "nobody has /etc/subuid ranges here"
@@ -143,11 +154,19 @@ check_fails() {
     "$BUNDLE/config.json" >"$dir/config.json"
   chmod 644 "$dir/config.json"
   capture setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root "$dir/state" check --bundle "$dir"
-  rm -rf "$dir"
   assert_status 1
   grep -E '^  FAIL  linux\.uidMappings\[1\] ' <<<"$stdout" || fail "no FAIL line for uidMappings[1]"
   grep -E 'linux\.uidMappings\[0\]' <<<"$stdout" && fail "its own uid was refused"
-  return 0
+  grep -E '^  FAIL  linux\.namespaces' <<<"$stdout" && fail "a namespace was refused"
+  # Without a user namespace, this user can make none of the others.
+  jq 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(select(.type != "user"))' \
+    "$dir/config.json" >"$dir/c" && mv "$dir/c" "$dir/config.json"
+  chmod 644 "$dir/config.json"
+  capture setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root "$dir/state" check --bundle "$dir"
+  rm -rf "$dir"
+  assert_status 1
+  grep -F '  FAIL  linux.namespaces[0] ' <<<"$stdout" || fail "no FAIL line for namespaces[0]"
+  assert_contains "$stdout" "only inside a user namespace"
 }
 
 @test "check --bundle: a program that is not in the rootfs" {
