@@ -240,6 +240,9 @@ void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r) {
   hc_add(r, BUNDLE, HC_OK, "config.json", "\"%s\" is a valid runtime spec", config);
   for (size_t i = 0; i < s->warnings.n; i++)
     hc_add(r, BUNDLE, HC_WARN, "config.json", "%s", s->warnings.v[i]);
+  if (s->process != NULL && s->process->terminal)
+    hc_add(r, BUNDLE, HC_WARN, "process.terminal", "true: create and run --detach need "
+           "--console-socket; run in the foreground gives it the caller's terminal");
   if (create_check_supported(s, &err) < 0)
     hc_add(r, BUNDLE, HC_FAIL, "config.json", "%s", berth_error_text(err));
   berth_error_free(err);

@@ -78,6 +78,13 @@ check_fails() {
   jq -e '.ok == true and ([.checks[] | select(.section == "bundle" and .name == "root.path")] | length == 1)' <<<"$stdout"
 }
 
+@test "check --bundle: a terminal is a warning, not a failure" {
+  edit_config '.process.terminal = true'
+  rtc check --bundle "$BUNDLE"
+  assert_status 0
+  grep -F "  warn  process.terminal " <<<"$stdout" || fail "no warning for process.terminal"
+}
+
 @test "check --bundle: a config.json of the wrong type names the JSON path" {
   edit_config '.process.args = 5'
   check_fails config.json
