@@ -49,6 +49,7 @@ help_options() {
   [ "$(complete_bash --log-format = j)" = json ]
   [ "$(complete_bash list --format "" | sort | tr '\n' ' ')" = "json table " ]
   [ "$(complete_bash kill x SIGKI)" = SIGKILL ]
+  [ "$(complete_bash exec --cap CAP_SYS_AD)" = CAP_SYS_ADMIN ]
 }
 
 @test "completion: every command's options are exactly its --help options" {
