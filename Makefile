@@ -7,7 +7,7 @@ DESTDIR    ?=
 BERTH      := $(CURDIR)/$(BUILD)/berth
 
 .PHONY: all deps demo check check-unit check-integration check-clients check-vm check-security \
-        criu bench install clean
+        criu bench bench-scale install clean
 
 all: $(BUILD)/build.ninja
 	@scripts/refresh-build.sh $(BUILD)
@@ -70,6 +70,10 @@ check: deps all $(ASAN_BUILD)/build.ninja
 
 bench: deps all
 	bench/run.sh $(BERTH)
+
+# 1 to 100 detached containers per runtime (SCALE_SIZES="1 10 100 1000" for all).
+bench-scale: deps all
+	bench/scale.sh $(BERTH)
 
 install: all
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild

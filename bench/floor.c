@@ -4,7 +4,8 @@
  * Does, with bare syscalls and nothing else, the work that the default
  * `runc spec` bundle asks of a runtime on a cgroup v1 host, and runs the
  * bundle's rootfs /bin/true in it:
- *   - a cgroup in every v1 hierarchy (cpuset seeded, device rules written),
+ *   - with --cgroups, a cgroup in every v1 hierarchy (cpuset seeded, device
+ *     rules written), joined by the init and removed after it exits,
  *   - clone3 into new pid, network, ipc, uts and mount namespaces (the
  *     default spec asks for no cgroup namespace),
  *   - hostname, the default mounts, device nodes and /dev symlinks,
@@ -13,7 +14,12 @@
  * What the benchmark measures for a runtime beyond this is the runtime's
  * own cost: parsing, state files, re-execs, helper processes.
  *
- * Usage: floor ROOTFS
+ * Usage: floor [--cgroups] ROOTFS
+ *
+ * Without --cgroups no cgroup is made: /sys/fs/cgroup in the container
+ * binds our own cgroups instead, so the only difference between the two
+ * floors is the kernel's cgroup work (mkdir, cpuset and device rules, the
+ * migration into each hierarchy and its grace period, rmdir).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +55,7 @@ struct hierarchy {
 
 static struct hierarchy hierarchies[MAX_HIERARCHIES];
 static int hierarchy_count;
+static int with_cgroups;
 
 static void die(const char *what)
 {
@@ -118,9 +125,10 @@ static void configure_cgroup(const struct hierarchy *h, const char *parent)
 
 /*
  * The container's cgroup goes below our own in every v1 hierarchy, as
- * runtimes place a cgroup when the spec gives no cgroupsPath.
+ * runtimes place a cgroup when the spec gives no cgroupsPath. Without
+ * --cgroups the hierarchies are only found, and our own cgroups named.
  */
-static void create_cgroups(const char *leaf)
+static void find_cgroups(const char *leaf)
 {
 	FILE *self = fopen("/proc/self/cgroup", "re");
 	if (!self)
@@ -150,10 +158,14 @@ static void create_cgroups(const char *leaf)
 
 		struct hierarchy *h = &hierarchies[hierarchy_count];
 		FORMAT_PATH(h->name, "%s", controllers);
+		hierarchy_count++;
+		if (!with_cgroups) {
+			FORMAT_PATH(h->path, "%s", parent);
+			continue;
+		}
 		FORMAT_PATH(h->path, "%s/%s", parent, leaf);
 		if (mkdir(h->path, 0755) < 0)
 			die(h->path);
-		hierarchy_count++;
 		configure_cgroup(h, parent);
 	}
 	fclose(self);
@@ -161,6 +173,8 @@ static void create_cgroups(const char *leaf)
 
 static void join_cgroups(pid_t pid)
 {
+	if (!with_cgroups)
+		return;
 	char text[32];
 	FORMAT_PATH(text, "%d", pid);
 	for (int i = 0; i < hierarchy_count; i++)
@@ -169,6 +183,8 @@ static void join_cgroups(pid_t pid)
 
 static void remove_cgroups(void)
 {
+	if (!with_cgroups)
+		return;
 	for (int i = hierarchy_count - 1; i >= 0; i--)
 		if (rmdir(hierarchies[i].path) < 0)
 			perror(hierarchies[i].path);
@@ -366,8 +382,13 @@ static pid_t clone_container(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--cgroups") == 0) {
+		with_cgroups = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s ROOTFS\n", argv[0]);
+		fprintf(stderr, "usage: %s [--cgroups] ROOTFS\n", argv[0]);
 		return 2;
 	}
 	char rootfs[PATH_MAX];
@@ -376,7 +397,7 @@ int main(int argc, char **argv)
 
 	char leaf[64];
 	FORMAT_PATH(leaf, "floor-%d", getpid());
-	create_cgroups(leaf);
+	find_cgroups(leaf);
 
 	int sync_pipe[2];
 	if (pipe2(sync_pipe, O_CLOEXEC) < 0)

@@ -40,7 +40,7 @@ CLONED_ROUNDS=${BENCH_CLONED_ROUNDS:-$ROUNDS}
 RUNTIMES=(berth runc crun floor)
 # name|title|runtimes measured|rounds (floor has no create/start/delete split)
 SECTIONS=(
-	"run|run /bin/true|berth runc crun floor|$ROUNDS"
+	"run|run /bin/true|berth runc crun floor floor-cgroups|$ROUNDS"
 	"cycle|create + start + wait + delete|berth runc crun|$ROUNDS"
 	"exec|exec /bin/true in a running container|berth runc crun|$EXEC_ROUNDS"
 	"seccomp|run /bin/true with a ~300-syscall seccomp profile|berth berth-cold runc crun|$SECCOMP_ROUNDS"
@@ -51,6 +51,7 @@ SECTIONS=(
 declare -A LABEL=(
 	[berth-cold]="berth (cache cold)"
 	[berth-nocopy]="berth (no clone)"
+	[floor-cgroups]="floor+cgroups"
 )
 
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
@@ -58,7 +59,7 @@ BUNDLE=$WORK/bundle
 ID_PREFIX=bench-$$-
 declare -A BIN=()     # runtime -> binary, for runtimes that passed the smoke test
 declare -A SKIP=()    # runtime, or section.runtime -> reason it is not measured
-declare -A RSS_KIB=() # runtime or variant -> median peak RSS of `run`, KiB
+declare -A RSS_KIB=() # section.runtime (or variant) -> median peak RSS, KiB
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench/run.sh: $*"; exit 1; }
@@ -189,8 +190,8 @@ record() { echo "$3" >>"$WORK/samples.$1.$2"; } # section runtime microseconds
 time_run() {
 	local section=$1 name=$2 bundle=$3 id=$4 start end
 	start=$EPOCHREALTIME
-	if [[ "$name" == floor ]]; then
-		"${BIN[floor]}" "$bundle/rootfs" </dev/null >/dev/null || return
+	if [[ "${name%%-*}" == floor ]]; then
+		"${BIN[floor]}" $(floor_flags "$name") "$bundle/rootfs" </dev/null >/dev/null || return
 	else
 		runtime "$name" run --bundle "$bundle" "$id" </dev/null >/dev/null || return
 	fi
@@ -199,6 +200,10 @@ time_run() {
 }
 
 measure_run() { time_run run "$1" "$BUNDLE" "$2"; }
+
+# floor makes no cgroup unless asked: floor-cgroups pays for one in every
+# hierarchy, as a runtime does.
+floor_flags() { [[ "$1" != floor-cgroups ]] || echo --cgroups; }
 
 # The container's process is not our child: it is stopped once it is a
 # zombie or gone, which is what the runtimes' own `state` checks too.
@@ -227,23 +232,29 @@ measure_cycle() {
 	record cycle "$name" $((${end/./} - ${start/./}))
 }
 
-# Peak RSS (KiB) of `run`: GNU time reports the runtime process and the
-# children it reaped, which for a busybox /bin/true is the runtime's own.
-# NAME may be a variant; the variable is set on time(1), whose child inherits it.
+# Peak RSS (KiB) of `run` or `exec`: GNU time reports the runtime process
+# and the children it reaped, which for a busybox /bin/true is the
+# runtime's own. NAME may be a variant; the variable is set on time(1),
+# whose child inherits it. exec runs in the container of setup_exec.
 measure_rss() {
-	local name=$1 i out=$WORK/rss.$1 no_clone=
+	local section=$1 name=$2 i out=$WORK/rss.$1.$2 no_clone=
+	local -a command
 	[[ "$name" != berth-nocopy ]] || no_clone=1
 	: >"$out"
 	for ((i = 0; i < RSS_ROUNDS; i++)); do
-		if [[ "$name" == floor ]]; then
-			/usr/bin/time -a -o "$out" -f %M "${BIN[floor]}" "$BUNDLE/rootfs" </dev/null >/dev/null
+		if [[ "${name%%-*}" == floor ]]; then
+			command=("${BIN[floor]}" $(floor_flags "$name") "$BUNDLE/rootfs")
+		elif [[ "$section" == exec ]]; then
+			command=("${BIN[${name%%-*}]}" --root "$WORK/root-$name"
+				exec "${ID_PREFIX}exec-$name" /bin/true)
 		else
-			BERTH_NO_CLONED_BINARY=$no_clone /usr/bin/time -a -o "$out" -f %M \
-				"${BIN[${name%%-*}]}" --root "$WORK/root-$name" \
-				run --bundle "$BUNDLE" "${ID_PREFIX}rss-$name-$i" </dev/null >/dev/null
+			command=("${BIN[${name%%-*}]}" --root "$WORK/root-$name"
+				run --bundle "$BUNDLE" "${ID_PREFIX}rss-$name-$i")
 		fi
+		BERTH_NO_CLONED_BINARY=$no_clone /usr/bin/time -a -o "$out" -f %M \
+			"${command[@]}" </dev/null >/dev/null
 	done
-	RSS_KIB[$name]=$(median_of <"$out")
+	RSS_KIB[$section.$name]=$(median_of <"$out")
 }
 
 # --- exec: a command in a container that is already running ---------------------
@@ -370,7 +381,7 @@ report_cloned() {
 	without=$(median_us cloned berth-nocopy)
 	[[ -n "$with" && -n "$without" ]] || return 0
 	awk -v with="$with" -v without="$without" \
-		-v rss_with="${RSS_KIB[berth]:-0}" -v rss_without="${RSS_KIB[berth-nocopy]:-0}" 'BEGIN {
+		-v rss_with="${RSS_KIB[run.berth]:-0}" -v rss_without="${RSS_KIB[cloned.berth-nocopy]:-0}" 'BEGIN {
 		printf "  clone cost: %+.2f ms a run (%+.1f%%)", (with - without) / 1000,
 			100 * (with - without) / without
 		if (rss_with && rss_without)
@@ -395,8 +406,15 @@ min_ms() { min_of <"$WORK/samples.$1.$2" | awk '{ printf "%.2f", $1 / 1000 }'; }
 
 ratio() { [[ -n "$1" && -n "$2" ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' || echo "n/a"; }
 
-# Sections whose table has a peak RSS column: those that time a plain `run`.
-RSS_SECTIONS=" run cloned "
+# The RSS_KIB key of a runtime in a section: the cloned section's plain
+# berth is the same `run` as the run section's.
+rss_key() {
+	if [[ "$1" == cloned && "$2" == berth ]]; then echo run.berth; else echo "$1.$2"; fi
+}
+
+# Sections whose table has a peak RSS column: a plain `run` (cloned takes
+# the figures of run for berth) and `exec`.
+RSS_SECTIONS=" run exec cloned "
 
 report_section() {
 	local section=$1 title=$2 runtimes=$3 rounds=$4 name reason rss
@@ -409,7 +427,7 @@ report_section() {
 			continue
 		fi
 		rss=-
-		[[ "$RSS_SECTIONS" != *" $section "* ]] || rss=${RSS_KIB[$name]:--}
+		[[ "$RSS_SECTIONS" != *" $section "* ]] || rss=${RSS_KIB[$(rss_key "$section" "$name")]:--}
 		printf '  %-20s %10s %10s %14s\n' "${LABEL[$name]:-$name}" \
 			"$(median_ms "$section" "$name")" "$(min_ms "$section" "$name")" "$rss"
 	done
@@ -502,13 +520,15 @@ main() {
 	for section in "${SECTIONS[@]}"; do
 		IFS='|' read -r name title runtimes rounds <<<"$section"
 		mapfile -t list < <(measured_in "$name" "$runtimes")
+		# Before the teardown: exec's RSS needs its containers.
+		if [[ "$RSS_SECTIONS" == *" $name "* ]]; then
+			for i in "${list[@]}"; do
+				[[ -n "${RSS_KIB[$(rss_key "$name" "$i")]:-}" ]] || measure_rss "$name" "$i"
+			done
+		fi
 		if ((${#list[@]})) && declare -F "teardown_$name" >/dev/null; then
 			"teardown_$name" "${list[@]}"
 		fi
-		[[ "$RSS_SECTIONS" == *" $name "* ]] || continue
-		for i in "${list[@]}"; do
-			[[ -n "${RSS_KIB[$i]:-}" ]] || measure_rss "$i"
-		done
 	done
 
 	local load

@@ -22,6 +22,7 @@
 #include "container_cgroup.h"
 #include "hooks.h"
 #include "init.h"
+#include "linux/clone_fork.h"
 #include "linux/idmap.h"
 #include "linux/namespaces.h"
 #include "linux/netdev.h"
@@ -164,7 +165,7 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
    * process is counted against the runtime's cgroup. */
   pid_t pid = cgroup_clone3(j->cg, &args, &j->cloned_into_cgroup);
   if (pid < 0 && errno == ENOSYS)
-    pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+    pid = clone_fork((unsigned long)flags | SIGCHLD);
   if (pid == 0) {
     close(j->sock[0]);
     close(j->dirfd); /* the lock stays with the parent alone */
@@ -340,12 +341,15 @@ int container_create(const struct create_opts *o, struct create_result *res, ber
   res->pid = 0;
   res->pty_master = -1;
   int rc = -1;
-  if (state_check_id(o->id, err) < 0 || resolve_bundle(&j, err) < 0 ||
-      create_check_supported(j.spec, err) < 0 || check_terminal_opts(&j, err) < 0)
+  if (state_check_id(o->id, err) < 0)
     goto out;
+  /* Before the config is loaded, as exec does: the re-executed berth would
+   * parse it a second time. */
   if (o->ensure_sealed_binary)
     o->ensure_sealed_binary();
-  /* Only now: a re-run from the sealed copy would say them a second time. */
+  if (resolve_bundle(&j, err) < 0 || create_check_supported(j.spec, err) < 0 ||
+      check_terminal_opts(&j, err) < 0)
+    goto out;
   for (size_t i = 0; i < j.spec->warnings.n; i++)
     berth_warn("%s", j.spec->warnings.v[i]);
   j.dirfd = state_dir_create(o->root, o->id, err);

@@ -240,7 +240,15 @@ static int kill_everything(struct handle *h, berth_error **err) {
 }
 
 /* A create killed before it wrote state.json leaves a directory with no
- * state; --force clears it (its init died with the create, by PDEATHSIG). */
+ * state; --force clears it (its init died with the create, by PDEATHSIG).
+ * So does a machine crash right after a create on a disk-backed root,
+ * which may leave state.json empty (state_save does not fsync): its
+ * processes died with the machine. */
+static bool no_usable_state(const berth_error *e) {
+  return e != NULL && (strcmp(e->msg, "container does not exist") == 0 ||
+                       strncmp(e->msg, "state.json:", 11) == 0);
+}
+
 static int remove_half_created(const char *root, const char *id, berth_error **err) {
   int dirfd = state_dir_open(root, id, err);
   if (dirfd < 0) {
@@ -255,7 +263,7 @@ static int remove_half_created(const char *root, const char *id, berth_error **e
 int container_delete(const char *root, const char *id, bool force, berth_error **err) {
   struct handle h;
   if (handle_open(root, id, &h, err) < 0) {
-    if (force && *err && strcmp((*err)->msg, "container does not exist") == 0) {
+    if (force && no_usable_state(*err)) {
       berth_error_clear(err);
       return remove_half_created(root, id, err);
     }

@@ -195,10 +195,13 @@ int state_save(int dirfd, const container_state *st, berth_error **err) {
     }
     off += (size_t)n;
   }
-  if (fsync(fd) < 0) {
-    berth_fail_errno(err, "sync state of \"%s\"", st->id);
-    goto out;
-  }
+  /* No fsync: the rename alone is atomic for every other process, and the
+   * page cache outlives a berth killed at any instant. Only a crash of the
+   * whole machine could lose the write, and that kills every container
+   * the file describes: on the usual tmpfs root (/run/berth) nothing
+   * survives it anyway, and on a disk an empty state.json left by it is
+   * cleared by `delete --force` (container_delete). The fsync cost a
+   * journal commit, milliseconds, on every create. */
   if (renameat(dirfd, tmp, dirfd, STATE_FILE) < 0) {
     berth_fail_errno(err, "replace state of \"%s\"", st->id);
     goto out;

@@ -1,6 +1,7 @@
 /* <root>/<id>/: state.json, exec.fifo and a private copy of config.json.
  * Operations on one container are serialised by flock on its directory;
- * state.json is replaced atomically (write, fsync, rename). Whether the
+ * state.json is replaced atomically (write, rename; see state_save on why
+ * without fsync). Whether the
  * container runs is asked of the kernel (pid + start time), never of the
  * file. */
 #ifndef BERTH_STATE_H

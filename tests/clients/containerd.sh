@@ -15,7 +15,10 @@ IMG=docker.io/library/berth-busybox:test
 LOOP='trap "echo got-TERM" TERM; echo ready; while :; do sleep 1; done'
 
 client_prepare() {
-  ensure_packages containerd runc busybox-static jq util-linux || return 1
+  # iptables: runc 1.1.5 leaves the network lock of a checkpoint to CRIU's
+  # default, iptables-restore, and has no way to ask for the nftables lock
+  # that berth falls back to; without it the reference's dumps fail.
+  ensure_packages containerd runc busybox-static jq util-linux iptables || return 1
   NS=berth-ctr-$$
   CGROUP_NAMES+=("$NS")
   CD=$WORK/containerd

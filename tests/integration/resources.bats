@@ -104,15 +104,21 @@ wait_grep() {
   mem_limit 16777216
   start_ctr 'sleep 1000'
   [ "$(cg_read memory memory.limit_in_bytes)" = 16777216 ]
+  # Named while the init is surely alive: after the OOM kill, the init's pid
+  # would name the wrong cgroup if the kernel had killed the init instead.
+  local oom_control
+  oom_control=$(cg_file memory memory.oom_control)
+  [ "$oom_control" != /sys/fs/cgroup/memory//memory.oom_control ] || fail "the init is in the root memory cgroup"
   rt events --interval 100ms "$ID" >"$TEST_DIR/events.out" 2>"$TEST_DIR/events.err" &
   EVENTS_PID=$!
   # The first stats line means the OOM watch is in place.
   wait_grep '"type":"stats"' "$TEST_DIR/events.out"
   rtc exec "$ID" sh -c "$HOG"
   [ "$status" -eq 137 ] || fail "allocation beyond the limit ended with $status"
+  [ "$(status_of "$ID")" = running ] || fail "the container is $(status_of "$ID") after the OOM kill: $(dmesg | grep -i 'killed process' | tail -n 3)"
   wait_grep '{"type":"oom","id":"'"$ID"'"}' "$TEST_DIR/events.out"
   # The OOM notification can come before the kernel counts the kill.
-  wait_grep '^oom_kill [1-9]' "$(cg_file memory memory.oom_control)"
+  wait_grep '^oom_kill [1-9]' "$oom_control"
   [ "$(status_of "$ID")" = running ]
   # A small allocation still works.
   rtc exec "$ID" sh -c 'head -c 1048576 /dev/zero | tail >/dev/null'

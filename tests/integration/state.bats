@@ -131,3 +131,35 @@ validate_state() {
   rtc state
   assert_failure
 }
+
+@test "state: delete --force clears a container whose state.json is empty" {
+  # What a machine crash right after create can leave on a disk-backed
+  # root: state_save renames without an fsync, and the container's
+  # processes died with the machine.
+  set_args true
+  new_id
+  rtc create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local pid
+  pid=$(rt state "$ID" | jq -r .pid)
+  kill -9 "$pid"
+  wait_dead "$pid"
+  cp "$TEST_ROOT/$ID/state.json" "$BATS_TEST_TMPDIR/state.json"
+  : >"$TEST_ROOT/$ID/state.json"
+
+  rtc delete "$ID"
+  assert_failure
+  assert_contains "$output" "state.json"
+
+  rtc delete --force "$ID"
+  local status_was=$status
+  local left=no
+  [ ! -e "$TEST_ROOT/$ID" ] || left=yes
+  # A real crash takes the cgroups along; here they are still there, and
+  # a delete from the saved state removes them.
+  mkdir -p "$TEST_ROOT/$ID"
+  cp "$BATS_TEST_TMPDIR/state.json" "$TEST_ROOT/$ID/state.json"
+  rt delete --force "$ID"
+  [ "$status_was" -eq 0 ] || fail "delete --force of an empty state.json: $output"
+  [ "$left" = no ] || fail "delete --force left $TEST_ROOT/$ID"
+}

@@ -24,6 +24,7 @@
  * write, so the cost buys nothing there. */
 #include "linux/cloned_binary.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -88,6 +89,37 @@ static int copy_all(int from, int to, off_t size) {
   return 0;
 }
 
+/* How much of the binary execve needs: its header, and every segment's
+ * bytes in the file. What follows (debug sections, symbol tables, the
+ * section headers) is most of an unstripped build and is never mapped, so
+ * it is left out of the copy; the header of the copy then says it has no
+ * section headers, as a stripped binary's does. 0 for a file that is not a
+ * native ELF executable: it is copied whole. */
+static off_t loaded_size(int exe, off_t file_size, Elf64_Ehdr *eh) {
+  if (pread(exe, eh, sizeof(*eh), 0) != (ssize_t)sizeof(*eh) ||
+      memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64)
+    return 0;
+  Elf64_Phdr ph[64];
+  size_t len = (size_t)eh->e_phnum * sizeof(Elf64_Phdr);
+  if (pread(exe, ph, len, (off_t)eh->e_phoff) != (ssize_t)len)
+    return 0;
+  uint64_t end = eh->e_phoff + len;
+  for (int i = 0; i < eh->e_phnum; i++) {
+    if (ph[i].p_offset + ph[i].p_filesz > end)
+      end = ph[i].p_offset + ph[i].p_filesz;
+  }
+  return end < (uint64_t)file_size ? (off_t)end : 0;
+}
+
+/* The copy's header, for a copy cut at the end of its last segment. */
+static int drop_section_headers(int mfd, Elf64_Ehdr *eh) {
+  eh->e_shoff = 0;
+  eh->e_shnum = 0;
+  eh->e_shstrndx = SHN_UNDEF;
+  return pwrite(mfd, eh, sizeof(*eh), 0) == (ssize_t)sizeof(*eh) ? 0 : -1;
+}
+
 /* The sealed copy, or -1 with errno set. */
 static int sealed_copy_of(int exe) {
   struct stat st;
@@ -97,10 +129,13 @@ static int sealed_copy_of(int exe) {
     errno = EINVAL;
     return -1;
   }
+  Elf64_Ehdr eh;
+  off_t size = loaded_size(exe, st.st_size, &eh);
   int mfd = make_memfd();
   if (mfd < 0)
     return -1;
-  if (copy_all(exe, mfd, st.st_size) < 0 || fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+  if (copy_all(exe, mfd, size ? size : st.st_size) < 0 ||
+      (size && drop_section_headers(mfd, &eh) < 0) || fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
     int saved = errno;
     close(mfd);
     errno = saved;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux/clone_fork.h"
 #include "linux/mount_options.h"
 #include "linux/rootfs_internal.h"
 
@@ -102,7 +103,7 @@ static int new_userns(const spec_idmaps *uids, const spec_idmaps *gids, berth_er
   int wait_pipe[2];
   if (pipe2(wait_pipe, O_CLOEXEC) < 0)
     return berth_fail_errno(err, "pipe");
-  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid_t pid = clone_fork(CLONE_NEWUSER | SIGCHLD);
   if (pid == 0) {
     char c;
     close(wait_pipe[1]);

@@ -7,6 +7,7 @@
 #include <linux/ioprio.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,13 @@ struct sched_attr_v1 {
   uint64_t sched_runtime, sched_deadline, sched_period;
   uint32_t sched_util_min, sched_util_max;
 };
+/* SCHED_ATTR_SIZE_VER1, the same on every architecture: only fixed-size
+ * fields, each at its natural alignment. */
+_Static_assert(sizeof(struct sched_attr_v1) == 56 &&
+                   offsetof(struct sched_attr_v1, sched_flags) == 8 &&
+                   offsetof(struct sched_attr_v1, sched_runtime) == 24 &&
+                   offsetof(struct sched_attr_v1, sched_util_max) == 52,
+               "struct sched_attr_v1 must match the kernel's struct sched_attr");
 
 static const struct {
   const char *name;

@@ -730,6 +730,10 @@ size_t seccomp_prepared_length(const struct berth_seccomp *p) {
   return p->n_insns;
 }
 
+const struct sock_filter *seccomp_prepared_program(const struct berth_seccomp *p) {
+  return p->insns;
+}
+
 unsigned seccomp_prepared_flags(const struct berth_seccomp *p) {
   return p->flags;
 }

@@ -59,6 +59,9 @@ bool seccomp_prepared_uses_notify(const struct berth_seccomp *p);
 bool seccomp_prepared_from_cache(const struct berth_seccomp *p);
 /* The number of BPF instructions and the seccomp(2) flags to be used. */
 size_t seccomp_prepared_length(const struct berth_seccomp *p);
+/* The program itself (seccomp_prepared_length instructions). */
+struct sock_filter;
+const struct sock_filter *seccomp_prepared_program(const struct berth_seccomp *p);
 unsigned seccomp_prepared_flags(const struct berth_seccomp *p);
 
 /* Whether the running kernel accepts a SECCOMP_FILTER_FLAG_* given by its

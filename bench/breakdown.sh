@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Where the time of one `berth run` of /bin/true goes: traces N runs with
+# strace (only the marker syscalls of bench/breakdown.py, filtered by
+# seccomp-bpf) and prints the median of each phase.
+#
+# Usage: bench/breakdown.sh [BERTH] [RUNS]   (as root; default 15 runs)
+# BERTH_NO_CLONED_BINARY=1 in the environment traces berth without its
+# sealed copy. Runs in a private mount namespace with cgroup2 hidden, as
+# bench/run.sh does.
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BERTH=$(realpath -m -- "${1:-$BENCH_DIR/../build/berth}")
+RUNS=${2:-15}
+
+if [[ "${BENCH_IN_NAMESPACE:-}" != 1 ]]; then
+	[[ $EUID -eq 0 ]] || { echo "bench/breakdown.sh: must run as root" >&2; exit 1; }
+	exec unshare --mount --propagation private \
+		env BENCH_IN_NAMESPACE=1 bash "${BASH_SOURCE[0]}" "$BERTH" "$RUNS"
+fi
+if mountpoint -q /sys/fs/cgroup/unified; then
+	umount /sys/fs/cgroup/unified
+	mount -t tmpfs -o mode=755,size=16m breakdown-unified /sys/fs/cgroup/unified
+fi
+
+WORK=$(mktemp -d /tmp/berth-breakdown.XXXXXX)
+trap 'for d in "$WORK"/root/*/; do [[ -d "$d" ]] && "$WORK/berth" --root "$WORK/root" delete -f "$(basename "$d")" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+cp "$BERTH" "$WORK/berth"
+"$BENCH_DIR/../scripts/make-bundle.sh" "$WORK/bundle" /bin/true >/dev/null
+
+MARKERS=execve,execveat,memfd_create,socketpair,clone3,fsync,renameat,pivot_root,mount,mknodat,mkdir,rmdir,wait4,exit_group,write,openat
+for ((i = 0; i < RUNS; i++)); do
+	strace -f --seccomp-bpf -ttt -T -e trace=$MARKERS -o "$WORK/trace.$i" \
+		"$WORK/berth" --root "$WORK/root" run -b "$WORK/bundle" "breakdown-$$-$i" </dev/null >/dev/null
+done
+"$BENCH_DIR/breakdown.py" "$WORK"/trace.*
