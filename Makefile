@@ -7,7 +7,7 @@ DESTDIR    ?=
 BERTH      := $(CURDIR)/$(BUILD)/berth
 
 .PHONY: all deps demo check check-unit check-integration check-clients check-vm check-security \
-        criu bench bench-scale install clean check-long
+        criu bench bench-scale install clean
 
 all: $(BUILD)/build.ninja
 	@scripts/refresh-build.sh $(BUILD)
@@ -49,8 +49,11 @@ check-security: deps all
 
 # The Debian package, built from a clean clone of HEAD and checked (about
 # 3 minutes, so not part of `make check`).
-check-long: deps
+.PHONY: check-deb check-long
+check-deb: deps
 	tests/deb/run-deb.sh
+
+check-long: check-deb
 
 # CRIU from Debian's newer suite in a private directory (checkpoint/restore).
 criu:

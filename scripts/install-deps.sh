@@ -13,7 +13,7 @@ PACKAGES=(
   bats busybox-static runc crun jq
   util-linux procps iproute2 uidmap
   python3 python3-jsonschema systemd
-  scdoc
+  scdoc zsh fish
 )
 
 # shellcheck source=scripts/packages.sh

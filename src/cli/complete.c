@@ -4,7 +4,9 @@
  * the command's function, so the command is called with a table hook set
  * (opts_set_table_hook): every command hands its table to opts_parse before
  * it does anything, and the hook completes from it and exits there. */
+#include <ctype.h>
 #include <dirent.h>
+#include <sys/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,8 +103,26 @@ static int walk_words(const struct opt_def *defs, int n, char **words, struct wa
   return n;
 }
 
+/* exec --cap: the capabilities this libcap knows, as runc spells them. */
+static void capabilities(const struct walk *w) {
+  for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++) {
+    char *name = cap_to_name(c), upper[64];
+    size_t i;
+    for (i = 0; name != NULL && name[i] != '\0' && i + 1 < sizeof(upper); i++)
+      upper[i] = (char)toupper((unsigned char)name[i]);
+    upper[i] = '\0';
+    if (strncmp(upper, "CAP_", 4) == 0)
+      candidate(w, upper, NULL);
+    cap_free(name);
+  }
+}
+
 static const char *value_kind(const struct walk *w, const struct opt_def *d) {
   const char *cmd = w->command;
+  if (strcmp(d->name, "cap") == 0) {
+    capabilities(w);
+    return ":none";
+  }
   for (size_t i = 0; i < sizeof(choices) / sizeof(choices[0]); i++) {
     bool here = choices[i].command == NULL ? cmd == NULL
                                            : cmd != NULL && strcmp(choices[i].command, cmd) == 0;

@@ -39,14 +39,25 @@ static int in_child(int (*fn)(int), int arg) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : EFAULT;
 }
 
-static int try_unshare(int flag) { return unshare(flag) == 0 ? 0 : errno; }
+/* Exit status of a probe child whose namespace needed a user namespace
+ * around it, as it does for a rootless berth. */
+#define IN_USERNS 200
+
+static int try_unshare(int flag) {
+  if (unshare(flag) == 0)
+    return 0;
+  int e = errno;
+  if (e == EPERM && flag != CLONE_NEWUSER && unshare(CLONE_NEWUSER | flag) == 0)
+    return IN_USERNS;
+  return e;
+}
 
 /* As an unprivileged user, the way rootless berth would. */
 static int try_unprivileged_userns(int uid) {
   if (geteuid() == 0 && (setgroups(0, NULL) < 0 || setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
                          setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0))
     return errno;
-  return try_unshare(CLONE_NEWUSER);
+  return unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
 }
 
 static void probe_namespaces(hc_host *h, hc_report *r) {
@@ -54,9 +65,12 @@ static void probe_namespaces(hc_host *h, hc_report *r) {
     char name[32];
     snprintf(name, sizeof(name), "namespace %s", spec_ns_type_name(t));
     int e = in_child(try_unshare, spec_ns_clone_flag(t));
-    h->ns[t] = e == 0;
+    h->ns[t] = e == 0 || e == IN_USERNS;
+    h->ns_in_userns_only[t] = e == IN_USERNS;
     if (e == 0)
       hc_add(r, HOST, HC_OK, name, "can be created");
+    else if (e == IN_USERNS)
+      hc_add(r, HOST, HC_OK, name, "can be created inside a user namespace");
     else
       hc_add(r, HOST, t == NS_MOUNT ? HC_FAIL : HC_WARN, name, "cannot be created: %s",
              strerror(e));
@@ -205,6 +219,23 @@ static void read_line(const char *path, char *buf, size_t len) {
     fclose(f);
 }
 
+/* The controllers of the v1 hierarchies this process is in (the lines of
+ * /proc/self/cgroup other than "0::"), comma-separated. */
+static void v1_controllers(char *out, size_t len) {
+  FILE *f = fopen("/proc/self/cgroup", "re");
+  char line[4096];
+  out[0] = '\0';
+  while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+    char *first = strchr(line, ':'), *last = first ? strchr(first + 1, ':') : NULL;
+    if (first == NULL || last == NULL || last == first + 1 || strncmp(line, "0:", 2) == 0)
+      continue;
+    size_t used = strlen(out);
+    snprintf(out + used, len - used, "%s%.*s", used ? "," : "", (int)(last - first - 1), first + 1);
+  }
+  if (f != NULL)
+    fclose(f);
+}
+
 static void probe_cgroups(hc_host *h, hc_report *r) {
   static const char *const names[] = {"none", "v1", "hybrid (v1 and a cgroup2 mount)", "v2"};
   h->cgroup_mode = cgroup_mode();
@@ -214,6 +245,13 @@ static void probe_cgroups(hc_host *h, hc_report *r) {
                       : h->cgroup_mode == HC_CGROUP_HYBRID ? "/sys/fs/cgroup/unified"
                                                            : NULL;
   char dir[4096], file[4200], controllers[1024];
+  v1_controllers(h->v1_controllers, sizeof(h->v1_controllers));
+  if (mount != NULL) {
+    snprintf(file, sizeof(file), "%s/cgroup.controllers", mount);
+    read_line(file, h->v2_controllers, sizeof(h->v2_controllers));
+    for (char *c = h->v2_controllers; *c; c++)
+      *c = *c == ' ' ? ',' : *c;
+  }
   if (mount != NULL && own_unified_dir(mount, dir, sizeof(dir)) == 0) {
     snprintf(file, sizeof(file), "%s/cgroup.controllers", dir);
     read_line(file, controllers, sizeof(controllers));

@@ -41,11 +41,14 @@ enum hc_cgroup_mode { HC_CGROUP_NONE, HC_CGROUP_V1, HC_CGROUP_HYBRID, HC_CGROUP_
 /* What the probes found, for the bundle checks to consult. */
 typedef struct hc_host {
   bool ns[NS_TYPE_COUNT]; /* a namespace of the type can be created */
+  bool ns_in_userns_only[NS_TYPE_COUNT]; /* ...but only inside a new user namespace */
   bool userns_unprivileged;
   bool idmapped_mounts;
   bool clone3, pidfd, seccomp, seccomp_notify;
   int criu_version; /* 0 when criu is missing or unusable */
   enum hc_cgroup_mode cgroup_mode;
+  char v1_controllers[256]; /* mounted v1 hierarchies' controllers, comma-separated */
+  char v2_controllers[256]; /* the cgroup2 root's cgroup.controllers, comma-separated */
   bool apparmor, selinux;
 } hc_host;
 
@@ -56,5 +59,11 @@ void hostcheck_probe(hc_host *h, hc_report *r);
  * host must provide for it: rootfs, bind sources, namespace paths, id
  * ranges, hooks, seccomp agent, idmapped sources). */
 void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r);
+
+/* hostcheck_resources.c, for hostcheck_bundle: linux.resources asking for
+ * a controller that no hierarchy of this host has. */
+void hostcheck_resources(const hc_host *h, const spec *s, hc_report *r);
+/* hostcheck_process.c: process.args[0] is a program in the rootfs. */
+void hostcheck_process(const spec *s, const char *rootfs, hc_report *r);
 
 #endif

@@ -38,6 +38,8 @@ static void check_root(const spec *s, const char *bundle, hc_report *r) {
     hc_add(r, BUNDLE, HC_FAIL, "root.path", "\"%s\" is not a directory", path);
   else
     hc_add(r, BUNDLE, HC_OK, "root.path", "\"%s\" is a directory", path);
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    hostcheck_process(s, path, r);
 }
 
 static void check_mounts(const spec *s, const char *bundle, hc_report *r) {
@@ -89,6 +91,9 @@ static void check_namespaces(const hc_host *h, const spec *s, hc_report *r) {
     else if (!h->ns[ns->type])
       hc_add(r, BUNDLE, HC_FAIL, name, "this host cannot create a %s namespace",
              spec_ns_type_name(ns->type));
+    else if (h->ns_in_userns_only[ns->type] && spec_find_namespace(s, NS_USER) == NULL)
+      hc_add(r, BUNDLE, HC_FAIL, name, "this user can create a %s namespace only inside a "
+             "user namespace, and the config has none", spec_ns_type_name(ns->type));
   }
 }
 
@@ -235,6 +240,9 @@ void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r) {
   hc_add(r, BUNDLE, HC_OK, "config.json", "\"%s\" is a valid runtime spec", config);
   for (size_t i = 0; i < s->warnings.n; i++)
     hc_add(r, BUNDLE, HC_WARN, "config.json", "%s", s->warnings.v[i]);
+  if (s->process != NULL && s->process->terminal)
+    hc_add(r, BUNDLE, HC_WARN, "process.terminal", "true: create and run --detach need "
+           "--console-socket; run in the foreground gives it the caller's terminal");
   if (create_check_supported(s, &err) < 0)
     hc_add(r, BUNDLE, HC_FAIL, "config.json", "%s", berth_error_text(err));
   berth_error_free(err);
@@ -244,5 +252,6 @@ void hostcheck_bundle(const hc_host *h, const char *bundle, hc_report *r) {
   check_ids(s, r);
   check_hooks(s, r);
   check_seccomp(h, s, r);
+  hostcheck_resources(h, s, r);
   spec_free(s);
 }

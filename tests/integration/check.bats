@@ -78,6 +78,13 @@ check_fails() {
   jq -e '.ok == true and ([.checks[] | select(.section == "bundle" and .name == "root.path")] | length == 1)' <<<"$stdout"
 }
 
+@test "check --bundle: a terminal is a warning, not a failure" {
+  edit_config '.process.terminal = true'
+  rtc check --bundle "$BUNDLE"
+  assert_status 0
+  grep -F "  warn  process.terminal " <<<"$stdout" || fail "no warning for process.terminal"
+}
+
 @test "check --bundle: a config.json of the wrong type names the JSON path" {
   edit_config '.process.args = 5'
   check_fails config.json
@@ -129,6 +136,17 @@ check_fails() {
   check_fails "linux.uidMappings[0]"
 }
 
+@test "check: as an unprivileged user, namespaces inside a user namespace count" {
+  id nobody >/dev/null 2>&1 || skip "no user nobody"
+  capture setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root /nonexistent/state check
+  [ "$(grep -c 'can be created inside a user namespace' <<<"$stdout")" -ge 5 ] ||
+    fail "the namespaces were not probed inside a user namespace"
+  # Rootless berth works here when unprivileged user namespaces are allowed.
+  if grep -qF 'user namespace (unprivileged)  allowed' <<<"$stdout"; then
+    assert_status 0
+  fi
+}
+
 @test "check --bundle: an unprivileged user without subordinate ids cannot map them" {
   id nobody >/dev/null 2>&1 || skip "no user nobody"
   grep -q '^nobody:' /etc/subuid 2>/dev/null && skip "nobody has /etc/subuid ranges here"
@@ -143,11 +161,33 @@ check_fails() {
     "$BUNDLE/config.json" >"$dir/config.json"
   chmod 644 "$dir/config.json"
   capture setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root "$dir/state" check --bundle "$dir"
-  rm -rf "$dir"
   assert_status 1
   grep -E '^  FAIL  linux\.uidMappings\[1\] ' <<<"$stdout" || fail "no FAIL line for uidMappings[1]"
   grep -E 'linux\.uidMappings\[0\]' <<<"$stdout" && fail "its own uid was refused"
-  return 0
+  grep -E '^  FAIL  linux\.namespaces' <<<"$stdout" && fail "a namespace was refused"
+  # Without a user namespace, this user can make none of the others.
+  jq 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(select(.type != "user"))' \
+    "$dir/config.json" >"$dir/c" && mv "$dir/c" "$dir/config.json"
+  chmod 644 "$dir/config.json"
+  capture setpriv --reuid=65534 --regid=65534 --clear-groups "$BERTH" --root "$dir/state" check --bundle "$dir"
+  rm -rf "$dir"
+  assert_status 1
+  grep -F '  FAIL  linux.namespaces[0] ' <<<"$stdout" || fail "no FAIL line for namespaces[0]"
+  assert_contains "$stdout" "only inside a user namespace"
+}
+
+@test "check --bundle: a program that is not in the rootfs" {
+  edit_config '.process.args = ["no-such-program"]'
+  check_fails "process.args[0]"
+  assert_contains "$stdout" '$PATH'
+  check_agrees
+  edit_config '.process.args = ["/opt/none/prog"]'
+  check_fails "process.args[0]"
+  # One that a bind mount brings is not judged.
+  mkdir "$TEST_DIR/opt"
+  edit_config ".mounts += [{\"destination\": \"/opt/none\", \"type\": \"bind\", \"source\": \"$TEST_DIR/opt\", \"options\": [\"rbind\"]}]"
+  rtc check --bundle "$BUNDLE"
+  assert_status 0
 }
 
 @test "check --bundle: a hook that does not exist" {
@@ -159,6 +199,15 @@ check_fails() {
   edit_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/nonexistent/agent.sock",
                                  "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
   check_fails linux.seccomp.listenerPath
+}
+
+@test "check --bundle: a resource whose cgroup controller this host has not mounted" {
+  grep -qE '^[1-9][0-9]*:([^:]*,)?net_cls(,[^:]*)?:' /proc/self/cgroup &&
+    skip "net_cls is mounted on this host"
+  edit_config '.linux.resources = {"network": {"classID": 7}, "pids": {"limit": 100}}'
+  check_fails linux.resources.network.classID
+  grep -F "linux.resources.pids" <<<"$stdout" && fail "pids is mounted, yet reported"
+  check_agrees
 }
 
 # check_agrees: `check --bundle` and `create` on the same bundle both work or

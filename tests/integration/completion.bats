@@ -49,6 +49,7 @@ help_options() {
   [ "$(complete_bash --log-format = j)" = json ]
   [ "$(complete_bash list --format "" | sort | tr '\n' ' ')" = "json table " ]
   [ "$(complete_bash kill x SIGKI)" = SIGKILL ]
+  [ "$(complete_bash exec --cap CAP_SYS_AD)" = CAP_SYS_ADMIN ]
 }
 
 @test "completion: every command's options are exactly its --help options" {
@@ -87,9 +88,25 @@ help_options() {
   assert_contains "$output" "table"
 }
 
-@test "completion: the zsh script is valid zsh" {
+@test "completion: the zsh function offers commands, options and values" {
   command -v zsh >/dev/null || skip "zsh is not installed"
   run zsh -n "$REPO_ROOT/completion/_berth"
   assert_status 0
   head -1 "$REPO_ROOT/completion/_berth" | grep -qx '#compdef berth'
+  # zsh's completion widgets need a terminal; _describe and _files stand in
+  # for them here, printing what the function hands them.
+  run env PATH="$BIN:$PATH" zsh -f -c '
+    fpath=("$1" $fpath); autoload -Uz _berth
+    _describe() { local a=${@[-1]}; print -l -- ${(P)a} }
+    _files() { print "_files $*" }
+    words=(berth cre); CURRENT=2; _berth
+    words=(berth create --bundle ""); CURRENT=4; _berth
+    words=(berth list --format ""); CURRENT=4; _berth
+    words=(berth --log-format=j); CURRENT=2; _berth' _ "$REPO_ROOT/completion"
+  assert_status 0
+  [ "$output" = "create:create a container
+_files -/
+table
+json
+--log-format=json" ]
 }

@@ -64,7 +64,7 @@ man_flags() {
   for f in "$MAN"/*.scd; do
     name=$(basename "$f" .scd)
     [ -s "$build/$name" ] || fail "$build/$name was not built"
-    [ "$build/$name" -nt "$f" ] || fail "$build/$name is older than its source"
+    scdoc <"$f" | cmp -s - "$build/$name" || fail "$build/$name is not its source's scdoc output"
   done
   run env MANWIDTH=80 man -l "$build/berth-check.8"
   assert_status 0
@@ -87,7 +87,9 @@ man_flags() {
   done
   [ -f "$dest$prefix/share/man/man8/berth.8" ]
   [ -f "$dest$prefix/share/bash-completion/completions/berth" ]
-  [ -f "$dest$prefix/share/zsh/vendor-completions/_berth" ]
+  local zsh_dir
+  zsh_dir=$(meson introspect --buildoptions "$build" | jq -r '.[] | select(.name == "zsh-completions-dir") | .value')
+  [ -f "$dest${zsh_dir:-$prefix/share/zsh/site-functions}/_berth" ]
   [ -f "$dest$prefix/share/fish/vendor_completions.d/berth.fish" ]
   rm -rf "$dest"
 }
