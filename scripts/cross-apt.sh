@@ -16,8 +16,13 @@ shift
 
 apt_dir=/var/cache/berth-cross/apt-$deb_arch
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
-echo "deb [arch=$deb_arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
-  >"$apt_dir/sources.list"
+# The security suite too, as the host has it: the VM suites' kernels come
+# from there.
+opts="arch=$deb_arch signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
+cat >"$apt_dir/sources.list" <<EOF
+deb [$opts] http://deb.debian.org/debian $suite main
+deb [$opts] http://deb.debian.org/debian-security $suite-security main
+EOF
 [ -e "$apt_dir/status" ] || : >"$apt_dir/status"
 apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
   -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::State::status=$apt_dir/status"
