@@ -8,6 +8,7 @@ BERTH      := $(CURDIR)/$(BUILD)/berth
 
 .PHONY: all deps demo check check-unit check-integration check-clients check-vm check-security \
         criu bench bench-scale install clean
+.PHONY: check-cross check-vm-arm64 check-long
 
 all: $(BUILD)/build.ninja
 	@scripts/refresh-build.sh $(BUILD)
@@ -42,6 +43,17 @@ check-clients: deps all
 # cgroup v2 in a VM: Debian's cloud kernel under qemu, no KVM needed.
 check-vm: deps all
 	tests/vm/run-vm.sh $(BERTH)
+
+# berth cross-built for arm64, ppc64le, s390x and riscv64, its unit tests
+# run under qemu-user (tests/cross/run-cross.sh); `make check` runs arm64's.
+check-cross: deps
+	tests/cross/run-cross.sh
+
+# The arm64 VM suite alone (berth cross-built, Debian's arm64 kernel, TCG).
+check-vm-arm64: deps all
+	BERTH_VM_SUITES=arm64 tests/vm/run-vm.sh $(BERTH)
+
+check-long: check-cross
 
 # One test per known runtime escape, each attacking a real container.
 check-security: deps all

@@ -9,7 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 berth=${1:?usage: check.sh BERTH ASAN_BUILD_DIR}
 asan_build=${2:?usage: check.sh BERTH ASAN_BUILD_DIR}
-suites=${BERTH_CHECK_SUITES:-unit integration systemd vm clients}
+suites=${BERTH_CHECK_SUITES:-unit integration systemd vm clients cross}
 
 total_passed=0 total_failed=0 total_skipped=0
 report=()
@@ -75,6 +75,8 @@ for suite in $suites; do
     systemd) run_suite systemd "$here/vm/systemd-tests.sh" "$berth" ;;
     vm) run_suite vm "$here/vm/run-vm.sh" "$berth" ;;
     clients) run_suite clients "$here/clients/run-clients.sh" "$berth" ;;
+    # arm64 only here; `make check-cross` (in check-long) builds all four.
+    cross) run_suite cross "$here/cross/run-cross.sh" arm64 ;;
     *) echo "check: unknown suite $suite" >&2; total_failed=$((total_failed + 1)) ;;
   esac
 done

@@ -36,6 +36,16 @@ suite_file=$(realpath "$suite_file")
 suite_name=$(basename "$suite_file" .sh)
 suite_name=${suite_name#suite-}
 
+# A suite for another architecture says which (SUITE_ARCH): the runtime
+# was cross-built for it, and busybox and jq come from its sysroot.
+suite_arch=$(SUITE_ARCH="" && . "$suite_file" && echo "$SUITE_ARCH")
+if [ -n "$suite_arch" ]; then
+  # shellcheck source=scripts/cross-arch.sh
+  . "$here/../../scripts/cross-arch.sh"
+  cross_arch "$suite_arch"
+  VM_SYSROOT=$sysroot VM_QEMU_USER=qemu-$qemu-static VM_BUSYBOX=$sysroot/bin/busybox
+fi
+
 ldd_out=$(LC_ALL=C ldd "$VM_BUSYBOX" 2>&1 || true)
 if [[ $ldd_out != *"not a dynamic executable"* ]]; then
   echo "build-initramfs: $VM_BUSYBOX is not static (install busybox-static)" >&2
@@ -51,9 +61,9 @@ stage=$VM_STAGE
 install_busybox "$stage"
 mkdir -p "$stage"/{dev,proc,sys,tmp,run,newroot,etc/berth-vm,tests}
 install_dynamic "$runtime" /bin/berth
-install_dynamic "$(command -v jq)" /bin/jq
+install_dynamic "$VM_SYSROOT$(command -v jq)" /bin/jq
 # The runtime's name and version, to print in the results.
-"$runtime" --version 2>/dev/null | head -n 1 >"$stage/etc/runtime-version" || true
+vm_target_run "$runtime" --version 2>/dev/null | head -n 1 >"$stage/etc/runtime-version" || true
 install_file "$here/init.sh" /init 0755
 install_file "$here/vm-lib.sh" /tests/vm-lib.sh 0644
 
@@ -65,7 +75,7 @@ echo 'root:x:0:0:root:/:/bin/sh' >"$bundle/rootfs/etc/passwd"
 echo 'root:x:0:' >"$bundle/rootfs/etc/group"
 # The base config comes from the runtime itself so it tracks its defaults;
 # the tests adjust it per container with jq inside the VM.
-(cd "$bundle" && "$runtime" spec)
+(cd "$bundle" && vm_target_run "$runtime" spec)
 jq '.process.args = ["sh", "-c", "true"]
     | .process.terminal = false
     | .linux.cgroupsPath = "/berth-vm-test"' \

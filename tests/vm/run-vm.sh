@@ -43,11 +43,16 @@ say() { vm_say "$@"; }
 # What every suite needs on the host; suites add their SUITE_PACKAGES.
 BASE_PACKAGES=(qemu-system-x86 cpio busybox-static jq)
 
-# Prints the path of a cached vmlinuz, downloading Debian's current cloud
-# kernel package first when there is none. Only the kernel image is kept:
-# the cloud kernel has what the tests need built in, so no modules.
+# kernel_image [ARCH]: prints the path of a cached vmlinuz, downloading
+# Debian's current cloud kernel package first when there is none. Only the
+# kernel image is kept: the cloud kernel has what the tests need built in,
+# so no modules. ARCH (a suite's SUITE_ARCH) is another architecture's
+# kernel, looked up with that architecture's private apt and kept apart.
 kernel_image() {
-  local cached pkg work
+  local cached pkg work arch=${1:-} cache=$cache meta=linux-image-cloud-amd64 apt=()
+  if [ -n "$arch" ]; then
+    cache=$cache/$arch meta=linux-image-cloud-$arch apt=("$repo/scripts/cross-apt.sh" "$arch")
+  fi
   cached=$(find "$cache" -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sort -V | tail -n 1)
   if [ -n "$cached" ] && [ "${BERTH_VM_REFRESH:-0}" != 1 ]; then
     echo "$cached"
@@ -56,20 +61,20 @@ kernel_image() {
   mkdir -p "$cache"
   # The meta-package depends on the current versioned image package.
   find_pkg() {
-    apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+    "${apt[@]}" apt-cache depends "$meta" 2>/dev/null |
       awk '$1 == "Depends:" && $2 ~ /^linux-image-/ && !found { print $2; found = 1 }'
   }
   pkg=$(find_pkg)
   if [ -z "$pkg" ]; then
-    apt-get update -qq </dev/null >&2
+    "${apt[@]}" apt-get update -qq </dev/null >&2
     pkg=$(find_pkg)
   fi
-  [ -n "$pkg" ] || { say "no linux-image-cloud-amd64 package is known to apt"; return 1; }
+  [ -n "$pkg" ] || { say "no $meta package is known to apt"; return 1; }
   say "downloading $pkg into $cache"
   work=$(mktemp -d "$cache/download.XXXXXX")
   # apt's _apt user may not be able to write here; the download is a plain
   # file fetch, so running it as the caller is fine.
-  if ! (cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$pkg" </dev/null >&2); then
+  if ! (cd "$work" && "${apt[@]}" apt-get download -qq -o APT::Sandbox::User=root "$pkg" </dev/null >&2); then
     rm -rf "$work"
     return 1
   fi
@@ -167,11 +172,11 @@ report() {
 # next.
 suite_settings() {
   (
-    SUITE_MEMORY=512 SUITE_TIMEOUT=300 SUITE_DISK_MB=0 SUITE_APPEND=
+    SUITE_MEMORY=512 SUITE_TIMEOUT=300 SUITE_DISK_MB=0 SUITE_APPEND= SUITE_ARCH=
     # shellcheck source=/dev/null
     . "$1"
     printf '%s\n' "$SUITE_MEMORY" "${BERTH_VM_TIMEOUT:-$SUITE_TIMEOUT}" "$SUITE_DISK_MB" \
-      "$SUITE_APPEND"
+      "$SUITE_APPEND" "$SUITE_ARCH"
   )
 }
 
@@ -198,15 +203,42 @@ suite_files() {
   fi
 }
 
+# arch_vm SUITE ARCH WORK: a suite for another architecture (SUITE_ARCH)
+# boots that architecture's kernel and tests berth cross-built for it
+# (scripts/cross-build.sh): sets run_suite's kernel, suite_runtime, qemu
+# and console.
+arch_vm() {
+  local suite=$1 arch=$2 work=$3
+  case $arch in
+    # virt is qemu's generic Arm board. -cpu max, with the implementation-
+    # defined pointer authentication: emulating the architected QARMA
+    # cipher on every function return is most of TCG's time otherwise.
+    arm64) qemu=(qemu-system-aarch64 -machine virt -cpu max,pauth-impdef=on) console=ttyAMA0 ;;
+    *) say "$suite: no VM for architecture $arch"; return 1 ;;
+  esac
+  if ! "$repo/scripts/cross-build.sh" "$arch" >"$work/$suite.build.log" 2>&1; then
+    say "$suite: cross-building berth for $arch failed:"
+    tail -n 20 "$work/$suite.build.log" | sed "s/^/$suite: /" >&2
+    return 1
+  fi
+  suite_runtime=$repo/build-cross-$arch/berth
+  kernel=$(kernel_image "$arch") || return 1
+}
+
 # run_suite FILE KERNEL WORK: builds the suite's initramfs, boots it and
 # reports.
 run_suite() {
-  local file=$1 kernel=$2 work=$3 suite settings memory timeout disk_mb append
-  local qemu_rc=0 start log disk=()
+  local file=$1 kernel=$2 work=$3 suite settings memory timeout disk_mb append arch
+  local qemu_rc=0 start log disk=() suite_runtime=$runtime console=ttyS0
+  local qemu=(qemu-system-x86_64 -machine q35 -cpu max)
   suite=$(basename "$file" .sh)
   suite=${suite#suite-}
   mapfile -t settings < <(suite_settings "$file")
   memory=${settings[0]} timeout=${settings[1]} disk_mb=${settings[2]} append=${settings[3]:-}
+  arch=${settings[4]:-}
+  if [ -n "$arch" ]; then
+    arch_vm "$suite" "$arch" "$work" || { total_failed=$((total_failed + 1)); return; }
+  fi
   if [ "$disk_mb" -gt 0 ]; then
     # An empty raw disk, /dev/nvme0n1 in the VM: the cloud kernel builds
     # NVMe in (virtio-blk is a module). I/O limits need a real block
@@ -215,14 +247,14 @@ run_suite() {
     disk=(-drive "file=$work/$suite.disk,format=raw,if=none,id=disk0"
       -device "nvme,drive=disk0,serial=berth-vm")
   fi
-  if ! "$here/build-initramfs.sh" "$runtime" "$work/$suite.initrd.gz" "$file"; then
+  if ! "$here/build-initramfs.sh" "$suite_runtime" "$work/$suite.initrd.gz" "$file"; then
     say "$suite: building the initramfs failed"
     total_failed=$((total_failed + 1))
     return
   fi
   # The kernel passes name=value words it does not know to /init's
   # environment; commas keep the list one word.
-  append="console=ttyS0 panic=-1 loglevel=4 $append"
+  append="console=$console panic=-1 loglevel=4 $append"
   [ -z "${BERTH_VM_TESTS:-}" ] || append+=" BERTH_VM_TESTS=$BERTH_VM_TESTS"
   log=$work/$suite.console.log
   say "$suite: booting $(basename "$kernel") (software emulation, ${memory} MiB, timeout ${timeout}s)"
@@ -231,8 +263,7 @@ run_suite() {
   # so cpuset has a CPU to move to. -nodefaults drops the NIC and VGA the
   # tests do not need. panic=-1 with -no-reboot turns a guest panic into a
   # prompt qemu exit.
-  timeout "$timeout" qemu-system-x86_64 \
-    -machine q35 -cpu max -smp 2 -m "$memory" \
+  timeout "$timeout" "${qemu[@]}" -smp 2 -m "$memory" \
     -nodefaults -no-reboot -display none -monitor none \
     -serial "file:$log" \
     -kernel "$kernel" -initrd "$work/$suite.initrd.gz" \
