@@ -43,6 +43,23 @@ int cli_parse(const struct opt_command_help *cmd, const struct opt_def *defs, in
   return rc != 0 ? rc : -1;
 }
 
+int cli_parse_id(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,
+                 char **argv, const char **id, const char **word) {
+  const char **pos = NULL;
+  size_t npos = 0;
+  int rc = cli_parse(cmd, defs, argc, argv, false, &pos, &npos, 1,
+                     word != NULL ? OPT_ARGS_MIN : OPT_ARGS_EXACT);
+  if (rc < 0 && npos > 2)
+    rc = opts_check_args(cmd, defs, npos, 2, OPT_ARGS_MAX);
+  if (rc < 0) {
+    *id = pos[0];
+    if (word != NULL)
+      *word = npos > 1 ? pos[1] : NULL;
+  }
+  free(pos);
+  return rc;
+}
+
 static const struct {
   const char *name;
   int num;

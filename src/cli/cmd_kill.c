@@ -16,25 +16,17 @@ int cmd_kill(struct cli_globals *g, int argc, char **argv) {
   const struct opt_command_help help = {
       "kill", "kill sends the specified signal (default: SIGTERM) to the container's init process",
       "<container-id> [signal]", NULL};
-  const char **pos = NULL;
-  size_t npos = 0;
-  int rc = cli_parse(&help, defs, argc, argv, false, &pos, &npos, 1, OPT_ARGS_MIN);
-  if (rc < 0 && npos > 2)
-    rc = opts_check_args(&help, defs, npos, 2, OPT_ARGS_MAX);
-  if (rc >= 0) {
-    free(pos);
+  const char *id, *signal;
+  int rc = cli_parse_id(&help, defs, argc, argv, &id, &signal);
+  if (rc >= 0)
     return rc;
-  }
-  int sig = npos > 1 ? cli_parse_signal(pos[1]) : SIGTERM;
+  int sig = signal != NULL ? cli_parse_signal(signal) : SIGTERM;
   if (sig < 0) {
-    cli_log_error("unknown signal \"%s\"", pos[1]);
-    free(pos);
+    cli_log_error("unknown signal \"%s\"", signal);
     return 1;
   }
   berth_error *err = NULL;
-  rc = container_kill(g->root, pos[0], sig, all, &err) < 0 ? cli_fail(NULL, err) : 0;
-  free(pos);
-  return rc;
+  return container_kill(g->root, id, sig, all, &err) < 0 ? cli_fail(NULL, err) : 0;
 }
 
 int cmd_delete(struct cli_globals *g, int argc, char **argv) {
@@ -47,13 +39,10 @@ int cmd_delete(struct cli_globals *g, int argc, char **argv) {
   const struct opt_command_help help = {"delete", "delete any resources held by the container "
                                                   "often used with detached container",
                                         "<container-id>", NULL};
-  const char **pos = NULL;
-  size_t npos = 0;
-  int rc = cli_parse(&help, defs, argc, argv, false, &pos, &npos, 1, OPT_ARGS_EXACT);
-  if (rc < 0) {
-    berth_error *err = NULL;
-    rc = container_delete(g->root, pos[0], force, &err) < 0 ? cli_fail(NULL, err) : 0;
-  }
-  free(pos);
-  return rc;
+  const char *id;
+  int rc = cli_parse_id(&help, defs, argc, argv, &id, NULL);
+  if (rc >= 0)
+    return rc;
+  berth_error *err = NULL;
+  return container_delete(g->root, id, force, &err) < 0 ? cli_fail(NULL, err) : 0;
 }

@@ -18,15 +18,12 @@ static int pause_or_resume(struct cli_globals *g, int argc, char **argv, bool pa
       pause ? "pause suspends all processes inside the container"
             : "resumes all processes that have been previously paused",
       "<container-id>", NULL};
-  const char **pos = NULL;
-  size_t npos = 0;
-  int rc = cli_parse(&help, defs, argc, argv, false, &pos, &npos, 1, OPT_ARGS_EXACT);
-  if (rc < 0) {
-    berth_error *err = NULL;
-    rc = container_pause(g->root, pos[0], pause, &err) < 0 ? cli_fail(NULL, err) : 0;
-  }
-  free(pos);
-  return rc;
+  const char *id;
+  int rc = cli_parse_id(&help, defs, argc, argv, &id, NULL);
+  if (rc >= 0)
+    return rc;
+  berth_error *err = NULL;
+  return container_pause(g->root, id, pause, &err) < 0 ? cli_fail(NULL, err) : 0;
 }
 
 int cmd_pause(struct cli_globals *g, int argc, char **argv) {

@@ -13,23 +13,18 @@ int cmd_state(struct cli_globals *g, int argc, char **argv) {
   const struct opt_def defs[] = {{0}};
   const struct opt_command_help help = {"state", "output the state of a container",
                                         "<container-id>", NULL};
-  const char **pos = NULL;
-  size_t npos = 0;
-  int rc = cli_parse(&help, defs, argc, argv, false, &pos, &npos, 1, OPT_ARGS_EXACT);
-  if (rc < 0) {
-    json_t *st = NULL;
-    berth_error *err = NULL;
-    if (container_get_state(g->root, pos[0], &st, &err) < 0) {
-      rc = cli_fail(NULL, err);
-    } else {
-      json_dumpf(st, stdout, JSON_INDENT(2));
-      putchar('\n');
-      json_decref(st);
-      rc = 0;
-    }
-  }
-  free(pos);
-  return rc;
+  const char *id;
+  int rc = cli_parse_id(&help, defs, argc, argv, &id, NULL);
+  if (rc >= 0)
+    return rc;
+  json_t *st = NULL;
+  berth_error *err = NULL;
+  if (container_get_state(g->root, id, &st, &err) < 0)
+    return cli_fail(NULL, err);
+  json_dumpf(st, stdout, JSON_INDENT(2));
+  putchar('\n');
+  json_decref(st);
+  return 0;
 }
 
 /* runc's tabwriter: columns at least 12 wide, 3 spaces of padding. */

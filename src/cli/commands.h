@@ -35,7 +35,9 @@ int cmd_spec(struct cli_globals *g, int argc, char **argv);
 int cmd_features(struct cli_globals *g, int argc, char **argv);
 
 /* Re-execute berth from a sealed copy of itself (create and exec call it
- * when the container's config needs it). */
+ * when the container's config needs it), with the command line main gave
+ * cli_keep_argv (sealed.c). */
+void cli_keep_argv(int argc, char **argv);
 void cli_ensure_sealed_binary(void);
 
 /* `--version` text: "berth version X\ncommit: ...\nspec: 1.3.0\n..." */

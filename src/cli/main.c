@@ -4,10 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #include "commands.h"
-#include "linux/cloned_binary.h"
 #include "log.h"
 #include "opts.h"
 
@@ -45,15 +42,6 @@ static void print_usage(const struct opt_def *globals) {
     printf("   %-10s %s\n", commands[i].name, commands[i].summary);
   printf("\nGLOBAL OPTIONS:\n");
   opts_print_help(globals);
-}
-
-static int saved_argc;
-static char **saved_argv;
-
-void cli_ensure_sealed_binary(void) {
-  /* On failure berth goes on with the weaker protection of non-dumpable
-   * clones (see cloned_binary.h). */
-  cloned_binary_ensure(saved_argc, saved_argv, environ);
 }
 
 static void warn_to_log(const char *msg) { cli_log_warn("%s", msg); }
@@ -112,8 +100,7 @@ int main(int argc, char **argv) {
   free(pos);
   for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
     if (strcmp(commands[i].name, name) == 0) {
-      saved_argc = argc;
-      saved_argv = argv;
+      cli_keep_argv(argc, argv);
       int rc = commands[i].fn(&g, argc - first - 1, argv + first + 1);
       cli_log_close();
       return rc;

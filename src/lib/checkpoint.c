@@ -226,27 +226,16 @@ static int add_page_server(struct dump_job *j, berth_error **err) {
 
 static int build_opts(struct dump_job *j, berth_error **err) {
   const struct checkpoint_opts *o = j->o;
-  enum criu_cg_mode mode;
-  unsigned empty_ns;
-  if (criu_cg_mode_parse(o->manage_cgroups_mode, &mode, err) < 0 ||
-      criu_empty_ns_flags(o->empty_ns, o->n_empty_ns, &empty_ns, err) < 0)
-    return -1;
   struct criu_msg *m = &j->opts;
-  criu_msg_int(m, CRIU_OPT_IMAGES_DIR_FD, j->image_fd);
-  if (j->work_fd >= 0)
-    criu_msg_int(m, CRIU_OPT_WORK_DIR_FD, j->work_fd);
-  criu_msg_common(m, j->spec, "dump.log", mode, empty_ns);
+  struct criu_shared_opts shared = {.image_fd = j->image_fd, .work_fd = j->work_fd,
+                                     .log_file = "dump.log", CRIU_SHARED_FROM(o)};
+  if (criu_msg_shared(m, j->spec, &shared, err) < 0)
+    return -1;
   criu_msg_int(m, CRIU_OPT_PID, j->h.st->pid);
   criu_msg_string(m, CRIU_OPT_ROOT, j->h.st->rootfs);
-  criu_msg_bool(m, CRIU_OPT_SHELL_JOB, o->shell_job);
   criu_msg_bool(m, CRIU_OPT_LEAVE_RUNNING, o->leave_running);
-  criu_msg_bool(m, CRIU_OPT_TCP_ESTABLISHED, o->tcp_established);
   criu_msg_bool(m, CRIU_OPT_TCP_SKIP_IN_FLIGHT, o->tcp_skip_in_flight);
   criu_msg_bool(m, CRIU_OPT_LINK_REMAP, o->link_remap);
-  criu_msg_bool(m, CRIU_OPT_EXT_UNIX_SK, o->ext_unix_sk);
-  criu_msg_bool(m, CRIU_OPT_FILE_LOCKS, o->file_locks);
-  criu_msg_bool(m, CRIU_OPT_AUTO_DEDUP, o->auto_dedup);
-  criu_msg_bool(m, CRIU_OPT_LAZY_PAGES, o->lazy_pages);
   const char *freezer = j->h.st->cgroup ? freezer_path(j->h.st->cgroup) : NULL;
   if (freezer != NULL)
     criu_msg_string(m, CRIU_OPT_FREEZE_CGROUP, freezer);

@@ -583,7 +583,7 @@ int criu_check_version(int min, int *version, berth_error **err) {
 
 /* ---- pieces shared by checkpoint and restore --------------------------- */
 
-int criu_cg_mode_parse(const char *mode, enum criu_cg_mode *out, berth_error **err) {
+static int cg_mode_parse(const char *mode, enum criu_cg_mode *out, berth_error **err) {
   static const struct {
     const char *name;
     enum criu_cg_mode mode;
@@ -601,7 +601,7 @@ int criu_cg_mode_parse(const char *mode, enum criu_cg_mode *out, berth_error **e
   return berth_fail(err, EINVAL, "invalid manage-cgroups-mode value \"%s\"", mode);
 }
 
-int criu_empty_ns_flags(const char *const *names, size_t n, unsigned *out, berth_error **err) {
+static int empty_ns_flags(const char *const *names, size_t n, unsigned *out, berth_error **err) {
   static const struct {
     const char *name;
     unsigned flag;
@@ -648,7 +648,7 @@ static void add_network_lock(struct criu_msg *m, const spec *s) {
     criu_msg_int(m, CRIU_OPT_NETWORK_LOCK, CRIU_NETWORK_LOCK_NFTABLES);
 }
 
-void criu_msg_common(struct criu_msg *m, const spec *s, const char *log_file,
+static void msg_common(struct criu_msg *m, const spec *s, const char *log_file,
                      enum criu_cg_mode mode, unsigned empty_ns) {
   criu_msg_int(m, CRIU_OPT_LOG_LEVEL, 4);
   criu_msg_string(m, CRIU_OPT_LOG_FILE, log_file);
@@ -666,6 +666,26 @@ void criu_msg_common(struct criu_msg *m, const spec *s, const char *log_file,
     criu_msg_string(m, CRIU_OPT_CONFIG_FILE, "/etc/criu/runc.conf");
   else if (*config != '\0')
     criu_msg_string(m, CRIU_OPT_CONFIG_FILE, config);
+}
+
+int criu_msg_shared(struct criu_msg *m, const spec *s, const struct criu_shared_opts *o,
+                    berth_error **err) {
+  enum criu_cg_mode mode;
+  unsigned empty_ns;
+  if (cg_mode_parse(o->manage_cgroups_mode, &mode, err) < 0 ||
+      empty_ns_flags(o->empty_ns, o->n_empty_ns, &empty_ns, err) < 0)
+    return -1;
+  criu_msg_int(m, CRIU_OPT_IMAGES_DIR_FD, o->image_fd);
+  if (o->work_fd >= 0)
+    criu_msg_int(m, CRIU_OPT_WORK_DIR_FD, o->work_fd);
+  msg_common(m, s, o->log_file, mode, empty_ns);
+  criu_msg_bool(m, CRIU_OPT_SHELL_JOB, o->shell_job);
+  criu_msg_bool(m, CRIU_OPT_EXT_UNIX_SK, o->ext_unix_sk);
+  criu_msg_bool(m, CRIU_OPT_TCP_ESTABLISHED, o->tcp_established);
+  criu_msg_bool(m, CRIU_OPT_FILE_LOCKS, o->file_locks);
+  criu_msg_bool(m, CRIU_OPT_AUTO_DEDUP, o->auto_dedup);
+  criu_msg_bool(m, CRIU_OPT_LAZY_PAGES, o->lazy_pages);
+  return 0;
 }
 
 const char *criu_ext_ns_key(int clone_flag) {

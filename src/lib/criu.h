@@ -153,15 +153,30 @@ int criu_check_version(int min, int *version, berth_error **err);
 #define CRIU_DESCRIPTORS_FILE "descriptors.json"
 
 struct spec;
-/* --manage-cgroups-mode: NULL or "" is CRIU's default. */
-int criu_cg_mode_parse(const char *mode, enum criu_cg_mode *out, berth_error **err);
-/* --empty-ns names ("network", ...) to CLONE_NEW* flags. */
-int criu_empty_ns_flags(const char *const *names, size_t n, unsigned *out, berth_error **err);
-/* Common options: log, notifications, cgroups, the network lock, the CRIU
+/* What a dump and a restore both ask of CRIU. */
+struct criu_shared_opts {
+  int image_fd;
+  int work_fd;                     /* -1: logs go to the image directory */
+  const char *log_file;            /* "dump.log", "restore.log" */
+  const char *manage_cgroups_mode; /* NULL or "": CRIU's default */
+  const char *const *empty_ns;     /* --empty-ns names ("network", ...) */
+  size_t n_empty_ns;
+  bool shell_job, ext_unix_sk, tcp_established, file_locks, auto_dedup, lazy_pages;
+};
+/* The fields of criu_shared_opts that checkpoint_opts and restore_opts
+ * (checkpoint.h) both have, under the same names, copied from *o. */
+#define CRIU_SHARED_FROM(o)                                                                   \
+  .manage_cgroups_mode = (o)->manage_cgroups_mode, .empty_ns = (o)->empty_ns,                 \
+  .n_empty_ns = (o)->n_empty_ns, .shell_job = (o)->shell_job, .ext_unix_sk = (o)->ext_unix_sk, \
+  .tcp_established = (o)->tcp_established, .file_locks = (o)->file_locks,                     \
+  .auto_dedup = (o)->auto_dedup, .lazy_pages = (o)->lazy_pages
+/* The options every request starts with: the image and work directories,
+ * the log, notifications, cgroups, the network lock, the CRIU
  * configuration file named by the org.criu.config annotation (runc's
- * default file when the annotation is absent, none when it is empty). */
-void criu_msg_common(struct criu_msg *m, const struct spec *s, const char *log_file,
-                     enum criu_cg_mode mode, unsigned empty_ns);
+ * default file when the annotation is absent, none when it is empty), and
+ * the flags both commands take. Fails on a bad mode or namespace name. */
+int criu_msg_shared(struct criu_msg *m, const struct spec *s, const struct criu_shared_opts *o,
+                    berth_error **err);
 /* The key CRIU uses for the external namespace given by path in the spec
  * ("extRootNetNS"), for network and pid. */
 const char *criu_ext_ns_key(int clone_flag);

@@ -6,7 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spec_parse.h"
+#include "spec_json.h"
+#include "spec_linux.h"
+#include "spec_process.h"
+#include "spec_resources.h"
+#include "spec_seccomp.h"
 
 static const char *const hook_kind_names[HOOK_KIND_COUNT] = {
   [HOOK_PRESTART] = "prestart",
@@ -65,8 +69,8 @@ static int parse_mount(sj_ctx *c, json_t *item, spec_mount *m) {
     return sj_fail(c, "destination", "must not be empty");
   if (make_destination_absolute(c, m) < 0 || sj_string(c, item, "source", &m->source) < 0 ||
       sj_string(c, item, "type", &m->type) < 0 || sj_strv(c, item, "options", &m->options) < 0 ||
-      spec_parse_idmaps(c, item, "uidMappings", &m->uid_mappings) < 0 ||
-      spec_parse_idmaps(c, item, "gidMappings", &m->gid_mappings) < 0)
+      sj_idmaps(c, item, "uidMappings", &m->uid_mappings) < 0 ||
+      sj_idmaps(c, item, "gidMappings", &m->gid_mappings) < 0)
     return -1;
   return 0;
 }
@@ -178,13 +182,45 @@ static int parse_process(sj_ctx *c, json_t *doc, spec *s) {
   return 0;
 }
 
+static int parse_resources(sj_ctx *c, json_t *linux_obj, spec_linux *l) {
+  json_t *o;
+  int rc = sj_object(c, linux_obj, "resources", &o);
+  if (rc <= 0)
+    return rc;
+  l->resources = sj_calloc(c, 1, sizeof(spec_resources));
+  if (l->resources == NULL)
+    return -1;
+  size_t mark = sj_push(c, "resources");
+  if (spec_parse_resources_obj(c, o, l->resources) < 0)
+    return -1;
+  sj_pop(c, mark);
+  return 0;
+}
+
+static int parse_seccomp(sj_ctx *c, json_t *linux_obj, spec_linux *l) {
+  json_t *o;
+  int rc = sj_object(c, linux_obj, "seccomp", &o);
+  if (rc <= 0)
+    return rc;
+  l->seccomp = sj_calloc(c, 1, sizeof(spec_seccomp));
+  if (l->seccomp == NULL)
+    return -1;
+  size_t mark = sj_push(c, "seccomp");
+  if (spec_parse_seccomp_obj(c, o, l->seccomp) < 0)
+    return -1;
+  sj_pop(c, mark);
+  return 0;
+}
+
+/* "linux": its own fields, then the two sections with parsers of their own. */
 static int parse_linux(sj_ctx *c, json_t *doc, spec *s) {
   json_t *obj;
   int rc = sj_object(c, doc, "linux", &obj);
   if (rc <= 0)
     return rc;
   size_t mark = sj_push(c, "linux");
-  if (spec_parse_linux_obj(c, obj, &s->linux) < 0)
+  if (spec_parse_linux_obj(c, obj, &s->linux) < 0 || parse_resources(c, obj, &s->linux) < 0 ||
+      parse_seccomp(c, obj, &s->linux) < 0)
     return -1;
   sj_pop(c, mark);
   return 0;
@@ -312,6 +348,8 @@ void spec_free(spec *s) {
   for (int kind = 0; kind < HOOK_KIND_COUNT; kind++)
     hooks_clear(&s->hooks[kind]);
   sj_kvs_free(&s->annotations);
+  spec_resources_free(s->linux.resources);
+  spec_seccomp_free(s->linux.seccomp);
   spec_linux_clear(&s->linux);
   sj_strv_free(&s->warnings);
   free(s);

@@ -537,3 +537,36 @@ void *sj_calloc(sj_ctx *c, size_t n, size_t size) {
     sj_oom(c);
   return p;
 }
+
+/* ---- ID mappings ---- */
+
+static int parse_idmap(sj_ctx *c, json_t *item, spec_idmap *m) {
+  if (sj_as_object(c, item, NULL) < 0 ||
+      sj_u32_required(c, item, "containerID", &m->container_id) < 0 ||
+      sj_u32_required(c, item, "hostID", &m->host_id) < 0 ||
+      sj_u32_required(c, item, "size", &m->size) < 0)
+    return -1;
+  return 0;
+}
+
+int sj_idmaps(sj_ctx *c, json_t *obj, const char *key, spec_idmaps *out) {
+  json_t *arr;
+  int rc = sj_array(c, obj, key, &arr);
+  if (rc <= 0)
+    return rc;
+  out->v = sj_calloc(c, json_array_size(arr), sizeof(spec_idmap));
+  if (out->v == NULL)
+    return -1;
+  out->n = json_array_size(arr);
+  size_t mark = sj_push(c, key);
+  size_t i;
+  json_t *item;
+  json_array_foreach(arr, i, item) {
+    size_t at = sj_push_index(c, i);
+    if (parse_idmap(c, item, &out->v[i]) < 0)
+      return -1;
+    sj_pop(c, at);
+  }
+  sj_pop(c, mark);
+  return 0;
+}

@@ -90,6 +90,9 @@ int sj_enum(sj_ctx *c, json_t *obj, const char *key, const char *const *names, c
 int sj_enum_strv(sj_ctx *c, json_t *obj, const char *key, const char *const *names,
                  spec_strv *out);
 
+/* uidMappings/gidMappings, of linux and of a mount. */
+int sj_idmaps(sj_ctx *c, json_t *obj, const char *key, spec_idmaps *out);
+
 /* Heap helpers for the spec types. */
 int sj_strv_push(spec_strv *s, char *owned);
 void sj_strv_free(spec_strv *s);

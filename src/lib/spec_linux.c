@@ -1,10 +1,10 @@
-/* config.json "linux", apart from resources and seccomp which have their
- * own files. */
+/* config.json "linux", apart from resources and seccomp, which spec.c
+ * hands to their own parsers. */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec_parse.h"
+#include "spec_linux.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -88,38 +88,7 @@ static int parse_namespaces(sj_ctx *c, json_t *obj, spec_linux *l) {
   return 0;
 }
 
-/* ---- ID mappings and time offsets ---- */
-
-static int parse_idmap(sj_ctx *c, json_t *item, spec_idmap *m) {
-  if (sj_as_object(c, item, NULL) < 0 ||
-      sj_u32_required(c, item, "containerID", &m->container_id) < 0 ||
-      sj_u32_required(c, item, "hostID", &m->host_id) < 0 ||
-      sj_u32_required(c, item, "size", &m->size) < 0)
-    return -1;
-  return 0;
-}
-
-int spec_parse_idmaps(sj_ctx *c, json_t *obj, const char *key, spec_idmaps *out) {
-  json_t *arr;
-  int rc = sj_array(c, obj, key, &arr);
-  if (rc <= 0)
-    return rc;
-  out->v = sj_calloc(c, json_array_size(arr), sizeof(spec_idmap));
-  if (out->v == NULL)
-    return -1;
-  out->n = json_array_size(arr);
-  size_t mark = sj_push(c, key);
-  size_t i;
-  json_t *item;
-  json_array_foreach(arr, i, item) {
-    size_t at = sj_push_index(c, i);
-    if (parse_idmap(c, item, &out->v[i]) < 0)
-      return -1;
-    sj_pop(c, at);
-  }
-  sj_pop(c, mark);
-  return 0;
-}
+/* ---- time offsets ---- */
 
 static int parse_time_offset(sj_ctx *c, json_t *offsets, const char *key, spec_time_offset *t) {
   json_t *o;
@@ -346,45 +315,14 @@ static int parse_propagation(sj_ctx *c, json_t *obj, spec_linux *l) {
              : 0;
 }
 
-static int parse_resources(sj_ctx *c, json_t *obj, spec_linux *l) {
-  json_t *o;
-  int rc = sj_object(c, obj, "resources", &o);
-  if (rc <= 0)
-    return rc;
-  l->resources = sj_calloc(c, 1, sizeof(spec_resources));
-  if (l->resources == NULL)
-    return -1;
-  size_t mark = sj_push(c, "resources");
-  if (spec_parse_resources_obj(c, o, l->resources) < 0)
-    return -1;
-  sj_pop(c, mark);
-  return 0;
-}
-
-static int parse_seccomp(sj_ctx *c, json_t *obj, spec_linux *l) {
-  json_t *o;
-  int rc = sj_object(c, obj, "seccomp", &o);
-  if (rc <= 0)
-    return rc;
-  l->seccomp = sj_calloc(c, 1, sizeof(spec_seccomp));
-  if (l->seccomp == NULL)
-    return -1;
-  size_t mark = sj_push(c, "seccomp");
-  if (spec_parse_seccomp_obj(c, o, l->seccomp) < 0)
-    return -1;
-  sj_pop(c, mark);
-  return 0;
-}
-
 int spec_parse_linux_obj(sj_ctx *c, json_t *obj, spec_linux *l) {
   if (parse_namespaces(c, obj, l) < 0 ||
-      spec_parse_idmaps(c, obj, "uidMappings", &l->uid_mappings) < 0 ||
-      spec_parse_idmaps(c, obj, "gidMappings", &l->gid_mappings) < 0 ||
+      sj_idmaps(c, obj, "uidMappings", &l->uid_mappings) < 0 ||
+      sj_idmaps(c, obj, "gidMappings", &l->gid_mappings) < 0 ||
       parse_time_offsets(c, obj, l) < 0 || parse_devices(c, obj, l) < 0 ||
       parse_net_devices(c, obj, l) < 0 || sj_string(c, obj, "cgroupsPath", &l->cgroups_path) < 0 ||
-      parse_resources(c, obj, l) < 0 || parse_intel_rdt(c, obj, l) < 0 ||
-      parse_memory_policy(c, obj, l) < 0 || sj_string_map(c, obj, "sysctl", &l->sysctl) < 0 ||
-      parse_seccomp(c, obj, l) < 0 || parse_propagation(c, obj, l) < 0 ||
+      parse_intel_rdt(c, obj, l) < 0 || parse_memory_policy(c, obj, l) < 0 ||
+      sj_string_map(c, obj, "sysctl", &l->sysctl) < 0 || parse_propagation(c, obj, l) < 0 ||
       sj_strv(c, obj, "maskedPaths", &l->masked_paths) < 0 ||
       sj_strv(c, obj, "readonlyPaths", &l->readonly_paths) < 0 ||
       sj_string(c, obj, "mountLabel", &l->mount_label) < 0 || parse_personality(c, obj, l) < 0)
@@ -407,7 +345,6 @@ void spec_linux_clear(spec_linux *l) {
   }
   free(l->net_devices);
   free(l->cgroups_path);
-  spec_resources_free(l->resources);
   if (l->intel_rdt != NULL) {
     free(l->intel_rdt->clos_id);
     free(l->intel_rdt->l3_cache_schema);
@@ -422,7 +359,6 @@ void spec_linux_clear(spec_linux *l) {
     free(l->memory_policy);
   }
   sj_kvs_free(&l->sysctl);
-  spec_seccomp_free(l->seccomp);
   free(l->rootfs_propagation);
   sj_strv_free(&l->masked_paths);
   sj_strv_free(&l->readonly_paths);

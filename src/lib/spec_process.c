@@ -6,7 +6,7 @@
 #include <sys/capability.h>
 #include <sys/resource.h>
 
-#include "spec_parse.h"
+#include "spec_process.h"
 
 /* ---- user and console ---- */
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spec_parse.h"
+#include "spec_resources.h"
 
 /* Parses each element of obj[key] with parse(), into a calloc'd array of
  * `size`-byte elements whose count is kept up to date for the free path. */

@@ -15,7 +15,7 @@
 
 #include "handle.h"
 #include "resources_cmd.h"
-#include "spec_parse.h"
+#include "spec_resources.h"
 
 /* ---- sizes ---- */
 

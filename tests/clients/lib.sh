@@ -213,46 +213,13 @@ check_missing_exec() {
 
 # --- packages --------------------------------------------------------------
 
-is_installed() {
-  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
-}
-
-# ensure_packages PKG...: installs what is missing. A package whose scripts
-# would start a system daemon (docker.io, containerd) is kept from doing so
-# by a policy-rc.d that refuses every start, put in place only if the
-# machine has none.
+# ensure_packages PKG...: installs what is missing (scripts/packages.sh).
+# A package whose scripts would start a system daemon (docker.io,
+# containerd) is kept from doing so.
 ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    is_installed "$p" || missing+=("$p")
-  done
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] || { echo "not root: cannot install ${missing[*]}"; return 1; }
-  say "installing ${missing[*]}"
-  local made_policy=0 rc
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\n# no service starts during package installation\nexit 101\n' >/usr/sbin/policy-rc.d
-    chmod 755 /usr/sbin/policy-rc.d
-    made_policy=1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  # Another apt may hold the lock (CI installs in parallel): wait for it.
-  local apt=(apt-get -q -o DPkg::Lock::Timeout=600)
-  if ! "${apt[@]}" install -y --no-install-recommends \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "${missing[@]}" </dev/null >"$WORK/apt.log" 2>&1; then
-    "${apt[@]}" update </dev/null >>"$WORK/apt.log" 2>&1
-    "${apt[@]}" install -y --no-install-recommends \
-      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-      "${missing[@]}" </dev/null >>"$WORK/apt.log" 2>&1
-  fi
-  rc=$?
-  [ "$made_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
-  if [ "$rc" != 0 ]; then
-    echo "apt-get install ${missing[*]} failed:"
-    tail -n 5 "$WORK/apt.log"
-    return 1
-  fi
+  # shellcheck source=scripts/packages.sh
+  . "$REPO_ROOT/scripts/packages.sh"
+  PKG_SAY=say PKG_LOG=$WORK/apt.log pkg_ensure --no-daemons "$@"
 }
 
 # --- images ----------------------------------------------------------------

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "spec.h"
-#include "spec_parse.h"
+#include "spec_resources.h"
 #include "unit.h"
 
 /* JSON is written with single quotes here to keep the C strings readable. */

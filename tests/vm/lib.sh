@@ -9,25 +9,13 @@
 
 vm_say() { echo "check-vm: $*" >&2; }
 
-vm_is_installed() {
-  [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
-}
+# shellcheck source=scripts/packages.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/packages.sh"
 
 # vm_ensure_packages PKG...: installs only what is missing, so a ready
 # machine never touches apt.
 vm_ensure_packages() {
-  local missing=() pkg
-  for pkg in "$@"; do
-    vm_is_installed "$pkg" || missing+=("$pkg")
-  done
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  vm_say "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # stdin may be closed (CI): never let apt or dpkg wait for an answer.
-  apt-get update -qq </dev/null
-  apt-get install -y -qq --no-install-recommends \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "${missing[@]}" </dev/null >/dev/null
+  PKG_SAY=vm_say pkg_ensure "$@"
 }
 
 # busybox-static's binary: the dynamic busybox package installs the same

@@ -1,4 +1,4 @@
-/* cgroup_apply: each group of linux.resources goes to whichever hierarchy
+/* linux.resources in the cgroup files: each group of linux.resources goes to whichever hierarchy
  * holds its controller -- a v1 hierarchy, or the cgroup2 directory (on a
  * pure v2 host, and on a hybrid one for controllers bound to cgroup2, such
  * as hugetlb here). Groups are applied in runc's v1 order.
@@ -16,7 +16,6 @@
 
 #include "cgroup_internal.h"
 #include "devices_bpf.h"
-#include "systemd.h"
 
 /* Whether the cgroup2 directory `dir` lists `controller` in cgroup.controllers. */
 static bool v2_has(const char *dir, const char *controller) {
@@ -182,12 +181,6 @@ static int apply_unified(cgroup *cg, const spec_resources *res, berth_error **er
                                       "on cgroup v2", key, controller);
   }
   return cg_v2_unified(u->path, &res->unified, err);
-}
-
-int cgroup_apply(cgroup *cg, const spec_resources *res, berth_error **err) {
-  if (res != NULL && cg->systemd != NULL)
-    return cg_systemd_apply(cg, res, err);
-  return cg_apply_files(cg, res, err);
 }
 
 int cg_apply_files(cgroup *cg, const spec_resources *res, berth_error **err) {

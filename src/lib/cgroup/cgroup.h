@@ -1,6 +1,7 @@
 /* One interface over the host's cgroup layout: v1, v2, or hybrid (v1
- * hierarchies plus a cgroup2 mount holding some controllers), and later
- * systemd. A `cgroup` is the set of directories one container owns. */
+ * hierarchies plus a cgroup2 mount holding some controllers), with the
+ * directories made by berth (cgroupfs) or by systemd (--systemd-cgroup).
+ * A `cgroup` is the set of directories one container owns. */
 #ifndef BERTH_CGROUP_H
 #define BERTH_CGROUP_H
 

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "cgroup.h"
 
 enum cg_layout {
@@ -40,15 +42,46 @@ typedef struct cg_dir {
   size_t n_created;
 } cg_dir;
 
-struct cg_systemd; /* systemd.h */
+typedef struct cg_driver cg_driver;
 
 struct cgroup {
   enum cg_layout layout;
   cg_dir *dirs;
   size_t n_dirs;
-  int unified_fd; /* lazily opened on pure v2; -1 otherwise */
-  struct cg_systemd *systemd; /* the unit, with --systemd-cgroup; NULL otherwise */
+  int unified_fd;          /* lazily opened on pure v2; -1 otherwise */
+  const cg_driver *driver; /* chosen once, by cgroup.c */
+  void *driver_data;       /* the driver's own, released by its release() */
 };
+
+/* A driver decides who makes the container's directories, places its
+ * processes in them and removes them: cgroupfs (cgroupfs.c) or systemd
+ * (systemd.c). cgroup.c picks one when the cgroup is created or read back
+ * from state.json and calls only through this table. A driver uses only
+ * the helpers below it (dirs.c, mkdir.c, rmdir.c, apply.c, fsio.c,
+ * layout.c, path.c), never cgroup.c or another driver, so a new driver is
+ * one more file. The host's layout (v1, v2 or hybrid) is not a driver:
+ * every driver meets it through those helpers, which find each
+ * controller's directory in whichever hierarchy holds it. */
+struct cg_driver {
+  /* Also the key of the driver's part of state.json, when it has one. */
+  const char *name;
+  int (*create)(const char *cgroups_path, const char *id, cgroup **out, berth_error **err);
+  /* linux.resources, never NULL here. */
+  int (*apply)(cgroup *cg, const spec_resources *res, berth_error **err);
+  int (*add_pid)(cgroup *cg, pid_t pid, berth_error **err);
+  /* Whether the directories exist yet: a systemd scope's appear with its
+   * first pid, which systemd moves in itself. */
+  bool (*placed)(const cgroup *cg);
+  int (*destroy)(cgroup *cg, berth_error **err);
+  /* Frees driver_data (may be NULL). */
+  void (*release)(cgroup *cg);
+  /* The driver's part of state.json (NULL: it keeps none), and back. */
+  json_t *(*state_to_json)(const cgroup *cg);
+  int (*state_from_json)(cgroup *cg, json_t *j, berth_error **err);
+};
+
+extern const cg_driver cg_driver_cgroupfs;
+extern const cg_driver cg_driver_systemd;
 
 /* layout.c */
 int cg_host_detect(cg_host *host, berth_error **err);
@@ -80,19 +113,34 @@ char *cg_join(const char *dir, const char *file);
 /* Hand a locally caught error to the caller's slot; returns -1. */
 int cg_error_pass(berth_error **err, berth_error *e);
 
-/* create.c: mkdir -p of d->path below its mountpoint, remembering what it made. */
-int cg_make_dirs(cg_dir *d, berth_error **err);
-
-/* apply.c: linux.resources written to the cgroup files (cgroup_apply
- * without the systemd driver's part). */
-int cg_apply_files(cgroup *cg, const spec_resources *res, berth_error **err);
-
-/* cgroup.c */
-cgroup *cg_alloc(enum cg_layout layout, size_t n_dirs);
+/* dirs.c: the cgroup's set of directories. */
+cgroup *cg_alloc(const cg_driver *driver, enum cg_layout layout, size_t n_dirs);
+/* Frees the directories and cg itself; the driver's data must be gone. */
+void cg_free(cgroup *cg);
 int cg_remember_created(cg_dir *d, const char *path);
 /* Lookup in a live cgroup. */
 cg_dir *cg_find_v1(cgroup *cg, const char *controller);
 cg_dir *cg_find_unified(cgroup *cg);
+/* Write pid to cgroup.procs of every directory. */
+int cg_dirs_add_pid(cgroup *cg, pid_t pid, berth_error **err);
+
+/* mkdir.c: mkdir -p of d->path below its mountpoint, remembering what it made. */
+int cg_make_dirs(cg_dir *d, berth_error **err);
+
+/* rmdir.c: remove what cg_make_dirs made in every directory (retrying
+ * while the kernel says EBUSY), and with `whole_dirs` each container
+ * directory and what is below it even when another made it (systemd). */
+int cg_remove_dirs(cgroup *cg, bool whole_dirs, berth_error **err);
+
+/* apply.c: linux.resources written to the cgroup files, each group to the
+ * hierarchy that holds its controller. */
+int cg_apply_files(cgroup *cg, const spec_resources *res, berth_error **err);
+
+/* json.c: the layout and directories in state.json, with the driver's own
+ * part (stolen; omitted when NULL) under the key `driver_key`, and back
+ * (without the driver, which the caller picks from the keys). */
+json_t *cg_state_to_json(const cgroup *cg, const char *driver_key, json_t *driver_state);
+int cg_state_from_json(json_t *j, cgroup **out, berth_error **err);
 
 /* apply_v1.c and apply_v2.c: one function per controller group. */
 int cg_v1_devices(const char *dir, const spec_resources *res, berth_error **err);

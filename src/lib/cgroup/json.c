@@ -4,14 +4,15 @@
  *   {"layout": "hybrid",
  *    "dirs": [{"mountpoint": "/sys/fs/cgroup/cpu", "controllers": "cpu",
  *              "unified": false, "path": "/sys/fs/cgroup/cpu/web",
- *              "created": ["/sys/fs/cgroup/cpu/web"]}, ...]}
- */
+ *              "created": ["/sys/fs/cgroup/cpu/web"]}, ...],
+ *    "systemd": {...}}
+ *
+ * with the driver's own part, if it keeps one, under its name. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgroup_internal.h"
-#include "systemd.h"
 
 static json_t *dir_to_json(const cg_dir *d) {
   json_t *created = json_array();
@@ -22,18 +23,18 @@ static json_t *dir_to_json(const cg_dir *d) {
                    created);
 }
 
-json_t *cgroup_to_json(const cgroup *cg) {
+json_t *cg_state_to_json(const cgroup *cg, const char *driver_key, json_t *driver_state) {
   json_t *dirs = json_array();
   for (size_t i = 0; dirs != NULL && i < cg->n_dirs; i++) {
     json_t *d = dir_to_json(&cg->dirs[i]);
     if (d == NULL || json_array_append_new(dirs, d) < 0) {
       json_decref(dirs);
+      json_decref(driver_state);
       return NULL;
     }
   }
-  json_t *systemd = cg->systemd != NULL ? cg_systemd_to_json(cg->systemd) : NULL;
   return json_pack("{s:s, s:o*, s:o*}", "layout", cg_layout_name(cg->layout), "dirs", dirs,
-                   "systemd", systemd);
+                   driver_key, driver_state);
 }
 
 /* Only absolute paths without ".." are accepted back: state.json is ours,
@@ -74,19 +75,18 @@ static int dir_from_json(json_t *j, cg_dir *d, berth_error **err) {
   return 0;
 }
 
-int cgroup_from_json(json_t *j, cgroup **out, berth_error **err) {
+int cg_state_from_json(json_t *j, cgroup **out, berth_error **err) {
   const char *layout_name;
-  json_t *dirs, *systemd = NULL;
+  json_t *dirs;
   json_error_t jerr;
   enum cg_layout layout;
-  if (json_unpack_ex(j, &jerr, 0, "{s:s, s:o, s?o}", "layout", &layout_name, "dirs", &dirs,
-                     "systemd", &systemd) < 0)
+  if (json_unpack_ex(j, &jerr, 0, "{s:s, s:o}", "layout", &layout_name, "dirs", &dirs) < 0)
     return berth_fail(err, EINVAL, "cgroup state: %s", jerr.text);
   if (cg_layout_parse(layout_name, &layout) < 0)
     return berth_fail(err, EINVAL, "cgroup state: unknown layout \"%s\"", layout_name);
   if (!json_is_array(dirs))
     return berth_fail(err, EINVAL, "cgroup state: \"dirs\" is not an array");
-  cgroup *cg = cg_alloc(layout, json_array_size(dirs));
+  cgroup *cg = cg_alloc(NULL, layout, json_array_size(dirs));
   if (cg == NULL)
     return berth_fail(err, ENOMEM, "cgroup state");
   size_t i;
@@ -94,13 +94,9 @@ int cgroup_from_json(json_t *j, cgroup **out, berth_error **err) {
   json_array_foreach(dirs, i, d) {
     cg->n_dirs = i + 1;
     if (dir_from_json(d, &cg->dirs[i], err) < 0) {
-      cgroup_free(cg);
+      cg_free(cg);
       return -1;
     }
-  }
-  if (systemd != NULL && cg_systemd_from_json(systemd, &cg->systemd, err) < 0) {
-    cgroup_free(cg);
-    return -1;
   }
   *out = cg;
   return 0;

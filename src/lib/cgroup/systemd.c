@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "cgroup_internal.h"
-#include "spec_parse.h"
+#include "spec_resources.h"
 #include "systemd.h"
 
 #define DEFAULT_SLICE "system.slice"
@@ -233,7 +233,11 @@ static spec_resources *resources_copy(const spec_resources *src) {
 
 /* ---- the driver ---- */
 
-void cg_systemd_free(cg_systemd *sd) {
+static cg_systemd *sd_of(const cgroup *cg) {
+  return cg->driver_data;
+}
+
+static void cg_systemd_free(cg_systemd *sd) {
   if (sd == NULL)
     return;
   free(sd->unit);
@@ -246,22 +250,29 @@ void cg_systemd_free(cg_systemd *sd) {
   free(sd);
 }
 
-int cg_systemd_create(const char *cgroups_path, const char *id, cgroup **out,
-                      berth_error **err) {
+static void sd_release(cgroup *cg) {
+  cg_systemd_free(sd_of(cg));
+  cg->driver_data = NULL;
+}
+
+static int sd_create(const char *cgroups_path, const char *id, cgroup **out,
+                     berth_error **err) {
   cg_host host;
   if (cg_host_detect(&host, err) < 0)
     return -1;
   enum cg_layout layout = host.layout;
   cg_host_release(&host);
-  cgroup *cg = cg_alloc(layout, 0);
+  cgroup *cg = cg_alloc(&cg_driver_systemd, layout, 0);
   if (cg != NULL)
-    cg->systemd = calloc(1, sizeof(*cg->systemd));
-  if (cg == NULL || cg->systemd == NULL) {
-    cgroup_free(cg);
+    cg->driver_data = calloc(1, sizeof(cg_systemd));
+  if (cg == NULL || cg->driver_data == NULL) {
+    if (cg != NULL)
+      cg_free(cg);
     return berth_fail(err, ENOMEM, "systemd cgroup");
   }
-  if (cg_systemd_names(cgroups_path, id, cg->systemd, err) < 0) {
-    cgroup_free(cg);
+  if (cg_systemd_names(cgroups_path, id, sd_of(cg), err) < 0) {
+    sd_release(cg);
+    cg_free(cg);
     return -1;
   }
   *out = cg;
@@ -269,22 +280,22 @@ int cg_systemd_create(const char *cgroups_path, const char *id, cgroup **out,
 }
 
 int cgroup_systemd_annotations(cgroup *cg, const spec_kvs *annotations, berth_error **err) {
-  if (cg == NULL || cg->systemd == NULL)
+  if (cg == NULL || cg->driver != &cg_driver_systemd)
     return 0;
   unit_props props = {0};
   if (unit_props_from_annotations(annotations, &props, err) < 0) {
     unit_props_clear(&props);
     return -1;
   }
-  unit_props_clear(&cg->systemd->annotations);
-  cg->systemd->annotations = props;
+  unit_props_clear(&sd_of(cg)->annotations);
+  sd_of(cg)->annotations = props;
   return 0;
 }
 
 /* The spec's limits with the cpu quota systemd rounded, for the files. */
 static int apply_started(cgroup *cg, const spec_resources *res, unit_props *limits,
                          int64_t quota, berth_error **err) {
-  if (systemd_set_unit_properties(cg->systemd->unit, limits, err) < 0)
+  if (systemd_set_unit_properties(sd_of(cg)->unit, limits, err) < 0)
     return -1;
   spec_resources adjusted = *res;
   spec_cpu cpu;
@@ -328,8 +339,8 @@ static int io_weight_prop(const spec_resources *res, unit_props *out, berth_erro
   return 0;
 }
 
-int cg_systemd_apply(cgroup *cg, const spec_resources *res, berth_error **err) {
-  cg_systemd *sd = cg->systemd;
+static int sd_apply(cgroup *cg, const spec_resources *res, berth_error **err) {
+  cg_systemd *sd = sd_of(cg);
   unit_props limits = {0};
   int64_t quota = 0;
   bool v2 = cg->layout == CG_LAYOUT_V2;
@@ -412,18 +423,16 @@ static int join_dirs(cgroup *cg, const char *group, pid_t pid, berth_error **err
   }
   for (size_t i = 0; rc == 0 && i < host.n_mounts; i++) {
     cg->n_dirs = i + 1;
-    rc = fill_dir(&cg->dirs[i], cg->systemd, group, &host.mounts[i], err);
+    rc = fill_dir(&cg->dirs[i], sd_of(cg), group, &host.mounts[i], err);
   }
   cg_host_release(&host);
-  char value[32];
-  snprintf(value, sizeof(value), "%d", (int)pid);
-  for (size_t i = 0; rc == 0 && i < cg->n_dirs; i++)
-    rc = cg_write(cg->dirs[i].path, "cgroup.procs", value, err);
-  return rc;
+  return rc == 0 ? cg_dirs_add_pid(cg, pid, err) : rc;
 }
 
-int cg_systemd_start(cgroup *cg, pid_t pid, berth_error **err) {
-  cg_systemd *sd = cg->systemd;
+/* Start the unit with pid in it, then join the hierarchies systemd left
+ * alone and write the remembered limits. */
+static int sd_start(cgroup *cg, pid_t pid, berth_error **err) {
+  cg_systemd *sd = sd_of(cg);
   unit_props props = {0};
   char *group = NULL;
   int rc = cg_systemd_start_props(sd, pid, cg->layout == CG_LAYOUT_V2, &props, err);
@@ -445,19 +454,34 @@ int cg_systemd_start(cgroup *cg, pid_t pid, berth_error **err) {
   return rc;
 }
 
-int cg_systemd_stop(cgroup *cg, berth_error **err) {
-  if (!cg->systemd->started)
-    return 0;
-  return systemd_stop_unit(cg->systemd->unit, err);
+static int sd_add_pid(cgroup *cg, pid_t pid, berth_error **err) {
+  if (!sd_of(cg)->started)
+    return sd_start(cg, pid, err); /* a scope starts with its first pid */
+  if (cg_dirs_add_pid(cg, pid, err) < 0)
+    return berth_wrap(err, "add pid %d to the cgroup", (int)pid);
+  return 0;
+}
+
+static bool sd_placed(const cgroup *cg) {
+  return sd_of(cg)->started;
+}
+
+/* systemd removes the unit's own directories; what is left (cgroups the
+ * container made below them, v1 ones we made) goes as with cgroupfs. */
+static int sd_destroy(cgroup *cg, berth_error **err) {
+  if (sd_of(cg)->started && systemd_stop_unit(sd_of(cg)->unit, err) < 0)
+    return -1;
+  return cg_remove_dirs(cg, true, err);
 }
 
 /* ---- state.json: {"unit": "x.scope", "slice": "system.slice", "name": "x"} ---- */
 
-json_t *cg_systemd_to_json(const cg_systemd *sd) {
+static json_t *sd_to_json(const cgroup *cg) {
+  const cg_systemd *sd = sd_of(cg);
   return json_pack("{s:s, s:s, s:s}", "unit", sd->unit, "slice", sd->slice, "name", sd->name);
 }
 
-int cg_systemd_from_json(json_t *j, cg_systemd **out, berth_error **err) {
+static int sd_from_json(cgroup *cg, json_t *j, berth_error **err) {
   const char *unit, *slice, *name;
   json_error_t jerr;
   if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:s}", "unit", &unit, "slice", &slice, "name",
@@ -480,6 +504,18 @@ int cg_systemd_from_json(json_t *j, cg_systemd **out, berth_error **err) {
     cg_systemd_free(sd);
     return -1;
   }
-  *out = sd;
+  cg->driver_data = sd;
   return 0;
 }
+
+const cg_driver cg_driver_systemd = {
+    .name = "systemd",
+    .create = sd_create,
+    .apply = sd_apply,
+    .add_pid = sd_add_pid,
+    .placed = sd_placed,
+    .destroy = sd_destroy,
+    .release = sd_release,
+    .state_to_json = sd_to_json,
+    .state_from_json = sd_from_json,
+};

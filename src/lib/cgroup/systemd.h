@@ -142,17 +142,4 @@ int systemd_start_unit(const char *unit, const unit_props *props, char **cgroup_
 int systemd_stop_unit(const char *unit, berth_error **err);
 int systemd_set_unit_properties(const char *unit, const unit_props *props, berth_error **err);
 
-/* ---- the driver, for the rest of src/lib/cgroup ---- */
-
-int cg_systemd_create(const char *cgroups_path, const char *id, cgroup **out,
-                      berth_error **err);
-int cg_systemd_apply(cgroup *cg, const spec_resources *res, berth_error **err);
-/* Start the unit with pid in it, then join the hierarchies systemd left
- * alone and write the remembered limits. */
-int cg_systemd_start(cgroup *cg, pid_t pid, berth_error **err);
-int cg_systemd_stop(cgroup *cg, berth_error **err);
-void cg_systemd_free(cg_systemd *sd);
-json_t *cg_systemd_to_json(const cg_systemd *sd);
-int cg_systemd_from_json(json_t *j, cg_systemd **out, berth_error **err);
-
 #endif

@@ -353,16 +353,6 @@ static int move_one(const move_ctx *m, const char *host_name, const char *from_n
 
 /* ---- the public calls ---- */
 
-static int open_pair(int netns_fd, nl_sock *here, nl_sock *there, berth_error **err) {
-  if (nl_open(-1, here, err) < 0)
-    return -1;
-  if (nl_open(netns_fd, there, err) < 0) {
-    nl_close(here);
-    return -1;
-  }
-  return 0;
-}
-
 static int open_pid_netns(pid_t pid, berth_error **err) {
   char path[64];
   snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
@@ -379,10 +369,38 @@ static int open_own_netns(berth_error **err) {
   return fd;
 }
 
+/* Both ends of a move: a socket in the runtime's network namespace (and
+ * that namespace, to move devices back into), one in the container's. */
+typedef struct move_pair {
+  nl_sock host, ctr;
+  int host_netns;
+} move_pair;
+
+static int pair_open(int netns_fd, move_pair *p, berth_error **err) {
+  p->host_netns = open_own_netns(err);
+  if (p->host_netns < 0)
+    return -1;
+  if (nl_open(-1, &p->host, err) < 0) {
+    close(p->host_netns);
+    return -1;
+  }
+  if (nl_open(netns_fd, &p->ctr, err) < 0) {
+    nl_close(&p->host);
+    close(p->host_netns);
+    return -1;
+  }
+  return 0;
+}
+
+static void pair_close(move_pair *p) {
+  nl_close(&p->host);
+  nl_close(&p->ctr);
+  close(p->host_netns);
+}
+
 /* Moves devs[0..n) back, best effort, after a failed move_into. */
-static void undo_moves(nl_sock *host, nl_sock *ctr, int host_netns, const spec_net_device *devs,
-                       size_t n) {
-  move_ctx back = {.from = ctr, .to = host, .to_netns_fd = host_netns,
+static void undo_moves(move_pair *p, const spec_net_device *devs, size_t n) {
+  move_ctx back = {.from = &p->ctr, .to = &p->host, .to_netns_fd = p->host_netns,
                    .where = "back to the host"};
   for (size_t i = 0; i < n; i++) {
     berth_error *ignored = NULL;
@@ -397,15 +415,10 @@ int netdev_move_into_nsfd(int netns_fd, const spec_net_device *devs, size_t n,
                           berth_error **err) {
   if (n == 0)
     return 0;
-  nl_sock host, ctr;
-  int host_netns = open_own_netns(err);
-  if (host_netns < 0)
+  move_pair p;
+  if (pair_open(netns_fd, &p, err) < 0)
     return -1;
-  if (open_pair(netns_fd, &host, &ctr, err) < 0) {
-    close(host_netns);
-    return -1;
-  }
-  move_ctx into = {.from = &host, .to = &ctr, .to_netns_fd = netns_fd,
+  move_ctx into = {.from = &p.host, .to = &p.ctr, .to_netns_fd = netns_fd,
                    .where = "into the container"};
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
@@ -413,11 +426,9 @@ int netdev_move_into_nsfd(int netns_fd, const spec_net_device *devs, size_t n,
     rc = move_one(&into, devs[i].host_name, devs[i].host_name, devs[i].container_name, &moved,
                   err);
     if (rc < 0) /* the failed one too when it got as far as moving */
-      undo_moves(&host, &ctr, host_netns, devs, moved ? i + 1 : i);
+      undo_moves(&p, devs, moved ? i + 1 : i);
   }
-  nl_close(&host);
-  nl_close(&ctr);
-  close(host_netns);
+  pair_close(&p);
   return rc;
 }
 
@@ -425,20 +436,15 @@ int netdev_move_back_nsfd(int netns_fd, const spec_net_device *devs, size_t n,
                           berth_error **err) {
   if (n == 0)
     return 0;
-  nl_sock host, ctr;
-  int host_netns = open_own_netns(err);
-  if (host_netns < 0)
+  move_pair p;
+  if (pair_open(netns_fd, &p, err) < 0)
     return -1;
-  if (open_pair(netns_fd, &host, &ctr, err) < 0) {
-    close(host_netns);
-    return -1;
-  }
-  move_ctx back = {.from = &ctr, .to = &host, .to_netns_fd = host_netns,
+  move_ctx back = {.from = &p.ctr, .to = &p.host, .to_netns_fd = p.host_netns,
                    .where = "back to the host"};
   int rc = 0;
   for (size_t i = 0; i < n; i++) {
     link_info gone;
-    if (link_get(&ctr, devs[i].container_name, &gone) == -ENODEV)
+    if (link_get(&p.ctr, devs[i].container_name, &gone) == -ENODEV)
       continue; /* never moved in, or already back */
     berth_error *e = NULL;
     bool moved;
@@ -453,32 +459,32 @@ int netdev_move_back_nsfd(int netns_fd, const spec_net_device *devs, size_t n,
     }
     berth_error_free(e);
   }
-  nl_close(&host);
-  nl_close(&ctr);
-  close(host_netns);
+  pair_close(&p);
+  return rc;
+}
+
+typedef int (*move_nsfd_fn)(int netns_fd, const spec_net_device *devs, size_t n,
+                            berth_error **err);
+
+/* A move by pid: through the namespace /proc/<pid>/ns/net names. */
+static int move_by_pid(move_nsfd_fn move, pid_t pid, const spec_net_device *devs, size_t n,
+                       berth_error **err) {
+  if (n == 0)
+    return 0;
+  int fd = open_pid_netns(pid, err);
+  if (fd < 0)
+    return -1;
+  int rc = move(fd, devs, n, err);
+  close(fd);
   return rc;
 }
 
 int netdev_move_into(pid_t container_pid, const spec_net_device *devs, size_t n,
                      berth_error **err) {
-  if (n == 0)
-    return 0;
-  int fd = open_pid_netns(container_pid, err);
-  if (fd < 0)
-    return -1;
-  int rc = netdev_move_into_nsfd(fd, devs, n, err);
-  close(fd);
-  return rc;
+  return move_by_pid(netdev_move_into_nsfd, container_pid, devs, n, err);
 }
 
 int netdev_move_back(pid_t container_pid, const spec_net_device *devs, size_t n,
                      berth_error **err) {
-  if (n == 0)
-    return 0;
-  int fd = open_pid_netns(container_pid, err);
-  if (fd < 0)
-    return -1;
-  int rc = netdev_move_back_nsfd(fd, devs, n, err);
-  close(fd);
-  return rc;
+  return move_by_pid(netdev_move_back_nsfd, container_pid, devs, n, err);
 }

@@ -208,7 +208,7 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
   if (target < 0)
     return -1;
   char *data = NULL;
-  if (rootfs_labelled_data(ctx, "mode=755", &data, err) < 0) {
+  if (mount_labelled_data(ctx->o->mount_label, "mode=755", &data, err) < 0) {
     close(target);
     return -1;
   }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "linux/mount_fd.h"
 #include "linux/mount_options.h"
 #include "linux/rootfs.h"
 #include "spec.h"
@@ -15,28 +16,6 @@ typedef struct rootfs_ctx {
   const rootfs_opts *o;
   int root_fd; /* O_PATH of the rootfs (after its bind onto itself) */
 } rootfs_ctx;
-
-/* mount(2) with the target given as a descriptor (through /proc/self/fd),
- * so the kernel mounts on exactly what was resolved. -1 with errno set. */
-int mount_on_fd(const char *source, int target_fd, const char *type, unsigned long flags,
-                const char *data);
-/* Clones the mount (tree when recursive) at source_fd onto target_fd with
- * open_tree + move_mount; needs no /proc. -1 with errno set. */
-int bind_fd_onto_fd(int source_fd, int target_fd, int recursive);
-
-/* Mount data for a filesystem made for the container: `data` (may be
- * NULL) with linux.mountLabel's context= appended when the rootfs has a
- * label to apply (rootfs_opts.mount_label). malloc'd into *out, NULL when
- * there is nothing to pass; -1 with err for a label that cannot be
- * quoted. */
-int rootfs_labelled_data(const rootfs_ctx *ctx, const char *data, char **out,
-                         berth_error **err);
-/* The same label for a filesystem context from fsopen (mount_label NULL:
- * nothing to set); fsconfig takes an MCS label's commas unquoted. 0, or -1
- * with errno. */
-int fsconfig_mount_label(int fs, const char *mount_label);
-/* For error messages: ` (with linux.mountLabel "L")`, or "" without one. */
-const char *mount_label_note(const char *mount_label, char *buf, size_t len);
 
 /* mounts[index] of the spec, with options already parsed. */
 int rootfs_mount_one(rootfs_ctx *ctx, size_t index, berth_error **err);

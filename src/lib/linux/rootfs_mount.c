@@ -24,28 +24,6 @@
 #define PROC_SUPER_MAGIC 0x9fa0
 #endif
 
-int mount_on_fd(const char *source, int target_fd, const char *type, unsigned long flags,
-                const char *data) {
-  char target[64];
-  pathsafe_fd_path(target_fd, target, sizeof(target));
-  return mount(source, target, type, flags, data);
-}
-
-int bind_fd_onto_fd(int source_fd, int target_fd, int recursive) {
-  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH;
-  if (recursive)
-    flags |= AT_RECURSIVE;
-  int tree = open_tree(source_fd, "", flags);
-  if (tree < 0)
-    return -1;
-  int rc = move_mount(tree, "", target_fd, "",
-                      MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-  int saved = errno;
-  close(tree);
-  errno = saved;
-  return rc;
-}
-
 /* The lexical form of an absolute container path: "/proc/" and "/./proc"
  * both become "/proc". Only used to compare against well-known places. */
 static void clean_path(const char *in, char *out, size_t len) {
@@ -261,36 +239,6 @@ static int keep_directory_mode(rootfs_ctx *ctx, const char *dest, mode_t mode,
   return rc;
 }
 
-int rootfs_labelled_data(const rootfs_ctx *ctx, const char *data, char **out,
-                         berth_error **err) {
-  *out = NULL;
-  const char *label = ctx->o->mount_label;
-  if (label == NULL || *label == '\0') {
-    if (data != NULL && (*out = strdup(data)) == NULL)
-      return berth_fail(err, ENOMEM, "mount data");
-    return 0;
-  }
-  *out = lsm_mount_data_with_context(data, label);
-  if (*out == NULL)
-    return berth_fail(err, errno, "linux.mountLabel \"%s\"%s", label,
-                      errno == EINVAL ? ": quotes, backslashes and control characters "
-                                        "cannot be passed as a mount option" : "");
-  return 0;
-}
-
-int fsconfig_mount_label(int fs, const char *mount_label) {
-  if (mount_label == NULL)
-    return 0;
-  return fsconfig(fs, FSCONFIG_SET_STRING, "context", mount_label, 0);
-}
-
-const char *mount_label_note(const char *mount_label, char *buf, size_t len) {
-  if (mount_label == NULL)
-    return "";
-  snprintf(buf, len, " (with linux.mountLabel \"%s\")", mount_label);
-  return buf;
-}
-
 /* linux.mountLabel labels the filesystems made for the container, as in
  * runc: not proc and sysfs (the kernel's own views), not mqueue (labelled
  * as a file instead), and not a remount, whose superblock keeps the
@@ -339,7 +287,7 @@ static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *de
   const char *source = m->source ? m->source : m->type;
   char *data = NULL;
   bool labelled = ctx->o->mount_label != NULL && takes_mount_label(m, flags);
-  if (labelled && rootfs_labelled_data(ctx, mo->data, &data, err) < 0) {
+  if (labelled && mount_labelled_data(ctx->o->mount_label, mo->data, &data, err) < 0) {
     close(target);
     return -1;
   }

@@ -1,6 +1,6 @@
-/* cgroup_create: resolve linux.cgroupsPath and make the directories in
- * every hierarchy, recording which ones we made so that destroy (or a
- * failure half-way) removes exactly those. */
+/* mkdir -p of a container's directory in one hierarchy, remembering which
+ * directories were made so that a destroy (or a failure half-way) removes
+ * exactly those; a new directory gets what it needs to take tasks. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 
 #include "cgroup_internal.h"
-#include "systemd.h"
 
 static bool blank(const char *s) {
   return s[strspn(s, " \t\n")] == '\0';
@@ -67,7 +66,6 @@ static void delegate_controllers(const char *parent) {
   free(enabled);
 }
 
-/* mkdir -p of d->path below its mountpoint, remembering what was made. */
 int cg_make_dirs(cg_dir *d, berth_error **err) {
   size_t base = strlen(d->mountpoint);
   char *path = strdup(d->path);
@@ -102,74 +100,4 @@ int cg_make_dirs(cg_dir *d, berth_error **err) {
   }
   free(path);
   return rc;
-}
-
-/* linux.cgroupsPath (or the default, the container id) cleaned the way
- * runc cleans it. */
-static int inner_path(const char *cgroups_path, const char *id, char **out, berth_error **err) {
-  const char *given = cgroups_path != NULL && *cgroups_path != '\0' ? cgroups_path : id;
-  if (given == NULL || *given == '\0')
-    return berth_fail(err, EINVAL, "cgroup path: neither linux.cgroupsPath nor a container id");
-  char *inner = cg_clean_path(given);
-  if (inner == NULL)
-    return berth_fail(err, ENOMEM, "cgroup path \"%s\"", given);
-  if (strcmp(inner, "/") == 0 || strcmp(inner, ".") == 0) {
-    free(inner);
-    return berth_fail(err, EINVAL,
-                      "linux.cgroupsPath \"%s\": names the root or the runtime's own cgroup, "
-                      "not a cgroup of the container's own", given);
-  }
-  *out = inner;
-  return 0;
-}
-
-static int fill_dir(cg_dir *d, const cg_host *host, const cg_mount *m, const char *inner,
-                    berth_error **err) {
-  d->mountpoint = strdup(m->mountpoint);
-  d->controllers = strdup(m->controllers);
-  d->unified = m->unified;
-  if (d->mountpoint == NULL || d->controllers == NULL)
-    return berth_fail(err, ENOMEM, "cgroup \"%s\"", inner);
-  if (cg_dir_for_mount(host, m, inner, &d->path, err) < 0)
-    return -1;
-  if (strcmp(d->path, d->mountpoint) == 0)
-    return berth_fail(err, EINVAL, "cgroup \"%s\": resolves to the top of \"%s\"", inner,
-                      d->mountpoint);
-  return 0;
-}
-
-int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup **out,
-                  berth_error **err) {
-  if (systemd)
-    return cg_systemd_create(cgroups_path, id, out, err);
-  char *inner = NULL;
-  if (inner_path(cgroups_path, id, &inner, err) < 0)
-    return -1;
-  cg_host host;
-  if (cg_host_detect(&host, err) < 0) {
-    free(inner);
-    return -1;
-  }
-  cgroup *cg = cg_alloc(host.layout, host.n_mounts);
-  int rc = cg == NULL ? berth_fail(err, ENOMEM, "cgroup \"%s\"", inner) : 0;
-  for (size_t i = 0; rc == 0 && i < host.n_mounts; i++) {
-    cg->n_dirs = i + 1;
-    rc = fill_dir(&cg->dirs[i], &host, &host.mounts[i], inner, err);
-    if (rc == 0)
-      rc = cg_make_dirs(&cg->dirs[i], err);
-  }
-  if (rc < 0 && cg != NULL) {
-    berth_error *ignored = NULL;
-    cgroup_destroy(cg, &ignored);
-    berth_error_free(ignored);
-    cgroup_free(cg);
-    berth_wrap(err, "create cgroup \"%s\"", inner);
-    cg = NULL;
-  }
-  free(inner);
-  cg_host_release(&host);
-  if (rc < 0)
-    return -1;
-  *out = cg;
-  return 0;
 }

@@ -1,0 +1,22 @@
+/* The sealed copy of berth that create and exec re-execute from: the
+ * command line it is started with, kept by main before the command runs. */
+#include <unistd.h>
+
+#include "commands.h"
+#include "linux/cloned_binary.h"
+
+extern char **environ;
+
+static int saved_argc;
+static char **saved_argv;
+
+void cli_keep_argv(int argc, char **argv) {
+  saved_argc = argc;
+  saved_argv = argv;
+}
+
+void cli_ensure_sealed_binary(void) {
+  /* On failure berth goes on with the weaker protection of non-dumpable
+   * clones (see cloned_binary.h). */
+  cloned_binary_ensure(saved_argc, saved_argv, environ);
+}
