@@ -150,6 +150,20 @@ __attribute__((noreturn)) static void start_process(struct init_ctx *ctx,
   _exit(e != NULL && e->code == ENOENT ? 127 : e != NULL && e->code == EACCES ? 126 : 1);
 }
 
+/* With no namespace to join and no user namespace to be mapped, lo and the
+ * host and domain names belong to namespaces this process made at clone,
+ * and nothing of the parent's is needed to set them up: they can be done
+ * while the parent is still joining the cgroups, instead of after GO. */
+static bool names_before_go(const spec *s) {
+  if (spec_find_namespace(s, NS_USER) != NULL)
+    return false;
+  for (size_t i = 0; i < s->linux.n_namespaces; i++) {
+    if (s->linux.namespaces[i].path != NULL)
+      return false;
+  }
+  return true;
+}
+
 void container_init(struct init_ctx *ctx) {
   berth_error *e = NULL;
   /* Until READY the parent is waiting on us; if it dies, so do we. */
@@ -157,6 +171,12 @@ void container_init(struct init_ctx *ctx) {
 
   int keep[] = {ctx->sync_fd, ctx->fifo_fd, idmap_trees_holder_fd(ctx->idmap)};
   process_close_fds_except(ctx->extra_fds, keep, sizeof(keep) / sizeof(keep[0]));
+
+  /* A failure here is told after GO: the parent listens only from then. */
+  bool early = names_before_go(ctx->spec);
+  berth_error *early_err = NULL;
+  if (early && ns_loopback_up(ctx->spec, &early_err) == 0)
+    set_names(ctx->spec, &early_err);
 
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_GO;
@@ -167,10 +187,12 @@ void container_init(struct init_ctx *ctx) {
    * process while it still holds host resources (already so when the
    * parent is root; see clone_init). */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (early_err != NULL)
+    fail_to_parent(ctx, early_err);
 
   if (ns_join_paths(ctx->spec, &e) < 0 || ns_become_userns_root(ctx->spec, &e) < 0 ||
-      ns_unshare_late(ctx->spec, &e) < 0 || ns_loopback_up(ctx->spec, &e) < 0 ||
-      set_names(ctx->spec, &e) < 0)
+      ns_unshare_late(ctx->spec, &e) < 0 ||
+      (!early && (ns_loopback_up(ctx->spec, &e) < 0 || set_names(ctx->spec, &e) < 0)))
     fail_to_parent(ctx, e);
 
   struct process_launch launch = {.p = ctx->spec->process,
