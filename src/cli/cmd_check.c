@@ -62,6 +62,8 @@ int cmd_check(struct cli_globals *g, int argc, char **argv) {
   hc_host host;
   hc_report report = {0};
   hostcheck_probe(&host, &report);
+  if (g->systemd_cgroup)
+    hostcheck_systemd(&report);
   if (bundle != NULL)
     hostcheck_bundle(&host, bundle, &report);
   if (json) {

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -277,6 +279,29 @@ static void probe_lsms(hc_host *h, hc_report *r) {
   hc_add(r, HOST, HC_OK, "LSMs", "AppArmor %s, SELinux %s (active: %s)",
          h->apparmor ? "enabled" : "off", h->selinux ? "enabled" : "off",
          *active ? active : "unknown");
+}
+
+static bool socket_answers(const char *path) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0;
+  if (fd >= 0)
+    close(fd);
+  return ok;
+}
+
+/* The sockets the systemd cgroup driver talks to (cgroup/systemd_bus.c). */
+void hostcheck_systemd(hc_report *r) {
+  static const char *const sockets[] = {"/run/dbus/system_bus_socket", "/run/systemd/private"};
+  for (size_t i = 0; i < sizeof(sockets) / sizeof(sockets[0]); i++) {
+    if (socket_answers(sockets[i])) {
+      hc_add(r, HOST, HC_OK, "systemd cgroup driver", "%s answers", sockets[i]);
+      return;
+    }
+  }
+  hc_add(r, HOST, HC_FAIL, "systemd cgroup driver", "--systemd-cgroup: neither %s nor %s "
+         "answers (no systemd here?)", sockets[0], sockets[1]);
 }
 
 void hostcheck_probe(hc_host *h, hc_report *r) {

@@ -55,6 +55,10 @@ typedef struct hc_host {
 /* Probe the kernel and the host; one item per feature into r. */
 void hostcheck_probe(hc_host *h, hc_report *r);
 
+/* With --systemd-cgroup: does systemd answer on the bus or its private
+ * socket? (A connect, nothing more.) */
+void hostcheck_systemd(hc_report *r);
+
 /* Check `bundle` (config.json through berth's own parser, then what this
  * host must provide for it: rootfs, bind sources, namespace paths, id
  * ranges, hooks, seccomp agent, idmapped sources). */

@@ -210,6 +210,18 @@ check_fails() {
   check_agrees
 }
 
+@test "check --systemd-cgroup: fails where systemd does not answer, as create does" {
+  [ -d /run/systemd/system ] && skip "systemd runs here"
+  rtc --systemd-cgroup check --bundle "$BUNDLE"
+  assert_status 1
+  grep -F "  FAIL  systemd cgroup driver " <<<"$stdout" || fail "no FAIL line for the driver"
+  new_id
+  rtc --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+  assert_status 1
+  rtc check --bundle "$BUNDLE"
+  assert_status 0
+}
+
 # check_agrees: `check --bundle` and `create` on the same bundle both work or
 # both fail.
 check_agrees() {
