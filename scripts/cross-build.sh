@@ -19,8 +19,10 @@ done
 if [ "${#need[@]}" -gt 0 ]; then
   echo "cross-build: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Another installer may hold dpkg's lock for a while: wait for it.
   apt-get update -qq </dev/null
-  apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null >/dev/null
+  apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=600 \
+    "${need[@]}" </dev/null >/dev/null
 fi
 
 "$here/cross-sysroot.sh" "$arch"

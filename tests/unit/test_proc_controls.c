@@ -4,6 +4,7 @@
 #include <linux/ioprio.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/personality.h>
@@ -329,6 +330,17 @@ static int child_mempolicy(const void *arg) {
   return 0;
 }
 
+/* MPOL_WEIGHTED_INTERLEAVE (6) came with Linux 6.9; the VMs boot 6.1. */
+static bool kernel_knows_weighted_interleave(void) {
+  unsigned long mask = 1;
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(syscall(SYS_set_mempolicy, 6, &mask, 8 * sizeof(mask)) == 0 ? 0 : 1);
+  int status = 0;
+  return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+         WEXITSTATUS(status) == 0;
+}
+
 static void test_memory_policy(void) {
   /* This machine may have a single node 0; these all work with node 0. */
   static const struct mpol_case ok[] = {
@@ -343,7 +355,12 @@ static void test_memory_policy(void) {
     {"MPOL_INTERLEAVE", "0", "MPOL_F_RELATIVE_NODES", 3 | (1 << 14), 1},
     {"MPOL_BIND", "0", "MPOL_F_NUMA_BALANCING", 2 | (1 << 13), 1},
   };
+  bool weighted = kernel_knows_weighted_interleave();
   for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+    if (ok[i].want_mode == 6 && !weighted) {
+      fprintf(stderr, "  (MPOL_WEIGHTED_INTERLEAVE is unknown to this kernel: case skipped)\n");
+      continue;
+    }
     int rc = in_child(child_mempolicy, &ok[i]);
     if (rc != 0)
       fprintf(stderr, "memory policy case %zu (%s %s) failed\n", i, ok[i].mode,

@@ -18,6 +18,12 @@ kill_delete
 seccomp_errno
 pids_limit
 memory_limit
+unit_arch
+unit_seccomp
+unit_proc_controls
+unit_devices_bpf
+unit_keyring
+unit_lsm
 "
 
 # A cgroup namespace, so that /sys/fs/cgroup inside is the container's own.
@@ -118,5 +124,28 @@ t_memory_limit() {
   out_has mem '^max=33554432 swap=16777216$' || fail "inside: $(cat "$WORK/mem.out") $(cat "$WORK/mem.err")"
 }
 
+# unit_test NAME: a unit test program (suite-arm64.sh stages those qemu-user
+# cannot run) on this real arm64 kernel; its own checks decide.
+unit_test() {
+  [ -x "/tests/unit/$1" ] || skip "/tests/unit/$1 is not staged"
+  (cd "$WORK" && "/tests/unit/$1") >"$WORK/$1.log" 2>&1 ||
+    fail "$(grep -E ' passed, [0-9]+ failed' "$WORK/$1.log" | tail -n 1); $(grep -v ' passed, ' "$WORK/$1.log" | tail -n 4 | tr '\n' ' ')"
+}
+
+# test_arch: the seccomp architecture, syscall numbers, struct layouts and
+# raw clone(2) against the real kernel.
+t_unit_arch() { unit_test test_arch; }
+# test_seccomp: filters loaded and enforced by an arm64 kernel.
+t_unit_seccomp() { unit_test test_seccomp; }
+# test_proc_controls: personality LINUX32 is armv8l here, the scheduler,
+# I/O priority and memory policy.
+t_unit_proc_controls() { unit_test test_proc_controls; }
+# test_devices_bpf: the eBPF device filter attached to a cgroup; test_keyring
+# and test_lsm: keyctl and the procfs attr files reached with openat2.
+t_unit_devices_bpf() { unit_test test_devices_bpf; }
+t_unit_keyring() { unit_test test_keyring; }
+t_unit_lsm() { unit_test test_lsm; }
+
+TEST_TIMEOUT=120
 . /tests/vm-lib.sh
 vm_main "$@"
