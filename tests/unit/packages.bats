@@ -51,6 +51,7 @@ setup() {
 
 @test "packages: without root a missing package is an error that names it" {
   command -v setpriv >/dev/null || skip "no setpriv to drop root"
+  # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
   run setpriv --reuid=65534 --regid=65534 --clear-groups \
     bash -c '. "$1"; pkg_ensure bash "$2"' sh "$REPO/scripts/packages.sh" "$ABSENT"
   [ "$status" -eq 1 ]
