@@ -260,8 +260,11 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
 static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the container's init exited during create");
-  if (j->cg != NULL)
+  if (j->cg != NULL) {
     j->st.cgroup = cgroup_to_json(j->cg);
+    const char *freezer = cgroup_freezer_path(j->cg, &j->st.freezer_v2);
+    j->st.freezer = strdup(freezer ? freezer : "");
+  }
   if (state_save(j->dirfd, &j->st, err) < 0)
     return -1;
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
@@ -329,6 +332,7 @@ static void release_job(struct create_job *j) {
   seccomp_free(j->seccomp);
   idmap_trees_free(j->idmap);
   free(j->st.created);
+  free(j->st.freezer);
   json_decref(j->st.annotations);
   json_decref(j->st.cgroup);
   spec_free(j->spec);

@@ -330,12 +330,34 @@ static int open_unlocked(int rootfd, const char *id, struct handle *h, berth_err
   h->dirfd = openat(rootfd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (h->dirfd < 0)
     return berth_fail_errno(err, "open state directory of %s", id);
-  if (state_load(h->dirfd, &h->st, err) < 0 ||
-      (h->st->cgroup && cgroup_from_json(h->st->cgroup, &h->cg, err) < 0)) {
+  if (state_load_brief(h->dirfd, &h->st, err) < 0) {
     handle_close(h);
     return -1;
   }
   return 0;
+}
+
+/* handle_status from the freezer path in state.json, without the cgroup;
+ * a state that predates that path loads its cgroup as any command does. */
+static enum container_status listed_status(struct handle *h) {
+  enum container_status s = state_process_status(h->dirfd, h->st);
+  if (s != STATUS_RUNNING && s != STATUS_CREATED)
+    return s;
+  if (h->st->freezer != NULL)
+    return *h->st->freezer != '\0' &&
+                   cgroup_dir_is_frozen(h->st->freezer, h->st->freezer_v2, NULL) == 1
+               ? STATUS_PAUSED
+               : s;
+  berth_error *e = NULL;
+  container_state *full = NULL;
+  if (state_load(h->dirfd, &full, &e) == 0) {
+    container_state_free(h->st);
+    h->st = full;
+    if (h->st->cgroup == NULL || cgroup_from_json(h->st->cgroup, &h->cg, &e) == 0)
+      s = handle_status(h);
+  }
+  berth_error_free(e);
+  return s;
 }
 
 int container_list(const char *root, json_t **out, berth_error **err) {
@@ -350,7 +372,7 @@ int container_list(const char *root, json_t **out, berth_error **err) {
     struct handle h;
     berth_error *e = NULL;
     if (rootfd >= 0 && open_unlocked(rootfd, ids[i], &h, &e) == 0) {
-      json_t *o = state_oci_json(h.st, handle_status(&h));
+      json_t *o = state_oci_json(h.st, listed_status(&h));
       if (o != NULL) {
         json_object_set_new(o, "owner", json_string(owner_name(h.dirfd, &owners)));
         json_array_append_new(arr, o);

@@ -17,6 +17,7 @@
 #define STATE_FILE "state.json"
 #define STATE_FIFO "exec.fifo"
 #define STATE_CONFIG "config.json"
+#define STATE_CGROUP "cgroup.json"
 
 enum container_status {
   STATUS_CREATING,
@@ -35,7 +36,11 @@ typedef struct container_state {
   char *created; /* RFC 3339 with nanoseconds, UTC */
   char *owner;
   json_t *annotations; /* object, may be NULL */
-  json_t *cgroup;      /* cgroup_to_json(), may be NULL */
+  json_t *cgroup;      /* cgroup_to_json(), may be NULL; kept in cgroup.json */
+  /* cgroup_freezer_path() at create: "" when there is none, NULL when the
+   * state predates it (or has no cgroup) and only the cgroup can tell. */
+  char *freezer;
+  bool freezer_v2;
   bool no_new_keyring; /* create --no-new-keyring: exec joins no keyring either */
 } container_state;
 
@@ -54,6 +59,9 @@ int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **
 
 int state_save(int dirfd, const container_state *st, berth_error **err);
 int state_load(int dirfd, container_state **out, berth_error **err);
+/* state_load without the cgroup (st->cgroup stays NULL unless the state
+ * predates cgroup.json): what list reads of every container. */
+int state_load_brief(int dirfd, container_state **out, berth_error **err);
 void container_state_free(container_state *st);
 
 /* The OCI state object (runtime-spec "State") for `state`, hooks and list. */

@@ -110,3 +110,17 @@ make_two() {
   [ "$rc" -eq 0 ] || fail "list exited $rc while a lock was held (124: it waited)"
   [ "$(jq -r --arg id "$B" '.[] | select(.id == $id) | .status' "$BATS_TEST_TMPDIR/list.json")" = running ]
 }
+
+@test "list: a paused container is listed as paused, a resumed one as running" {
+  # list reads the freezer whose path state.json keeps, not the cgroup.
+  set_args sleep 1000
+  new_id
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  rtc pause "$ID"
+  assert_status 0
+  [ "$(rt list --format json | jq -r --arg id "$ID" '.[] | select(.id == $id) | .status')" = paused ]
+  rtc resume "$ID"
+  assert_status 0
+  [ "$(rt list --format json | jq -r --arg id "$ID" '.[] | select(.id == $id) | .status')" = running ]
+}

@@ -163,3 +163,29 @@ validate_state() {
   [ "$status_was" -eq 0 ] || fail "delete --force of an empty state.json: $output"
   [ "$left" = no ] || fail "delete --force left $TEST_ROOT/$ID"
 }
+
+@test "state: a state.json with its cgroup inline (before cgroup.json) still works" {
+  # The cgroup record moved out of state.json so that list parses a few
+  # hundred bytes a container; states written before must still load.
+  set_args sleep 1000
+  new_id
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local dir=$TEST_ROOT/$ID
+  [ -f "$dir/cgroup.json" ] || fail "no cgroup.json beside state.json"
+  jq -e 'has("cgroup") | not' "$dir/state.json" >/dev/null || fail "cgroup still in state.json"
+  jq -c --slurpfile cg "$dir/cgroup.json" 'del(.freezer, .freezer_v2) | .cgroup = $cg[0]' \
+    "$dir/state.json" >"$dir/state.json.old"
+  mv "$dir/state.json.old" "$dir/state.json"
+  rm "$dir/cgroup.json"
+
+  rtc pause "$ID"
+  assert_status 0
+  [ "$(rt list --format json | jq -r --arg id "$ID" '.[] | select(.id == $id) | .status')" = paused ]
+  rtc resume "$ID"
+  assert_status 0
+  [ "$(rt state "$ID" | jq -r .status)" = running ]
+  rtc delete --force "$ID"
+  assert_status 0
+  [ ! -e "$dir" ]
+}

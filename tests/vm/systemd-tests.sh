@@ -79,8 +79,10 @@ not_ok() { echo "not ok $1 $2"; failed=$((failed + 1)); }
 berth() { "$runtime" --root "$work/state" "$@"; }
 show() { systemctl --user show "$1" -p "$2" --value 2>/dev/null; }
 cg_path() { # the container's directory for one controller (v1) or cgroup2 ("")
-  jq -r --arg c "$2" '.cgroup.dirs[] | select(.controllers == $c) | .path' \
-    "$work/state/$1/state.json"
+  # The cgroup record is cgroup.json beside state.json (inline in older states).
+  local file=$work/state/$1/cgroup.json
+  [ -f "$file" ] || file=$work/state/$1/state.json
+  jq -r --arg c "$2" '(.cgroup // .).dirs[] | select(.controllers == $c) | .path' "$file"
 }
 
 make_bundle() { # DIR JQ-FILTER

@@ -49,6 +49,12 @@ int cgroup_signal_all(cgroup *cg, int sig, berth_error **err);
 int cgroup_freeze(cgroup *cg, bool frozen, berth_error **err);
 /* 1 frozen, 0 not, -1 on error. */
 int cgroup_is_frozen(cgroup *cg, berth_error **err);
+/* The directory whose freezer cgroup_is_frozen reads (*v2: a cgroup2 one),
+ * or NULL without a freezer: kept beside the state, so that a list of many
+ * containers reads each freezer (cgroup_dir_is_frozen) without loading the
+ * whole cgroup. */
+const char *cgroup_freezer_path(cgroup *cg, bool *v2);
+int cgroup_dir_is_frozen(const char *dir, bool v2, berth_error **err);
 /* Remove the directories (retrying while the kernel says EBUSY). */
 int cgroup_destroy(cgroup *cg, berth_error **err);
 

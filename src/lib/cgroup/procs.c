@@ -176,6 +176,15 @@ int cgroup_is_frozen(cgroup *cg, berth_error **err) {
   return freezer_reached(d->path, v2, true, err);
 }
 
+const char *cgroup_freezer_path(cgroup *cg, bool *v2) {
+  cg_dir *d = freezer_dir(cg, v2);
+  return d != NULL ? d->path : NULL;
+}
+
+int cgroup_dir_is_frozen(const char *dir, bool v2, berth_error **err) {
+  return freezer_reached(dir, v2, true, err);
+}
+
 static int kill_listed(cgroup *cg, int sig, berth_error **err) {
   pid_t *pids = NULL;
   size_t n = 0;
