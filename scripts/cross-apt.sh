@@ -8,6 +8,7 @@
 # usage: scripts/cross-apt.sh ARCH apt-get|apt-cache ARGS...
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/cross-arch.sh
 . "$here/cross-arch.sh"
 cross_arch "${1:?usage: cross-apt.sh ARCH apt-get|apt-cache ARGS...}"
 shift

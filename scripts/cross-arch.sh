@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this
 # Sourced by the cross scripts: what each architecture berth is cross-built
 # for is called by Debian, by GNU, by qemu and by meson.
 # usage: cross_arch ARCH   (arm64 | ppc64le | s390x | riscv64)

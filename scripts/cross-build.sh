@@ -6,6 +6,7 @@
 # usage: scripts/cross-build.sh ARCH   (arm64 | ppc64le | s390x | riscv64)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/cross-arch.sh
 . "$here/cross-arch.sh"
 arch=${1:?usage: cross-build.sh ARCH}
 cross_arch "$arch"

@@ -11,6 +11,7 @@
 # usage: scripts/cross-sysroot.sh ARCH
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/cross-arch.sh
 . "$here/cross-arch.sh"
 cross_arch "${1:?usage: cross-sysroot.sh ARCH}"
 

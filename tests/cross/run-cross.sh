@@ -10,6 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=scripts/cross-arch.sh
 . "$root/scripts/cross-arch.sh"
 arches=${*:-$CROSS_ARCHES}
 
@@ -94,7 +95,9 @@ for arch in $arches; do
   fi
   check_features "$arch" "$build"
   for prog in "$build"/test_*; do
-    [ -f "$prog" ] && [ -x "$prog" ] || continue
+    if [ ! -f "$prog" ] || [ ! -x "$prog" ]; then
+      continue
+    fi
     if reason=$(skip_reason "$arch" "$(basename "$prog")"); then
       skipped=$((skipped + 1))
       echo "skip $arch $(basename "$prog"): $reason"

@@ -38,6 +38,7 @@ suite_name=${suite_name#suite-}
 
 # A suite for another architecture says which (SUITE_ARCH): the runtime
 # was cross-built for it, and busybox and jq come from its sysroot.
+# shellcheck source=/dev/null
 suite_arch=$(SUITE_ARCH="" && . "$suite_file" && echo "$SUITE_ARCH")
 if [ -n "$suite_arch" ]; then
   # shellcheck source=scripts/cross-arch.sh

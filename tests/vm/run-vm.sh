@@ -172,7 +172,7 @@ report() {
 # next.
 suite_settings() {
   (
-    SUITE_MEMORY=512 SUITE_TIMEOUT=300 SUITE_DISK_MB=0 SUITE_APPEND= SUITE_ARCH=
+    SUITE_MEMORY=512 SUITE_TIMEOUT=300 SUITE_DISK_MB=0 SUITE_APPEND='' SUITE_ARCH=
     # shellcheck source=/dev/null
     . "$1"
     printf '%s\n' "$SUITE_MEMORY" "${BERTH_VM_TIMEOUT:-$SUITE_TIMEOUT}" "$SUITE_DISK_MB" \
@@ -209,6 +209,7 @@ suite_files() {
 # and console.
 arch_vm() {
   local suite=$1 arch=$2 work=$3
+  # shellcheck disable=SC2054 # the commas are qemu's
   case $arch in
     # virt is qemu's generic Arm board. -cpu max, with the implementation-
     # defined pointer authentication: emulating the architected QARMA
