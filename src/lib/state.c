@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "spec.h"
+#include "faultpoint.h"
 
 const char *state_status_name(enum container_status s) {
   switch (s) {
@@ -199,6 +200,7 @@ int state_save(int dirfd, const container_state *st, berth_error **err) {
     berth_fail_errno(err, "sync state of \"%s\"", st->id);
     goto out;
   }
+  faultpoint("state.written");
   if (renameat(dirfd, tmp, dirfd, STATE_FILE) < 0) {
     berth_fail_errno(err, "replace state of \"%s\"", st->id);
     goto out;
