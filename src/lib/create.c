@@ -266,8 +266,6 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
 static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the container's init exited during create");
-  if (j->cg != NULL)
-    j->st.cgroup = cgroup_to_json(j->cg);
   faultpoint("create.init-ready");
   if (state_save(j->dirfd, &j->st, err) < 0)
     return -1;
@@ -284,6 +282,15 @@ static int setup_cgroup(struct create_job *j, berth_error **err) {
                                 err);
 }
 
+/* A state with no init (pid 0 reads "stopped") but naming the cgroup, so
+ * that a create killed from here on leaves a container that `delete`
+ * finds and removes whole, the init included: it sits in that cgroup. */
+static int save_provisional_state(struct create_job *j, berth_error **err) {
+  if (j->cg != NULL)
+    j->st.cgroup = cgroup_to_json(j->cg);
+  return state_save(j->dirfd, &j->st, err);
+}
+
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.state-dir");
   if (copy_config(j, err) < 0 || make_fifo(j, err) < 0 || fill_state(j, err) < 0)
@@ -297,7 +304,7 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   snprintf(state_dir, sizeof(state_dir), "%s/%s", j->o->root, j->o->id);
   if (notify_prepare(j->spec, j->dirfd, state_dir, err) < 0)
     return -1;
-  if (setup_cgroup(j, err) < 0)
+  if (setup_cgroup(j, err) < 0 || save_provisional_state(j, err) < 0)
     return -1;
   faultpoint("create.cgroup");
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)

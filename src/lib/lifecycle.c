@@ -250,6 +250,41 @@ static int kill_everything(struct handle *h, berth_error **err) {
   return 0;
 }
 
+/* A stopped container may still have processes in its cgroup: an init
+ * whose create was killed before it recorded the pid, or children of a
+ * dead init that shared the host's pid namespace. */
+static int kill_strays(struct handle *h, berth_error **err) {
+  pid_t *pids = NULL;
+  size_t n = 0;
+  if (h->cg == NULL || cgroup_pids(h->cg, &pids, &n, err) < 0 || n == 0) {
+    free(pids);
+    berth_error_clear(err);
+    return 0;
+  }
+  free(pids);
+  return cgroup_signal_all(h->cg, SIGKILL, err);
+}
+
+/* A create killed after it made the cgroup but before its first
+ * state.json was renamed into place has the cgroup only in the temporary
+ * file (written whole and synced before the rename). */
+static int remove_unrecorded_cgroup(int dirfd, berth_error **err) {
+  struct handle h = {.dirfd = dirfd};
+  berth_error *e = NULL;
+  if (state_load_named(dirfd, STATE_FILE_TMP, &h.st, &e) < 0 || h.st->cgroup == NULL ||
+      cgroup_from_json(h.st->cgroup, &h.cg, &e) < 0) {
+    berth_error_free(e); /* no temporary state: no cgroup was made */
+    container_state_free(h.st);
+    return 0;
+  }
+  int rc = kill_strays(&h, err);
+  if (rc == 0)
+    rc = cgroup_destroy(h.cg, err);
+  container_state_free(h.st);
+  cgroup_free(h.cg);
+  return rc;
+}
+
 /* A create killed before it wrote state.json leaves a directory with no
  * state; --force clears it (its init died with the create, by PDEATHSIG). */
 static int remove_half_created(const char *root, const char *id, berth_error **err) {
@@ -258,7 +293,9 @@ static int remove_half_created(const char *root, const char *id, berth_error **e
     berth_error_clear(err);
     return 0;
   }
-  int rc = state_dir_remove(root, id, dirfd, err);
+  int rc = remove_unrecorded_cgroup(dirfd, err);
+  if (rc == 0)
+    rc = state_dir_remove(root, id, dirfd, err);
   close(dirfd);
   return rc;
 }
@@ -279,6 +316,8 @@ int container_delete(const char *root, const char *id, bool force, berth_error *
   } else if (s != STATUS_STOPPED) {
     rc = berth_fail(err, 0, "cannot delete container %s that is not stopped: %s", id,
                     state_status_name(s));
+  } else {
+    rc = kill_strays(&h, err);
   }
   if (rc == 0)
     rc = destroy(root, id, &h, err);

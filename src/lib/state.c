@@ -178,7 +178,7 @@ int state_save(int dirfd, const container_state *st, berth_error **err) {
   json_decref(j);
   if (text == NULL)
     return berth_fail(err, ENOMEM, "encode state of \"%s\"", st->id);
-  const char *tmp = STATE_FILE ".tmp";
+  const char *tmp = STATE_FILE_TMP;
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   int rc = -1;
   if (fd < 0) {
@@ -247,7 +247,11 @@ static char *read_whole(int fd, size_t *len) {
 }
 
 int state_load(int dirfd, container_state **out, berth_error **err) {
-  int fd = openat(dirfd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  return state_load_named(dirfd, STATE_FILE, out, err);
+}
+
+int state_load_named(int dirfd, const char *name, container_state **out, berth_error **err) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENOENT)
       return berth_fail(err, 0, "container does not exist");

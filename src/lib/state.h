@@ -14,6 +14,7 @@
 #include "error.h"
 
 #define STATE_FILE "state.json"
+#define STATE_FILE_TMP STATE_FILE ".tmp" /* written in full, then renamed */
 #define STATE_FIFO "exec.fifo"
 #define STATE_CONFIG "config.json"
 
@@ -53,6 +54,8 @@ int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **
 
 int state_save(int dirfd, const container_state *st, berth_error **err);
 int state_load(int dirfd, container_state **out, berth_error **err);
+/* state_load of another file of the directory (STATE_FILE_TMP). */
+int state_load_named(int dirfd, const char *name, container_state **out, berth_error **err);
 void container_state_free(container_state *st);
 
 /* The OCI state object (runtime-spec "State") for `state`, hooks and list. */
