@@ -16,6 +16,7 @@
 #include "container.h"
 #include "criu.h"
 #include "handle.h"
+#include "faultpoint.h"
 #include "spec.h"
 
 #define CHECKPOINT_PRE_DUMP_MIN 31700
@@ -315,7 +316,10 @@ static int run_dump(struct dump_job *j, berth_error **err) {
                         .opts = &j->opts, .notify = on_dump_notify, .notify_ctx = j,
                         .log_path = j->log_path};
   struct criu_reply r;
-  return criu_run(&c, &r, err);
+  faultpoint("checkpoint.prepared");
+  int rc = criu_run(&c, &r, err);
+  faultpoint("checkpoint.dumped");
+  return rc;
 }
 
 int container_checkpoint(const struct checkpoint_opts *o, berth_error **err) {

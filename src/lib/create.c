@@ -19,6 +19,7 @@
 #include "cgroup/cgroup.h"
 #include "container.h"
 #include "create_internal.h"
+#include "faultpoint.h"
 #include "container_cgroup.h"
 #include "hooks.h"
 #include "init.h"
@@ -227,8 +228,10 @@ static int handle_console(struct create_job *j, int fd, struct create_result *re
 
 /* Drive the child through the protocol in sync.h until READY. */
 static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
+  faultpoint("create.cloned");
   if (j->cg != NULL && !j->cloned_into_cgroup && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
+  faultpoint("create.in-cgroup");
   if (write_oom_score_adj(j->pid, j->spec->process, err) < 0 ||
       ns_write_id_maps(j->pid, j->spec, err) < 0 ||
       netdev_move_into(j->pid, j->spec->linux.net_devices, j->spec->linux.n_net_devices, err) < 0)
@@ -236,6 +239,7 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   j->st.pid = j->pid;
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
+  faultpoint("create.init-released");
   struct sync_msg m;
   int fd;
   enum sync_phase phase = PHASE_WAIT_READY;
@@ -244,6 +248,7 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
     if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0 || run_runtime_hooks(j, err) < 0 ||
         sync_send(j->sock[0], SYNC_HOOKS_DONE, 0, -1, err) < 0)
       return -1;
+    faultpoint("create.hooks-done");
   }
   while (phase != PHASE_DONE) {
     if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0)
@@ -260,13 +265,15 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
 static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the container's init exited during create");
+  faultpoint("create.init-ready");
+  /* The cgroup itself went into the provisional state (run_create). */
   if (j->cg != NULL) {
-    j->st.cgroup = cgroup_to_json(j->cg);
     const char *freezer = cgroup_freezer_path(j->cg, &j->st.freezer_v2);
     j->st.freezer = strdup(freezer ? freezer : "");
   }
   if (state_save(j->dirfd, &j->st, err) < 0)
     return -1;
+  faultpoint("create.state-saved");
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
   if (j->o->pidfd_socket && unixsock_send_pidfd(j->o->pidfd_socket, j->pid, err) < 0)
@@ -279,9 +286,20 @@ static int setup_cgroup(struct create_job *j, berth_error **err) {
                                 err);
 }
 
+/* A state with no init (pid 0 reads "stopped") but naming the cgroup, so
+ * that a create killed from here on leaves a container that `delete`
+ * finds and removes whole, the init included: it sits in that cgroup. */
+static int save_provisional_state(struct create_job *j, berth_error **err) {
+  if (j->cg != NULL)
+    j->st.cgroup = cgroup_to_json(j->cg);
+  return state_save(j->dirfd, &j->st, err);
+}
+
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
+  faultpoint("create.state-dir");
   if (copy_config(j, err) < 0 || make_fifo(j, err) < 0 || fill_state(j, err) < 0)
     return -1;
+  faultpoint("create.config-copied");
   if (seccomp_prepare_for(j->spec, j->o->root, &j->seccomp, err) < 0)
     return -1;
   if (idmap_prepare(j->spec, j->bundle, &j->idmap, err) < 0)
@@ -290,8 +308,9 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   snprintf(state_dir, sizeof(state_dir), "%s/%s", j->o->root, j->o->id);
   if (notify_prepare(j->spec, j->dirfd, state_dir, err) < 0)
     return -1;
-  if (setup_cgroup(j, err) < 0)
+  if (setup_cgroup(j, err) < 0 || save_provisional_state(j, err) < 0)
     return -1;
+  faultpoint("create.cgroup");
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
     return berth_fail_errno(err, "socketpair");
   count_passed_fds(j);
@@ -302,6 +321,7 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   j->sock[1] = -1;
   if (talk_to_init(j, res, err) < 0 || finish(j, err) < 0)
     return -1;
+  faultpoint("create.done");
   res->pid = j->pid;
   return 0;
 }

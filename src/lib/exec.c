@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exec_internal.h"
+#include "faultpoint.h"
 #include "handle.h"
 #include "init.h"
 #include "linux/keyring.h"
@@ -201,6 +202,7 @@ static int drive_child(struct exec_job *j, berth_error **err) {
   } else if (j->o->n_cgroups > 0) {
     return berth_fail(err, 0, "--cgroup: the container has no cgroup");
   }
+  faultpoint("exec.in-cgroup");
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
   enum sync_phase phase = PHASE_WAIT_EXEC;
@@ -270,6 +272,7 @@ int container_exec(const struct exec_opts *o, int *exit_code, berth_error **err)
     o->ensure_sealed_binary();
   if (prepare(&j, err) < 0)
     goto out;
+  faultpoint("exec.prepared");
   /* Everything needed is loaded: let go of the container's lock now, or a
    * `resume` could never reach a paused container this exec waits on
    * (--ignore-paused), nor could kill or delete act meanwhile. */
@@ -277,13 +280,16 @@ int container_exec(const struct exec_opts *o, int *exit_code, berth_error **err)
   j.h.dirfd = -1;
   if (spawn(&j, err) < 0)
     goto out;
+  faultpoint("exec.spawned");
   if (drive_child(&j, err) < 0) {
     kill(j.pid, SIGKILL);
     waitpid(j.pid, NULL, 0);
     goto out;
   }
+  faultpoint("exec.running");
   if (report_started(&j, err) < 0)
     goto out;
+  faultpoint("exec.reported");
   if (o->detach) {
     *exit_code = 0;
     rc = 0;

@@ -3,6 +3,7 @@
 
 #include "container.h"
 #include "handle.h"
+#include "faultpoint.h"
 
 int container_pause(const char *root, const char *id, bool pause, berth_error **err) {
   struct handle h;
@@ -16,8 +17,11 @@ int container_pause(const char *root, const char *id, bool pause, berth_error **
     berth_fail(err, 0, "container not running");
   else if (!pause && s != STATUS_PAUSED)
     berth_fail(err, 0, "container not paused");
-  else
+  else {
+    faultpoint(pause ? "pause.checked" : "resume.checked");
     rc = cgroup_freeze(h.cg, pause, err);
+    faultpoint(pause ? "pause.frozen" : "resume.thawed");
+  }
   handle_close(&h);
   return rc;
 }

@@ -22,6 +22,7 @@
 #include "spec.h"
 #include "state.h"
 #include "handle.h"
+#include "faultpoint.h"
 
 static int signal_init(struct handle *h, int sig, berth_error **err) {
   int fd = handle_init_pidfd(h);
@@ -127,13 +128,16 @@ static int start_created(const char *root, const char *id, struct handle *h, ber
   int notify = notify_listen(h->dirfd, state_dir, err);
   if (notify < 0 && *err != NULL)
     return -1;
+  faultpoint("start.opened");
   int rc = release_init(h, err);
+  faultpoint("start.released");
   if (rc == 0 && notify >= 0)
     rc = notify_forward(notify, h->st->pid, init_alive, h, err);
   if (notify >= 0)
     close(notify);
   if (rc == 0)
     rc = poststart(h, err);
+  faultpoint("start.done");
   return rc;
 }
 
@@ -192,14 +196,18 @@ int container_kill(const char *root, const char *id, int sig, bool all, berth_er
   struct handle h;
   if (handle_open(root, id, &h, err) < 0)
     return -1;
+  faultpoint("kill.opened");
   int rc = kill_locked(&h, sig, all, err);
+  faultpoint("kill.signalled");
   handle_close(&h);
   return rc;
 }
 
 static int destroy(const char *root, const char *id, struct handle *h, berth_error **err) {
+  faultpoint("delete.stopped");
   if (h->cg != NULL && cgroup_destroy(h->cg, err) < 0)
     return -1;
+  faultpoint("delete.cgroup-removed");
   spec *s = NULL;
   berth_error *e = NULL;
   if (handle_load_spec(h, &s, &e) == 0) {
@@ -213,6 +221,7 @@ static int destroy(const char *root, const char *id, struct handle *h, berth_err
     berth_warn("poststop hooks not run: %s", berth_error_text(e));
     berth_error_free(e);
   }
+  faultpoint("delete.poststop-done");
   return state_dir_remove(root, id, h->dirfd, err);
 }
 
@@ -230,13 +239,50 @@ static void return_net_devices(struct handle *h) {
 }
 
 static int kill_everything(struct handle *h, berth_error **err) {
+  faultpoint("delete.opened");
   return_net_devices(h);
   int rc = h->cg != NULL ? cgroup_signal_all(h->cg, SIGKILL, err) : signal_init(h, SIGKILL, err);
   if (rc < 0 && handle_status(h) != STATUS_STOPPED)
     return -1;
   berth_error_clear(err);
+  faultpoint("delete.signalled");
   wait_init_gone(h, 10000);
   return 0;
+}
+
+/* A stopped container may still have processes in its cgroup: an init
+ * whose create was killed before it recorded the pid, or children of a
+ * dead init that shared the host's pid namespace. */
+static int kill_strays(struct handle *h, berth_error **err) {
+  pid_t *pids = NULL;
+  size_t n = 0;
+  if (h->cg == NULL || cgroup_pids(h->cg, &pids, &n, err) < 0 || n == 0) {
+    free(pids);
+    berth_error_clear(err);
+    return 0;
+  }
+  free(pids);
+  return cgroup_signal_all(h->cg, SIGKILL, err);
+}
+
+/* A create killed after it made the cgroup but before its first
+ * state.json was renamed into place has the cgroup only in cgroup.json,
+ * which state_save renames into place before it writes state.json. */
+static int remove_unrecorded_cgroup(int dirfd, berth_error **err) {
+  struct handle h = {.dirfd = dirfd};
+  berth_error *e = NULL;
+  json_t *record = state_load_cgroup(dirfd, &e);
+  if (record == NULL || cgroup_from_json(record, &h.cg, &e) < 0) {
+    berth_error_free(e); /* no record: no cgroup was made */
+    json_decref(record);
+    return 0;
+  }
+  json_decref(record);
+  int rc = kill_strays(&h, err);
+  if (rc == 0)
+    rc = cgroup_destroy(h.cg, err);
+  cgroup_free(h.cg);
+  return rc;
 }
 
 /* A create killed before it wrote state.json leaves a directory with no
@@ -255,7 +301,9 @@ static int remove_half_created(const char *root, const char *id, berth_error **e
     berth_error_clear(err);
     return 0;
   }
-  int rc = state_dir_remove(root, id, dirfd, err);
+  int rc = remove_unrecorded_cgroup(dirfd, err);
+  if (rc == 0)
+    rc = state_dir_remove(root, id, dirfd, err);
   close(dirfd);
   return rc;
 }
@@ -276,6 +324,8 @@ int container_delete(const char *root, const char *id, bool force, berth_error *
   } else if (s != STATUS_STOPPED) {
     rc = berth_fail(err, 0, "cannot delete container %s that is not stopped: %s", id,
                     state_status_name(s));
+  } else {
+    rc = kill_strays(&h, err);
   }
   if (rc == 0)
     rc = destroy(root, id, &h, err);

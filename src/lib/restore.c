@@ -22,6 +22,7 @@
 #include "cgroup/cgroup.h"
 #include "criu.h"
 #include "container_cgroup.h"
+#include "faultpoint.h"
 #include "hooks.h"
 #include "linux/pathsafe.h"
 #include "linux/terminal.h"
@@ -341,9 +342,11 @@ static int fill_state(struct restore_job *j, berth_error **err) {
 }
 
 static int run_restore(struct restore_job *j, berth_error **err) {
+  faultpoint("restore.state-dir");
   if (copy_config(j, err) < 0 || fill_state(j, err) < 0 || setup_cgroup(j, err) < 0 ||
       mount_criu_root(j, err) < 0 || build_opts(j, err) < 0)
     return -1;
+  faultpoint("restore.prepared");
   struct criu_call c = {.type = CRIU_REQ_RESTORE, .opts = &j->opts, .fds = j->passed_fds,
                         .n_fds = j->n_passed_fds, .notify = on_restore_notify, .notify_ctx = j,
                         .started = on_criu_started, .log_path = j->log_path};
@@ -352,6 +355,7 @@ static int run_restore(struct restore_job *j, berth_error **err) {
     return -1;
   if (r.restored_pid > 0)
     j->pid = r.restored_pid;
+  faultpoint("restore.restored");
   unmount_criu_root(j);
   return finish(j, err);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "spec.h"
+#include "faultpoint.h"
 
 const char *state_status_name(enum container_status s) {
   switch (s) {
@@ -207,6 +208,7 @@ static int write_json_at(int dirfd, const char *name, json_t *j, const char *id,
    * survives it anyway, and on a disk an empty state.json left by it is
    * cleared by `delete --force` (container_delete). The fsync cost a
    * journal commit, milliseconds, on every create. */
+  faultpoint("state.written");
   if (renameat(dirfd, tmp, dirfd, name) < 0) {
     berth_fail_errno(err, "replace state of \"%s\"", id);
     goto out;
@@ -345,6 +347,10 @@ int state_load(int dirfd, container_state **out, berth_error **err) {
 
 int state_load_brief(int dirfd, container_state **out, berth_error **err) {
   return load_state(dirfd, false, out, err);
+}
+
+json_t *state_load_cgroup(int dirfd, berth_error **err) {
+  return load_json_at(dirfd, STATE_CGROUP, true, err);
 }
 
 void container_state_free(container_state *st) {

@@ -62,6 +62,10 @@ int state_load(int dirfd, container_state **out, berth_error **err);
 /* state_load without the cgroup (st->cgroup stays NULL unless the state
  * predates cgroup.json): what list reads of every container. */
 int state_load_brief(int dirfd, container_state **out, berth_error **err);
+/* The cgroup record alone (cgroup.json), or NULL with *err untouched where
+ * none was written: what a create killed before its first state.json
+ * leaves to find its cgroup by. */
+json_t *state_load_cgroup(int dirfd, berth_error **err);
 void container_state_free(container_state *st);
 
 /* The OCI state object (runtime-spec "State") for `state`, hooks and list. */

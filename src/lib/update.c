@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "handle.h"
+#include "faultpoint.h"
 #include "resources_cmd.h"
 #include "spec_resources.h"
 
@@ -268,9 +269,12 @@ static int apply_update(struct handle *h, const struct update_request *req, bert
     complete_cpu_bandwidth(res->cpu, config);
     keep_check_before_update(res->memory, config);
   }
+  faultpoint("update.parsed");
   int rc = cgroup_apply(h->cg, res, err);
+  faultpoint("update.applied");
   if (rc == 0)
     rc = record_update(h->dirfd, req, err);
+  faultpoint("update.recorded");
   spec_resources_free(res);
   spec_free(config);
   return rc;
