@@ -266,8 +266,8 @@ static int kill_strays(struct handle *h, berth_error **err) {
 }
 
 /* A create killed after it made the cgroup but before its first
- * state.json was renamed into place has the cgroup only in cgroup.json,
- * which state_save renames into place before it writes state.json. */
+ * state.json was renamed into place has the cgroup only in cgroup.json
+ * (or its temporary file), which state_save writes before state.json. */
 static int remove_unrecorded_cgroup(int dirfd, berth_error **err) {
   struct handle h = {.dirfd = dirfd};
   berth_error *e = NULL;

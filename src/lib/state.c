@@ -349,8 +349,13 @@ int state_load_brief(int dirfd, container_state **out, berth_error **err) {
   return load_state(dirfd, false, out, err);
 }
 
+/* A create killed between writing cgroup.json.tmp and renaming it has
+ * the record only in the temporary file, whole (each write is). */
 json_t *state_load_cgroup(int dirfd, berth_error **err) {
-  return load_json_at(dirfd, STATE_CGROUP, true, err);
+  json_t *j = load_json_at(dirfd, STATE_CGROUP, true, err);
+  if (j == NULL && (err == NULL || *err == NULL))
+    j = load_json_at(dirfd, STATE_CGROUP ".tmp", true, err);
+  return j;
 }
 
 void container_state_free(container_state *st) {
