@@ -12,15 +12,10 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BERTH=$(realpath -m -- "${1:-$BENCH_DIR/../build/berth}")
 RUNS=${2:-15}
 
-if [[ "${BENCH_IN_NAMESPACE:-}" != 1 ]]; then
-	[[ $EUID -eq 0 ]] || { echo "bench/breakdown.sh: must run as root" >&2; exit 1; }
-	exec unshare --mount --propagation private \
-		env BENCH_IN_NAMESPACE=1 bash "${BASH_SOURCE[0]}" "$BERTH" "$RUNS"
-fi
-if mountpoint -q /sys/fs/cgroup/unified; then
-	umount /sys/fs/cgroup/unified
-	mount -t tmpfs -o mode=755,size=16m breakdown-unified /sys/fs/cgroup/unified
-fi
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
+in_private_namespace "${BASH_SOURCE[0]}" "$BERTH" "$RUNS"
+use_plain_cgroup_v1
 
 WORK=$(mktemp -d /tmp/berth-breakdown.XXXXXX)
 trap 'for d in "$WORK"/root/*/; do [[ -d "$d" ]] && "$WORK/berth" --root "$WORK/root" delete -f "$(basename "$d")" 2>/dev/null; done; rm -rf "$WORK"' EXIT

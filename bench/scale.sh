@@ -36,12 +36,9 @@ export LC_ALL=C
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
 BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
-
-if [[ "${BENCH_IN_NAMESPACE:-}" != 1 ]]; then
-	[[ $EUID -eq 0 ]] || { echo "bench/scale.sh: must run as root" >&2; exit 1; }
-	exec unshare --mount --propagation private \
-		env BENCH_IN_NAMESPACE=1 bash "${BASH_SOURCE[0]}" "$BERTH"
-fi
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
+in_private_namespace "${BASH_SOURCE[0]}" "$BERTH"
 
 SIZES=${SCALE_SIZES:-1 10 100}
 PARALLEL=${SCALE_PARALLEL:-2 8 32}
@@ -55,13 +52,6 @@ log() { printf '%s\n' "$*" >&2; }
 die() { log "bench/scale.sh: $*"; exit 1; }
 
 # --- setup ----------------------------------------------------------------------
-
-use_plain_cgroup_v1() {
-	if mountpoint -q /sys/fs/cgroup/unified; then
-		umount /sys/fs/cgroup/unified
-		mount -t tmpfs -o mode=755,size=16m scale-unified /sys/fs/cgroup/unified
-	fi
-}
 
 make_bundle() {
 	"$REPO_DIR/scripts/make-bundle.sh" "$WORK/bundle" /bin/sleep 100000 >/dev/null ||
