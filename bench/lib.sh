@@ -1,4 +1,9 @@
-# Sourced by the bench scripts: the private mount namespace they all run in.
+# Sourced first by the bench scripts: strict mode, where the bench and the
+# repository are, and the private mount namespace they all run in.
+set -euo pipefail
+export LC_ALL=C
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(dirname "$BENCH_DIR")
 
 # in_private_namespace SCRIPT ARGS...: re-executes SCRIPT as root in a mount
 # namespace of its own (once; BENCH_IN_NAMESPACE marks the second run).

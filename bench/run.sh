@@ -17,14 +17,9 @@
 # to SECTIONS. Optional hooks: setup_<name> RUNTIME... (before the first
 # round; may mark a runtime skipped for that section), teardown_<name>
 # RUNTIME... (after the last round) and report_<name> (extra report lines).
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(dirname "$BENCH_DIR")
-BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
 # shellcheck source=bench/lib.sh
-. "$BENCH_DIR/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
 in_private_namespace "${BASH_SOURCE[0]}" "$BERTH"
 
 ROUNDS=${BENCH_ROUNDS:-30}

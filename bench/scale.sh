@@ -30,14 +30,9 @@
 # bench/run.sh, with a state root per runtime in a temp dir. On exit
 # (normal, failure or ctrl-C) every container is deleted and any cgroup
 # left with this run's prefix is removed.
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(dirname "$BENCH_DIR")
-BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
 # shellcheck source=bench/lib.sh
-. "$BENCH_DIR/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
 in_private_namespace "${BASH_SOURCE[0]}" "$BERTH"
 
 SIZES=${SCALE_SIZES:-1 10 100}
