@@ -7,25 +7,18 @@
 # BERTH_NO_CLONED_BINARY=1 in the environment traces berth without its
 # sealed copy. Runs in a private mount namespace with cgroup2 hidden, as
 # bench/run.sh does.
-set -euo pipefail
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-BERTH=$(realpath -m -- "${1:-$BENCH_DIR/../build/berth}")
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
 RUNS=${2:-15}
 
-if [[ "${BENCH_IN_NAMESPACE:-}" != 1 ]]; then
-	[[ $EUID -eq 0 ]] || { echo "bench/breakdown.sh: must run as root" >&2; exit 1; }
-	exec unshare --mount --propagation private \
-		env BENCH_IN_NAMESPACE=1 bash "${BASH_SOURCE[0]}" "$BERTH" "$RUNS"
-fi
-if mountpoint -q /sys/fs/cgroup/unified; then
-	umount /sys/fs/cgroup/unified
-	mount -t tmpfs -o mode=755,size=16m breakdown-unified /sys/fs/cgroup/unified
-fi
+in_private_namespace "${BASH_SOURCE[0]}" "$BERTH" "$RUNS"
+use_plain_cgroup_v1
 
 WORK=$(mktemp -d /tmp/berth-breakdown.XXXXXX)
 trap 'for d in "$WORK"/root/*/; do [[ -d "$d" ]] && "$WORK/berth" --root "$WORK/root" delete -f "$(basename "$d")" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 cp "$BERTH" "$WORK/berth"
-"$BENCH_DIR/../scripts/make-bundle.sh" "$WORK/bundle" /bin/true >/dev/null
+"$REPO_DIR/scripts/make-bundle.sh" "$WORK/bundle" /bin/true >/dev/null
 
 MARKERS=execve,execveat,memfd_create,socketpair,clone3,fsync,renameat,pivot_root,mount,mknodat,mkdir,rmdir,wait4,exit_group,write,openat
 for ((i = 0; i < RUNS; i++)); do

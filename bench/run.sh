@@ -17,18 +17,10 @@
 # to SECTIONS. Optional hooks: setup_<name> RUNTIME... (before the first
 # round; may mark a runtime skipped for that section), teardown_<name>
 # RUNTIME... (after the last round) and report_<name> (extra report lines).
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(dirname "$BENCH_DIR")
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
-
-if [[ "${BENCH_IN_NAMESPACE:-}" != 1 ]]; then
-	[[ $EUID -eq 0 ]] || { echo "bench/run.sh: must run as root" >&2; exit 1; }
-	exec unshare --mount --propagation private \
-		env BENCH_IN_NAMESPACE=1 bash "${BASH_SOURCE[0]}" "$BERTH"
-fi
+in_private_namespace "${BASH_SOURCE[0]}" "$BERTH"
 
 ROUNDS=${BENCH_ROUNDS:-30}
 RSS_ROUNDS=${BENCH_RSS_ROUNDS:-5}
@@ -73,16 +65,6 @@ install_missing_tools() {
 	((${#packages[@]} == 0)) && return
 	log "installing ${packages[*]}"
 	apt-get install -y -qq "${packages[@]}" >/dev/null
-}
-
-# Only the v1 hierarchies stay visible. A tmpfs of our own covers the spot
-# where cgroup2 was, so anything a runtime writes there vanishes with us
-# instead of landing in the host's /sys/fs/cgroup tmpfs.
-use_plain_cgroup_v1() {
-	if mountpoint -q /sys/fs/cgroup/unified; then
-		umount /sys/fs/cgroup/unified
-		mount -t tmpfs -o mode=755,size=16m bench-unified /sys/fs/cgroup/unified
-	fi
 }
 
 make_bundle() {

@@ -30,18 +30,10 @@
 # bench/run.sh, with a state root per runtime in a temp dir. On exit
 # (normal, failure or ctrl-C) every container is deleted and any cgroup
 # left with this run's prefix is removed.
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(dirname "$BENCH_DIR")
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
-
-if [[ "${BENCH_IN_NAMESPACE:-}" != 1 ]]; then
-	[[ $EUID -eq 0 ]] || { echo "bench/scale.sh: must run as root" >&2; exit 1; }
-	exec unshare --mount --propagation private \
-		env BENCH_IN_NAMESPACE=1 bash "${BASH_SOURCE[0]}" "$BERTH"
-fi
+in_private_namespace "${BASH_SOURCE[0]}" "$BERTH"
 
 SIZES=${SCALE_SIZES:-1 10 100}
 PARALLEL=${SCALE_PARALLEL:-2 8 32}
@@ -55,13 +47,6 @@ log() { printf '%s\n' "$*" >&2; }
 die() { log "bench/scale.sh: $*"; exit 1; }
 
 # --- setup ----------------------------------------------------------------------
-
-use_plain_cgroup_v1() {
-	if mountpoint -q /sys/fs/cgroup/unified; then
-		umount /sys/fs/cgroup/unified
-		mount -t tmpfs -o mode=755,size=16m scale-unified /sys/fs/cgroup/unified
-	fi
-}
 
 make_bundle() {
 	"$REPO_DIR/scripts/make-bundle.sh" "$WORK/bundle" /bin/sleep 100000 >/dev/null ||
