@@ -10,9 +10,9 @@
 
 int cli_fail(const char *prefix, berth_error *err) {
   if (prefix)
-    cli_log_error("%s: %s", prefix, berth_error_text(err));
+    cli_log_error_id(berth_error_id(err), "%s: %s", prefix, berth_error_text(err));
   else
-    cli_log_error("%s", berth_error_text(err));
+    cli_log_error_id(berth_error_id(err), "%s", berth_error_text(err));
   berth_error_free(err);
   return 1;
 }

@@ -200,12 +200,17 @@ static void put_json_html_safe(FILE *out, const char *json) {
   }
 }
 
+/* The stable code of the error line being written (cli_log_error_id). */
+static const char *line_code;
+
 static void format_json(FILE *out, enum cli_log_level level, const char *msg) {
   char when[64];
   format_time(when, sizeof(when));
   char *clean = utf8_sanitize(msg);
   json_t *line = json_object();
   /* Inserted in sorted order: Go marshals logrus' field map sorted. */
+  if (line_code != NULL)
+    json_object_set_new(line, "code", json_string(line_code));
   json_object_set_new(line, "level", json_string(level_name(level)));
   json_object_set_new(line, "msg", json_string(clean != NULL ? clean : ""));
   json_object_set_new(line, "time", json_string(when));
@@ -285,7 +290,7 @@ void cli_log_vwrite(enum cli_log_level level, const char *fmt, va_list ap) {
   free(msg);
 }
 
-void cli_log_error(const char *fmt, ...) {
+void cli_log_error_id(const char *id, const char *fmt, ...) {
   char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
@@ -293,7 +298,9 @@ void cli_log_error(const char *fmt, ...) {
   va_end(ap);
   if (n < 0)
     return;
+  line_code = id;
   cli_log_write(CLI_LOG_ERROR, msg);
+  line_code = NULL;
   if (log_fd != STDERR_FILENO) {
     write_all(STDERR_FILENO, msg, strlen(msg));
     write_all(STDERR_FILENO, "\n", 1);

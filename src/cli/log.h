@@ -14,6 +14,7 @@
 #include <stdarg.h>
 
 #include "commands.h"
+#include "error.h"
 
 enum cli_log_level {
   CLI_LOG_DEBUG,
@@ -34,8 +35,12 @@ int cli_log_is_json(void);
 void cli_log_close(void);
 
 /* A command's fatal error: one line to the log and, when the log is a file,
- * the bare message on stderr too (what runc does before exiting). */
-void cli_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+ * the bare message on stderr too (what runc does before exiting). The JSON
+ * line carries the stable code `id` as "code" (docs/errors.md); the text
+ * forms stay runc's. cli_log_error takes the code of the calling file's
+ * area, cli_fail that of the berth_error. */
+void cli_log_error_id(const char *id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define cli_log_error(...) cli_log_error_id(berth_error_id_for(__FILE__, NULL), __VA_ARGS__)
 void cli_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Written only with --debug. */

@@ -7,7 +7,7 @@
 
 static char *fallback_oom_text = "out of memory while reporting an error";
 
-int berth_vfail(berth_error **err, int code, const char *fmt, va_list ap) {
+int berth_vfail_at(const char *file, berth_error **err, int code, const char *fmt, va_list ap) {
   if (err == NULL)
     return -1;
   berth_error *e = calloc(1, sizeof(*e));
@@ -16,26 +16,41 @@ int berth_vfail(berth_error **err, int code, const char *fmt, va_list ap) {
   e->code = code;
   if (vasprintf(&e->msg, fmt, ap) < 0)
     e->msg = NULL;
+  e->id = berth_error_id_for(file, e->msg);
   berth_error_free(*err);
   *err = e;
   return -1;
 }
 
-int berth_fail(berth_error **err, int code, const char *fmt, ...) {
+int berth_fail_at(const char *file, berth_error **err, int code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  berth_vfail(err, code, fmt, ap);
+  berth_vfail_at(file, err, code, fmt, ap);
   va_end(ap);
   return -1;
 }
 
-int berth_fail_errno(berth_error **err, const char *fmt, ...) {
+int berth_fail_errno_at(const char *file, berth_error **err, const char *fmt, ...) {
   int code = errno;
   va_list ap;
   va_start(ap, fmt);
-  berth_vfail(err, code, fmt, ap);
+  berth_vfail_at(file, err, code, fmt, ap);
   va_end(ap);
   return -1;
+}
+
+int berth_fail_id(berth_error **err, const char *id, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  berth_vfail_at(__FILE__, err, code, fmt, ap);
+  va_end(ap);
+  if (err != NULL && *err != NULL)
+    (*err)->id = id;
+  return -1;
+}
+
+const char *berth_error_id(const berth_error *err) {
+  return err != NULL && err->id != NULL ? err->id : "BERTH-E-INTERNAL";
 }
 
 int berth_wrap(berth_error **err, const char *fmt, ...) {

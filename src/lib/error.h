@@ -10,18 +10,43 @@ typedef struct berth_error {
   int code;  /* errno value, 0 when the failure is not a system error */
   char *msg; /* context chain, without the strerror text */
   char *text; /* cache for berth_error_text */
+  const char *id; /* stable code such as "BERTH-E-MOUNT" (docs/errors.md) */
 } berth_error;
 
+/* Stable error codes (docs/errors.md). Every error gets one where it is
+ * made, without its call site naming it: berth_fail and berth_fail_errno
+ * are macros that pass __FILE__, and berth_error_id_for_file maps the
+ * source file to its area's code (rootfs_mount.c: BERTH-E-MOUNT). The
+ * messages whose text is fixed by runc compatibility ("container does not
+ * exist") get their own code by that text. berth_fail_id names a code
+ * outright where an area's is too coarse. berth_wrap keeps the code of the
+ * cause. The code is shown only in the JSON log line, as its own field;
+ * the text stays runc's. */
+#define berth_fail(err, code, ...) berth_fail_at(__FILE__, err, code, __VA_ARGS__)
+#define berth_fail_errno(err, ...) berth_fail_errno_at(__FILE__, err, __VA_ARGS__)
+#define berth_vfail(err, code, fmt, ap) berth_vfail_at(__FILE__, err, code, fmt, ap)
+
 /* All of these return -1 so that a failing function can `return berth_fail(...)`. */
-int berth_fail(berth_error **err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int berth_fail_at(const char *file, berth_error **err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* berth_fail with code = errno at the call. */
-int berth_fail_errno(berth_error **err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int berth_fail_errno_at(const char *file, berth_error **err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int berth_fail_id(berth_error **err, const char *id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Prepend "<context>: " to an existing error. A NULL *err is left alone. */
 int berth_wrap(berth_error **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int berth_vfail(berth_error **err, int code, const char *fmt, va_list ap);
+int berth_vfail_at(const char *file, berth_error **err, int code, const char *fmt, va_list ap);
+
+/* The error's stable code; "BERTH-E-INTERNAL" for a NULL err. */
+const char *berth_error_id(const berth_error *err);
+/* The code of errors made in `file` (a __FILE__, however the build spells
+ * the path), by the message when runc fixes its text. error_ids.c. */
+const char *berth_error_id_for(const char *file, const char *msg);
+/* The code spelled `id` as the static string berth_error's id points to,
+ * or NULL when there is no such code (an id read from another process). */
+const char *berth_error_id_known(const char *id);
 
 /* Full text: msg, then ": strerror(code)" when code != 0. Owned by err. */
 const char *berth_error_text(berth_error *err);

@@ -48,6 +48,7 @@ int sync_send(int sock, enum sync_type type, int64_t value, int fd, berth_error 
 int sync_send_error(int sock, const berth_error *e) {
   struct sync_msg m = {.type = SYNC_ERROR, .code = e ? e->code : 0};
   snprintf(m.text, sizeof(m.text), "%s", e && e->msg ? e->msg : "unknown error");
+  snprintf(m.id, sizeof(m.id), "%s", berth_error_id(e));
   return send_msg(sock, &m, -1, NULL);
 }
 
@@ -119,6 +120,12 @@ static const char *phase_name(enum sync_phase p) {
 int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error **err) {
   if (m->type == SYNC_ERROR && *phase != PHASE_DONE && *phase != PHASE_FAILED) {
     *phase = PHASE_FAILED;
+    /* The init's error keeps the code it was made with. */
+    char id[sizeof(m->id)];
+    snprintf(id, sizeof(id), "%s", m->id);
+    const char *known = berth_error_id_known(id);
+    if (known != NULL)
+      return berth_fail_id(err, known, m->code, "%s", m->text);
     return berth_fail(err, m->code, "%s", m->text);
   }
   enum sync_phase next = PHASE_FAILED;

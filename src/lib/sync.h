@@ -57,6 +57,7 @@ struct sync_msg {
   int32_t code;   /* errno for SYNC_ERROR */
   int64_t value;  /* SYNC_GO: the child's host pid */
   char text[SYNC_TEXT_MAX];
+  char id[32];    /* the error's stable code, for SYNC_ERROR */
 };
 
 /* Send a message; fd >= 0 is passed with SCM_RIGHTS. */

@@ -93,3 +93,37 @@ man_flags() {
   [ -f "$dest$prefix/share/fish/vendor_completions.d/berth.fish" ]
   rm -rf "$dest"
 }
+
+@test "docs: every error code in the source is in docs/errors.md, and only those" {
+  local in_src in_doc
+  in_src=$(grep -rhoE '"BERTH-E-[A-Z0-9-]+"' "$REPO_ROOT/src" | tr -d '"' | sort -u)
+  in_doc=$(grep -oE '^### BERTH-E-[A-Z0-9-]+$' "$REPO_ROOT/docs/errors.md" | cut -c5- | sort -u)
+  [ "$(wc -l <<<"$in_src")" -ge 20 ] || fail "only $(wc -l <<<"$in_src") codes found in src"
+  [ "$in_src" = "$in_doc" ] ||
+    fail "not documented: $(comm -23 <(echo "$in_src") <(echo "$in_doc") | tr '\n' ' ')" \
+         "documented, not in src: $(comm -13 <(echo "$in_src") <(echo "$in_doc") | tr '\n' ' ')"
+  # Each section says what causes it and how to fix it.
+  [ "$(grep -c '^Cause: ' "$REPO_ROOT/docs/errors.md")" = "$(wc -l <<<"$in_doc")" ]
+  [ "$(grep -c '^Fix: ' "$REPO_ROOT/docs/errors.md")" = "$(wc -l <<<"$in_doc")" ]
+}
+
+@test "docs: the JSON log line carries the error's code; the text line is runc's" {
+  common_setup
+  rtc --log-format json state no-such-container
+  assert_status 1
+  jq -e '.code == "BERTH-E-NOT-FOUND" and .msg == "container does not exist"' <<<"$stderr"
+  rtc state no-such-container
+  assert_status 1
+  [[ $stderr =~ ^time=\"[^\"]+\"\ level=error\ msg=\"container\ does\ not\ exist\"$ ]]
+  # An error made in the container's init keeps its code through the sync socket.
+  # (The program is looked up by the init, after pivot_root.)
+  jq '.process.args = ["no-such-program"]' "$BUNDLE/config.json" >"$BUNDLE/c" &&
+    mv "$BUNDLE/c" "$BUNDLE/config.json"
+  new_id
+  rtc --log-format json create --bundle "$BUNDLE" "$ID"
+  assert_status 1
+  jq -e '.code == "BERTH-E-PROCESS" and (.msg | contains("no-such-program"))' <<<"$stderr"
+  rtc --log-format json kill
+  jq -e '.code == "BERTH-E-USAGE"' <<<"$stderr"
+  common_teardown
+}

@@ -1,0 +1,101 @@
+/* Which stable code an error gets: by the source file that made it (its
+ * area), or by its text where runc fixes that text and callers match it.
+ * Every code here is documented in docs/errors.md (a test checks both
+ * ways), and every source file that makes errors must match an area (a
+ * unit test checks that none falls through to BERTH-E-INTERNAL). */
+#include <string.h>
+
+#include "error.h"
+
+/* Messages runc prints word for word; their text is the contract. */
+static const struct {
+  const char *prefix;
+  const char *id;
+} messages[] = {
+    {"container does not exist", "BERTH-E-NOT-FOUND"},
+    {"container with given ID already exists", "BERTH-E-EXISTS"},
+    {"container not running", "BERTH-E-NOT-RUNNING"},
+    {"cannot start a", "BERTH-E-BAD-STATUS"},
+    {"cannot delete container", "BERTH-E-BAD-STATUS"},
+};
+
+/* Paths below src/, first match wins (files before their directory). */
+static const struct {
+  const char *path;
+  const char *id;
+} areas[] = {
+    {"cli/log.c", "BERTH-E-LOG"},
+    {"cli/", "BERTH-E-USAGE"},
+    {"lib/spec", "BERTH-E-SPEC"},
+    {"lib/validate.c", "BERTH-E-UNSUPPORTED"},
+    {"lib/state.c", "BERTH-E-STATE"},
+    {"lib/lifecycle.c", "BERTH-E-LIFECYCLE"},
+    {"lib/freeze.c", "BERTH-E-LIFECYCLE"},
+    {"lib/events.c", "BERTH-E-EVENTS"},
+    {"lib/update.c", "BERTH-E-UPDATE"},
+    {"lib/create.c", "BERTH-E-CREATE"},
+    {"lib/init.c", "BERTH-E-CREATE"},
+    {"lib/sync.c", "BERTH-E-SYNC"},
+    {"lib/notify.c", "BERTH-E-SYNC"},
+    {"lib/exec", "BERTH-E-EXEC"},
+    {"lib/process.c", "BERTH-E-PROCESS"},
+    {"lib/linux/proc_controls.c", "BERTH-E-PROCESS"},
+    {"lib/linux/identity.c", "BERTH-E-PROCESS"},
+    {"lib/hooks.c", "BERTH-E-HOOK"},
+    {"lib/checkpoint.c", "BERTH-E-CRIU"},
+    {"lib/restore.c", "BERTH-E-CRIU"},
+    {"lib/criu.c", "BERTH-E-CRIU"},
+    {"lib/cgroup/systemd", "BERTH-E-SYSTEMD"},
+    {"lib/cgroup/sdbus_dl.c", "BERTH-E-SYSTEMD"},
+    {"lib/cgroup/", "BERTH-E-CGROUP"},
+    {"lib/container_cgroup.c", "BERTH-E-CGROUP"},
+    {"lib/seccomp_forward.c", "BERTH-E-SECCOMP"},
+    {"lib/linux/seccomp", "BERTH-E-SECCOMP"},
+    {"lib/linux/devices.c", "BERTH-E-DEVICE"},
+    {"lib/linux/foreground.c", "BERTH-E-TERMINAL"},
+    {"lib/linux/terminal.c", "BERTH-E-TERMINAL"},
+    {"lib/linux/idmap.c", "BERTH-E-IDMAP"},
+    {"lib/linux/intelrdt.c", "BERTH-E-INTELRDT"},
+    {"lib/linux/keyring.c", "BERTH-E-KEYRING"},
+    {"lib/linux/lsm.c", "BERTH-E-LSM"},
+    {"lib/linux/masked.c", "BERTH-E-MASKED-PATH"},
+    {"lib/linux/mount_options.c", "BERTH-E-MOUNT"},
+    {"lib/linux/mount_fd.c", "BERTH-E-MOUNT"},
+    {"lib/linux/rootfs_", "BERTH-E-MOUNT"},
+    {"lib/linux/rootfs.c", "BERTH-E-ROOTFS"},
+    {"lib/linux/pathsafe.c", "BERTH-E-ROOTFS"},
+    {"lib/linux/namespaces.c", "BERTH-E-NAMESPACE"},
+    {"lib/linux/netdev.c", "BERTH-E-NETDEV"},
+    {"lib/linux/sysctl.c", "BERTH-E-SYSCTL"},
+    {"lib/linux/unixsock.c", "BERTH-E-SOCKET"},
+};
+
+/* "../src/lib/x.c", "./src/lib/x.c", "/abs/src/lib/x.c" -> "lib/x.c". */
+static const char *below_src(const char *file) {
+  const char *found = NULL;
+  for (const char *p = file; (p = strstr(p, "src/")) != NULL; p++)
+    if (strncmp(p + 4, "lib/", 4) == 0 || strncmp(p + 4, "cli/", 4) == 0)
+      found = p + 4;
+  return found;
+}
+
+const char *berth_error_id_for(const char *file, const char *msg) {
+  for (size_t i = 0; msg != NULL && i < sizeof(messages) / sizeof(messages[0]); i++)
+    if (strncmp(msg, messages[i].prefix, strlen(messages[i].prefix)) == 0)
+      return messages[i].id;
+  const char *rel = file != NULL ? below_src(file) : NULL;
+  for (size_t i = 0; rel != NULL && i < sizeof(areas) / sizeof(areas[0]); i++)
+    if (strncmp(rel, areas[i].path, strlen(areas[i].path)) == 0)
+      return areas[i].id;
+  return "BERTH-E-INTERNAL";
+}
+
+const char *berth_error_id_known(const char *id) {
+  for (size_t i = 0; i < sizeof(messages) / sizeof(messages[0]); i++)
+    if (strcmp(id, messages[i].id) == 0)
+      return messages[i].id;
+  for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++)
+    if (strcmp(id, areas[i].id) == 0)
+      return areas[i].id;
+  return strcmp(id, "BERTH-E-INTERNAL") == 0 ? "BERTH-E-INTERNAL" : NULL;
+}
