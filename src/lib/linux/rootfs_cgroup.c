@@ -182,8 +182,8 @@ static void link_comounted(rootfs_ctx *ctx, const char *dest, const char *name) 
   snprintf(copy, sizeof(copy), "%s", name);
   for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok != NULL;
        tok = strtok_r(NULL, ",", &save))
-    if (strchr(tok, '=') == NULL)
-      (void)symlinkat(name, dir, tok);
+    if (strchr(tok, '=') == NULL && symlinkat(name, dir, tok) < 0)
+      continue; /* an entry the rootfs already has there stays, as with runc */
   close(dir);
 }
 
