@@ -167,46 +167,25 @@ static void hooks_clear(spec_hooks *list) {
 
 /* ---- sections holding others ---- */
 
-static int parse_process(sj_ctx *c, json_t *doc, spec *s) {
+/* Each section parser fills the struct of its own header; these adapters
+ * let one parse_section allocate and name them all. */
+typedef int (*section_parser)(sj_ctx *c, json_t *obj, void *out);
+static int process_section(sj_ctx *c, json_t *o, void *out) { return spec_parse_process_obj(c, o, out); }
+static int resources_section(sj_ctx *c, json_t *o, void *out) { return spec_parse_resources_obj(c, o, out); }
+static int seccomp_section(sj_ctx *c, json_t *o, void *out) { return spec_parse_seccomp_obj(c, o, out); }
+
+/* PARENT[KEY], when present, into a new struct of SIZE bytes at *OUT. */
+static int parse_section(sj_ctx *c, json_t *parent, const char *key, size_t size,
+                         section_parser parse, void **out) {
   json_t *obj;
-  int rc = sj_object(c, doc, "process", &obj);
+  int rc = sj_object(c, parent, key, &obj);
   if (rc <= 0)
     return rc;
-  s->process = sj_calloc(c, 1, sizeof(spec_process));
-  if (s->process == NULL)
+  *out = sj_calloc(c, 1, size);
+  if (*out == NULL)
     return -1;
-  size_t mark = sj_push(c, "process");
-  if (spec_parse_process_obj(c, obj, s->process) < 0)
-    return -1;
-  sj_pop(c, mark);
-  return 0;
-}
-
-static int parse_resources(sj_ctx *c, json_t *linux_obj, spec_linux *l) {
-  json_t *o;
-  int rc = sj_object(c, linux_obj, "resources", &o);
-  if (rc <= 0)
-    return rc;
-  l->resources = sj_calloc(c, 1, sizeof(spec_resources));
-  if (l->resources == NULL)
-    return -1;
-  size_t mark = sj_push(c, "resources");
-  if (spec_parse_resources_obj(c, o, l->resources) < 0)
-    return -1;
-  sj_pop(c, mark);
-  return 0;
-}
-
-static int parse_seccomp(sj_ctx *c, json_t *linux_obj, spec_linux *l) {
-  json_t *o;
-  int rc = sj_object(c, linux_obj, "seccomp", &o);
-  if (rc <= 0)
-    return rc;
-  l->seccomp = sj_calloc(c, 1, sizeof(spec_seccomp));
-  if (l->seccomp == NULL)
-    return -1;
-  size_t mark = sj_push(c, "seccomp");
-  if (spec_parse_seccomp_obj(c, o, l->seccomp) < 0)
+  size_t mark = sj_push(c, key);
+  if (parse(c, obj, *out) < 0)
     return -1;
   sj_pop(c, mark);
   return 0;
@@ -219,8 +198,12 @@ static int parse_linux(sj_ctx *c, json_t *doc, spec *s) {
   if (rc <= 0)
     return rc;
   size_t mark = sj_push(c, "linux");
-  if (spec_parse_linux_obj(c, obj, &s->linux) < 0 || parse_resources(c, obj, &s->linux) < 0 ||
-      parse_seccomp(c, obj, &s->linux) < 0)
+  spec_linux *l = &s->linux;
+  if (spec_parse_linux_obj(c, obj, l) < 0 ||
+      parse_section(c, obj, "resources", sizeof(*l->resources), resources_section,
+                    (void **)&l->resources) < 0 ||
+      parse_section(c, obj, "seccomp", sizeof(*l->seccomp), seccomp_section,
+                    (void **)&l->seccomp) < 0)
     return -1;
   sj_pop(c, mark);
   return 0;
@@ -228,7 +211,9 @@ static int parse_linux(sj_ctx *c, json_t *doc, spec *s) {
 
 static int parse_document(sj_ctx *c, json_t *doc, spec *s) {
   if (sj_string_required(c, doc, "ociVersion", &s->oci_version) < 0 || parse_root(c, doc, s) < 0 ||
-      parse_mounts(c, doc, s) < 0 || parse_process(c, doc, s) < 0 ||
+      parse_mounts(c, doc, s) < 0 ||
+      parse_section(c, doc, "process", sizeof(*s->process), process_section,
+                    (void **)&s->process) < 0 ||
       sj_string(c, doc, "hostname", &s->hostname) < 0 ||
       sj_string(c, doc, "domainname", &s->domainname) < 0 || parse_hooks(c, doc, s) < 0 ||
       sj_string_map(c, doc, "annotations", &s->annotations) < 0 || parse_linux(c, doc, s) < 0)
