@@ -273,15 +273,48 @@ static int remove_unrecorded_cgroup(int dirfd, berth_error **err) {
   berth_error *e = NULL;
   if (state_load_named(dirfd, STATE_FILE_TMP, &h.st, &e) < 0 || h.st->cgroup == NULL ||
       cgroup_from_json(h.st->cgroup, &h.cg, &e) < 0) {
-    berth_error_free(e); /* no temporary state: no cgroup was made */
+    berth_error_free(e); /* no temporary state: ask the config */
     container_state_free(h.st);
-    return 0;
+    return 1;
   }
   int rc = kill_strays(&h, err);
   if (rc == 0)
     rc = cgroup_destroy(h.cg, err);
   container_state_free(h.st);
   cgroup_free(h.cg);
+  return rc;
+}
+
+/* With no readable state (damaged, or a create killed before it recorded
+ * the cgroup), the cgroup is found again from the copy of config.json:
+ * made again (harmless where it exists), marked as the container's own,
+ * emptied and removed. Only cgroupfs paths: a systemd unit goes with its
+ * processes. Returns 0 when there was nothing (more) to do. */
+static int remove_cgroup_of_config(int dirfd, const char *id, berth_error **err) {
+  struct handle h = {.dirfd = dirfd};
+  spec *s = NULL;
+  berth_error *e = NULL;
+  if (handle_load_spec(&h, &s, &e) < 0) {
+    berth_error_free(e); /* killed before the copy: no cgroup was made */
+    return 0;
+  }
+  cgroup *made = NULL;
+  const char *path = s->linux.cgroups_path;
+  int rc = 0;
+  if ((path == NULL || strchr(path, ':') == NULL) && cgroup_create(path, id, false, &made, &e) == 0) {
+    json_t *j = cgroup_to_json(made);
+    json_t *dir;
+    size_t i;
+    json_array_foreach(json_object_get(j, "dirs"), i, dir)
+      json_object_set_new(dir, "created", json_pack("[O]", json_object_get(dir, "path")));
+    if (cgroup_from_json(j, &h.cg, &e) == 0 && (rc = kill_strays(&h, err)) == 0)
+      rc = cgroup_destroy(h.cg, err);
+    json_decref(j);
+  }
+  berth_error_free(e);
+  cgroup_free(made);
+  cgroup_free(h.cg);
+  spec_free(s);
   return rc;
 }
 
@@ -294,6 +327,8 @@ static int remove_half_created(const char *root, const char *id, berth_error **e
     return 0;
   }
   int rc = remove_unrecorded_cgroup(dirfd, err);
+  if (rc == 1)
+    rc = remove_cgroup_of_config(dirfd, id, err);
   if (rc == 0)
     rc = state_dir_remove(root, id, dirfd, err);
   close(dirfd);
@@ -303,11 +338,13 @@ static int remove_half_created(const char *root, const char *id, berth_error **e
 int container_delete(const char *root, const char *id, bool force, berth_error **err) {
   struct handle h;
   if (handle_open(root, id, &h, err) < 0) {
-    if (force && *err && strcmp((*err)->msg, "container does not exist") == 0) {
-      berth_error_clear(err);
-      return remove_half_created(root, id, err);
-    }
-    return -1;
+    if (!force || *err == NULL)
+      return -1;
+    /* A damaged state.json must not make the container undeletable. */
+    if (strcmp((*err)->msg, "container does not exist") != 0)
+      berth_warn("delete --force of %s without its state: %s", id, berth_error_text(*err));
+    berth_error_clear(err);
+    return remove_half_created(root, id, err);
   }
   int rc = 0;
   enum container_status s = handle_status(&h);
