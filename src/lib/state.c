@@ -269,6 +269,12 @@ int state_load_named(int dirfd, const char *name, container_state **out, berth_e
   free(buf);
   if (j == NULL)
     return berth_fail(err, 0, "state.json:%d:%d: %s", jerr.line, jerr.column, jerr.text);
+  json_t *pid = json_object_get(j, "pid");
+  if (!json_is_object(j) || !json_is_string(json_object_get(j, "id")) || !json_is_integer(pid) ||
+      json_integer_value(pid) < 0 || json_integer_value(pid) > INT32_MAX) {
+    json_decref(j);
+    return berth_fail(err, 0, "state.json: not a container state (an object with id and pid)");
+  }
   container_state *st = calloc(1, sizeof(*st));
   if (st == NULL) {
     json_decref(j);
