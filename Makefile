@@ -7,8 +7,8 @@ DESTDIR    ?=
 BERTH      := $(CURDIR)/$(BUILD)/berth
 
 .PHONY: all deps demo check check-unit check-integration check-clients check-vm check-security \
-        criu bench bench-scale install clean
-.PHONY: check-cross check-vm-arm64 check-long
+        criu bench bench-scale install clean fuzz check-long
+.PHONY: check-cross check-vm-arm64
 
 all: $(BUILD)/build.ninja
 	@scripts/refresh-build.sh $(BUILD)
@@ -79,6 +79,17 @@ check: deps all $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 	scripts/install-criu.sh
 	PATH=/usr/local/lib/berth-criu/bin:$$PATH tests/check.sh $(BERTH) $(ASAN_BUILD)
+
+# libFuzzer on the spec and option parsers, ten minutes each (make check
+# runs them for 30 s each).
+fuzz:
+	tests/fuzz/run-fuzz.sh $${FUZZ_SECONDS:-600}
+
+# The long runs kept out of make check: the soak (10,000 lifecycle cycles,
+# the curve of peak RSS, fds, mounts and cgroups) and the long fuzz.
+check-long: deps all
+	tests/faults/soak.sh $(BERTH) $${SOAK_CYCLES:-10000}
+	tests/fuzz/run-fuzz.sh $${FUZZ_SECONDS:-600}
 
 bench: deps all
 	bench/run.sh $(BERTH)

@@ -9,7 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 berth=${1:?usage: check.sh BERTH ASAN_BUILD_DIR}
 asan_build=${2:?usage: check.sh BERTH ASAN_BUILD_DIR}
-suites=${BERTH_CHECK_SUITES:-unit integration faults systemd vm clients cross}
+suites=${BERTH_CHECK_SUITES:-unit integration faults fuzz systemd vm clients cross}
 
 total_passed=0 total_failed=0 total_skipped=0
 report=()
@@ -72,6 +72,7 @@ for suite in $suites; do
   case $suite in
     unit) run_suite unit unit_tests ;;
     integration) run_suite integration "$here/run-integration.sh" "$berth" ;;
+    fuzz) run_suite fuzz "$here/fuzz/run-fuzz.sh" "${BERTH_FUZZ_SECONDS:-30}" ;;
     faults) run_suite faults env BERTH_SUITES=faults LEAK_SCOPE=run "$here/run-integration.sh" "$berth" ;;
     systemd) run_suite systemd "$here/vm/systemd-tests.sh" "$berth" ;;
     vm) run_suite vm "$here/vm/run-vm.sh" "$berth" ;;

@@ -273,9 +273,9 @@ static int remove_unrecorded_cgroup(int dirfd, berth_error **err) {
   berth_error *e = NULL;
   json_t *record = state_load_cgroup(dirfd, &e);
   if (record == NULL || cgroup_from_json(record, &h.cg, &e) < 0) {
-    berth_error_free(e); /* no record: no cgroup was made */
+    berth_error_free(e); /* no record: ask the config */
     json_decref(record);
-    return 0;
+    return 1;
   }
   json_decref(record);
   int rc = kill_strays(&h, err);
@@ -285,16 +285,44 @@ static int remove_unrecorded_cgroup(int dirfd, berth_error **err) {
   return rc;
 }
 
+/* With no readable state (damaged, or a create killed before it recorded
+ * the cgroup), the cgroup is found again from the copy of config.json:
+ * made again (harmless where it exists), marked as the container's own,
+ * emptied and removed. Only cgroupfs paths: a systemd unit goes with its
+ * processes. Returns 0 when there was nothing (more) to do. */
+static int remove_cgroup_of_config(int dirfd, const char *id, berth_error **err) {
+  struct handle h = {.dirfd = dirfd};
+  spec *s = NULL;
+  berth_error *e = NULL;
+  if (handle_load_spec(&h, &s, &e) < 0) {
+    berth_error_free(e); /* killed before the copy: no cgroup was made */
+    return 0;
+  }
+  cgroup *made = NULL;
+  const char *path = s->linux.cgroups_path;
+  int rc = 0;
+  if ((path == NULL || strchr(path, ':') == NULL) && cgroup_create(path, id, false, &made, &e) == 0) {
+    json_t *j = cgroup_to_json(made);
+    json_t *dir;
+    size_t i;
+    json_array_foreach(json_object_get(j, "dirs"), i, dir)
+      json_object_set_new(dir, "created", json_pack("[O]", json_object_get(dir, "path")));
+    if (cgroup_from_json(j, &h.cg, &e) == 0 && (rc = kill_strays(&h, err)) == 0)
+      rc = cgroup_destroy(h.cg, err);
+    json_decref(j);
+  }
+  berth_error_free(e);
+  cgroup_free(made);
+  cgroup_free(h.cg);
+  spec_free(s);
+  return rc;
+}
+
 /* A create killed before it wrote state.json leaves a directory with no
  * state; --force clears it (its init died with the create, by PDEATHSIG).
  * So does a machine crash right after a create on a disk-backed root,
  * which may leave state.json empty (state_save does not fsync): its
  * processes died with the machine. */
-static bool no_usable_state(const berth_error *e) {
-  return e != NULL && (strcmp(e->msg, "container does not exist") == 0 ||
-                       strncmp(e->msg, "state.json:", 11) == 0);
-}
-
 static int remove_half_created(const char *root, const char *id, berth_error **err) {
   int dirfd = state_dir_open(root, id, err);
   if (dirfd < 0) {
@@ -302,6 +330,8 @@ static int remove_half_created(const char *root, const char *id, berth_error **e
     return 0;
   }
   int rc = remove_unrecorded_cgroup(dirfd, err);
+  if (rc == 1)
+    rc = remove_cgroup_of_config(dirfd, id, err);
   if (rc == 0)
     rc = state_dir_remove(root, id, dirfd, err);
   close(dirfd);
@@ -311,11 +341,13 @@ static int remove_half_created(const char *root, const char *id, berth_error **e
 int container_delete(const char *root, const char *id, bool force, berth_error **err) {
   struct handle h;
   if (handle_open(root, id, &h, err) < 0) {
-    if (force && no_usable_state(*err)) {
-      berth_error_clear(err);
-      return remove_half_created(root, id, err);
-    }
-    return -1;
+    if (!force || *err == NULL)
+      return -1;
+    /* A damaged state.json must not make the container undeletable. */
+    if (strcmp((*err)->msg, "container does not exist") != 0)
+      berth_warn("delete --force of %s without its state: %s", id, berth_error_text(*err));
+    berth_error_clear(err);
+    return remove_half_created(root, id, err);
   }
   int rc = 0;
   enum container_status s = handle_status(&h);

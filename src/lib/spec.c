@@ -2,6 +2,7 @@
  * and linux are in spec_process.c and spec_linux.c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -246,9 +247,15 @@ int spec_parse(const char *json, size_t len, const char *name, spec **out, berth
 }
 
 static int read_file(const char *path, char **buf, size_t *len, berth_error **err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO in place of the file must not hang berth. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return berth_fail_errno(err, "open %s", path);
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return berth_fail(err, 0, "%s: not a regular file", path);
+  }
   size_t cap = 16384, used = 0;
   char *data = malloc(cap);
   for (;;) {

@@ -305,6 +305,12 @@ static int load_state(int dirfd, bool with_cgroup, container_state **out, berth_
   json_t *j = load_json_at(dirfd, STATE_FILE, false, err);
   if (j == NULL)
     return -1;
+  json_t *pid = json_object_get(j, "pid");
+  if (!json_is_object(j) || !json_is_string(json_object_get(j, "id")) || !json_is_integer(pid) ||
+      json_integer_value(pid) < 0 || json_integer_value(pid) > INT32_MAX) {
+    json_decref(j);
+    return berth_fail(err, 0, "state.json: not a container state (an object with id and pid)");
+  }
   container_state *st = calloc(1, sizeof(*st));
   if (st == NULL) {
     json_decref(j);
