@@ -7,8 +7,7 @@ DESTDIR    ?=
 BERTH      := $(CURDIR)/$(BUILD)/berth
 
 .PHONY: all deps demo check check-unit check-integration check-clients check-vm check-security \
-        criu bench bench-scale install clean fuzz check-long
-.PHONY: check-cross check-vm-arm64
+        check-cross check-vm-arm64 check-deb check-long criu bench bench-scale fuzz install clean
 
 all: $(BUILD)/build.ninja
 	@scripts/refresh-build.sh $(BUILD)
@@ -53,7 +52,6 @@ check-cross: deps
 check-vm-arm64: deps all
 	BERTH_VM_SUITES=arm64 tests/vm/run-vm.sh $(BERTH)
 
-check-long: check-cross
 
 # One test per known runtime escape, each attacking a real container.
 check-security: deps all
@@ -61,19 +59,17 @@ check-security: deps all
 
 # The Debian package, built from a clean clone of HEAD and checked (about
 # 3 minutes, so not part of `make check`).
-.PHONY: check-deb check-long
 check-deb: deps
 	tests/deb/run-deb.sh
-
-check-long: check-deb
 
 # CRIU from Debian's newer suite in a private directory (checkpoint/restore).
 criu:
 	scripts/install-criu.sh
 
 # Everything: unit tests under ASan+UBSan, the bats suites (integration,
-# differential against runc, security), cgroup v2 in a VM and the real
-# clients. Ends with one "N passed, N failed, N skipped" line.
+# differential against runc, security), the fault suite, a short fuzz, the
+# VM suites, the real clients and the arm64 cross build. Ends with one
+# "N passed, N failed, N skipped" line.
 check: deps all $(ASAN_BUILD)/build.ninja
 	@scripts/refresh-build.sh $(ASAN_BUILD)
 	ninja -C $(ASAN_BUILD)
@@ -85,9 +81,10 @@ check: deps all $(ASAN_BUILD)/build.ninja
 fuzz:
 	tests/fuzz/run-fuzz.sh $${FUZZ_SECONDS:-600}
 
-# The long runs kept out of make check: the soak (10,000 lifecycle cycles,
-# the curve of peak RSS, fds, mounts and cgroups) and the long fuzz.
-check-long: deps all
+# The long runs kept out of make check: the cross builds of all four other
+# architectures, the Debian package, the soak (10,000 lifecycle cycles, the
+# curve of peak RSS, fds, mounts and cgroups) and the long fuzz.
+check-long: deps all check-cross check-deb
 	tests/faults/soak.sh $(BERTH) $${SOAK_CYCLES:-10000}
 	tests/fuzz/run-fuzz.sh $${FUZZ_SECONDS:-600}
 
