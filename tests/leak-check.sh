@@ -50,7 +50,9 @@ procs() {
     [ -n "$st" ] || continue
     comm=$(cat "$p/comm" 2>/dev/null)
     cg=$(grep -m1 berth "$p/cgroup" 2>/dev/null | cut -d: -f3)
-    echo "proc $pid:$st $comm ${cg:+[cgroup $cg] }$(tr '\0' ' ' 2>/dev/null <"$p/cmdline" | cut -c1-120)"
+    # A shell script's command line holds newlines: one line per process,
+    # or its later lines would be compared (and reported) on their own.
+    echo "proc $pid:$st $comm ${cg:+[cgroup $cg] }$(tr '\0\n' '  ' 2>/dev/null <"$p/cmdline" | cut -c1-120)"
   done
 }
 
