@@ -15,10 +15,11 @@ marker=berth-leakcheck-$$
 cg=$hier/$marker
 mkdir "$cg" || exit 1
 sh -c 'sleep 300
-: '"$marker" &
+: '"$marker" </dev/null >/dev/null 2>&1 &
 pid=$!
+# The shell and its sleep, both in the cgroup by then.
 cleanup() {
-  kill "$pid" 2>/dev/null
+  xargs -r kill 2>/dev/null <"$cg/cgroup.procs"
   wait "$pid" 2>/dev/null
   rmdir "$cg" 2>/dev/null
 }
