@@ -266,8 +266,11 @@ static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the container's init exited during create");
   faultpoint("create.init-ready");
-  /* The cgroup itself went into the provisional state (run_create). */
+  /* Recorded again: the provisional state (run_create) was written before
+   * the init joined, when a systemd scope had no directories yet. */
   if (j->cg != NULL) {
+    json_decref(j->st.cgroup);
+    j->st.cgroup = cgroup_to_json(j->cg);
     const char *freezer = cgroup_freezer_path(j->cg, &j->st.freezer_v2);
     j->st.freezer = strdup(freezer ? freezer : "");
   }

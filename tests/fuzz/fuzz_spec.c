@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "spec.h"
-#include "spec_parse.h"
+#include "spec_resources.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
