@@ -162,6 +162,23 @@ wait_dead() {
   return 1
 }
 
+# remove_cgroup_dirs DIR...: removes cgroup directories the runtime left,
+# deepest first; their processes are thawed and killed first. Only for
+# directories named after this test's own containers.
+remove_cgroup_dirs() {
+  local d i
+  for d in "$@"; do
+    [ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state" 2>/dev/null
+    [ -f "$d/cgroup.procs" ] && xargs -r kill -KILL <"$d/cgroup.procs" 2>/dev/null
+    for i in $(seq 20); do
+      rmdir "$d" 2>/dev/null && break
+      sleep 0.1
+    done
+    [ -d "$d" ] && echo "teardown: cannot remove $d" >&2
+  done
+  return 0
+}
+
 common_teardown() {
   local leaked=0 d id pid fp
   if [ -n "${TEST_ROOT:-}" ] && [ -d "$TEST_ROOT" ]; then
@@ -192,14 +209,26 @@ common_teardown() {
       fi
     done
   fi
-  # Cgroups a test named explicitly: remove them if the runtime did not.
-  local c
+  # Cgroups a test named explicitly, and those named after one of its
+  # containers at any depth of any hierarchy (a relative cgroupsPath nests
+  # under the caller's cgroup): the test fails, and leaves none of them,
+  # whether the runtime forgot them or a killed runtime never got to them.
+  local c left
   for c in "${CGROUP_DIRS[@]}"; do
     [ -d "$c" ] || continue
     echo "teardown: cgroup $c left behind" >&2
-    rmdir "$c" 2>/dev/null
+    remove_cgroup_dirs "$c"
     leaked=1
   done
+  if [ -n "${ID_PREFIX:-}" ]; then
+    left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -depth -type d -name "$ID_PREFIX-*" 2>/dev/null)
+    if [ -n "$left" ]; then
+      echo "teardown: cgroups left behind: $(tr '\n' ' ' <<<"$left")" >&2
+      # shellcheck disable=SC2086 # cgroup paths hold no blanks
+      remove_cgroup_dirs $left
+      leaked=1
+    fi
+  fi
   [ "$leaked" = 0 ]
 }
 
