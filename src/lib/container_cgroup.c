@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cgroup/systemd.h"
@@ -22,6 +23,17 @@ static int apply_resources(cgroup *cg, const spec *s, berth_error **err) {
   int rc = cgroup_apply(cg, &res, err);
   free(res.devices);
   return rc;
+}
+
+bool container_cgroup_record(container_state *st, cgroup *cg) {
+  json_t *now = cgroup_to_json(cg);
+  bool changed = st->cgroup == NULL || !json_equal(now, st->cgroup);
+  json_decref(st->cgroup);
+  st->cgroup = now;
+  const char *freezer = cgroup_freezer_path(cg, &st->freezer_v2);
+  free(st->freezer);
+  st->freezer = strdup(freezer ? freezer : "");
+  return changed;
 }
 
 int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool rootless,

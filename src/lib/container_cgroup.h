@@ -6,6 +6,7 @@
 #include "cgroup/cgroup.h"
 #include "error.h"
 #include "spec.h"
+#include "state.h"
 
 /* The cgroup a new container (created or restored) gets: made at
  * linux.cgroupsPath, given the systemd annotations, and every resource
@@ -13,6 +14,12 @@
  * is skipped (*out stays NULL), as runc does. */
 int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool rootless,
                            cgroup **out, berth_error **err);
+
+/* ST's record of CG, for state_save: the cgroup itself (cgroup.json) and
+ * the freezer path list reads instead of loading the cgroup. Returns
+ * whether the cgroup record changed (a systemd scope has directories only
+ * once a process joined it). */
+bool container_cgroup_record(container_state *st, cgroup *cg);
 
 /* Undo a container that failed half-way through create or restore: its
  * cgroup, state directory and pid file. Failures are only warnings, named

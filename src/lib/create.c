@@ -266,15 +266,10 @@ static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the container's init exited during create");
   faultpoint("create.init-ready");
-  /* Recorded again: the provisional state (run_create) was written before
-   * the init joined, when a systemd scope had no directories yet. */
-  if (j->cg != NULL) {
-    json_decref(j->st.cgroup);
-    j->st.cgroup = cgroup_to_json(j->cg);
-    const char *freezer = cgroup_freezer_path(j->cg, &j->st.freezer_v2);
-    j->st.freezer = strdup(freezer ? freezer : "");
-  }
-  if (state_save(j->dirfd, &j->st, err) < 0)
+  /* The provisional state (run_create) has the cgroup already; it is
+   * written again only if it changed since. */
+  bool cgroup_changed = j->cg != NULL && container_cgroup_record(&j->st, j->cg);
+  if ((cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err) < 0)
     return -1;
   faultpoint("create.state-saved");
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
@@ -294,7 +289,7 @@ static int setup_cgroup(struct create_job *j, berth_error **err) {
  * finds and removes whole, the init included: it sits in that cgroup. */
 static int save_provisional_state(struct create_job *j, berth_error **err) {
   if (j->cg != NULL)
-    j->st.cgroup = cgroup_to_json(j->cg);
+    container_cgroup_record(&j->st, j->cg);
   return state_save(j->dirfd, &j->st, err);
 }
 

@@ -318,7 +318,7 @@ static int finish(struct restore_job *j, berth_error **err) {
   free(j->st.created);
   j->st.created = state_timestamp_now();
   if (j->cg != NULL)
-    j->st.cgroup = cgroup_to_json(j->cg);
+    container_cgroup_record(&j->st, j->cg);
   if (j->st.created == NULL || state_save(j->dirfd, &j->st, err) < 0)
     return j->st.created ? -1 : berth_fail(err, ENOMEM, "build state");
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
@@ -388,6 +388,7 @@ static void release_job(struct restore_job *j) {
   cgroup_free(j->cg);
   criu_msg_free(&j->opts);
   free(j->st.created);
+  free(j->st.freezer);
   json_decref(j->st.annotations);
   json_decref(j->st.cgroup);
   spec_free(j->spec);

@@ -228,6 +228,10 @@ out:
 int state_save(int dirfd, const container_state *st, berth_error **err) {
   if (st->cgroup && write_json_at(dirfd, STATE_CGROUP, st->cgroup, st->id, err) < 0)
     return -1;
+  return state_save_status(dirfd, st, err);
+}
+
+int state_save_status(int dirfd, const container_state *st, berth_error **err) {
   json_t *j = state_to_json(st);
   int rc = write_json_at(dirfd, STATE_FILE, j, st->id, err);
   json_decref(j);

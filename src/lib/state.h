@@ -58,6 +58,8 @@ int state_dir_open(const char *root, const char *id, berth_error **err);
 int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **err);
 
 int state_save(int dirfd, const container_state *st, berth_error **err);
+/* state.json alone, where cgroup.json beside it is already current. */
+int state_save_status(int dirfd, const container_state *st, berth_error **err);
 int state_load(int dirfd, container_state **out, berth_error **err);
 /* state_load without the cgroup (st->cgroup stays NULL unless the state
  * predates cgroup.json): what list reads of every container. */
