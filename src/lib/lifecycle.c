@@ -286,8 +286,7 @@ static int remove_unrecorded_cgroup(int dirfd, berth_error **err) {
 }
 
 /* With no readable state (damaged, or a create killed before it recorded
- * the cgroup), the cgroup is found again from the copy of config.json:
- * made again (harmless where it exists), marked as the container's own,
+ * the cgroup), the cgroup is found again from the copy of config.json,
  * emptied and removed. Only cgroupfs paths: a systemd unit goes with its
  * processes. Returns 0 when there was nothing (more) to do. */
 static int remove_cgroup_of_config(int dirfd, const char *id, berth_error **err) {
@@ -298,21 +297,12 @@ static int remove_cgroup_of_config(int dirfd, const char *id, berth_error **err)
     berth_error_free(e); /* killed before the copy: no cgroup was made */
     return 0;
   }
-  cgroup *made = NULL;
   const char *path = s->linux.cgroups_path;
   int rc = 0;
-  if ((path == NULL || strchr(path, ':') == NULL) && cgroup_create(path, id, false, &made, &e) == 0) {
-    json_t *j = cgroup_to_json(made);
-    json_t *dir;
-    size_t i;
-    json_array_foreach(json_object_get(j, "dirs"), i, dir)
-      json_object_set_new(dir, "created", json_pack("[O]", json_object_get(dir, "path")));
-    if (cgroup_from_json(j, &h.cg, &e) == 0 && (rc = kill_strays(&h, err)) == 0)
-      rc = cgroup_destroy(h.cg, err);
-    json_decref(j);
-  }
+  if ((path == NULL || strchr(path, ':') == NULL) && cgroup_reclaim(path, id, &h.cg, &e) == 0 &&
+      (rc = kill_strays(&h, err)) == 0)
+    rc = cgroup_destroy(h.cg, err);
   berth_error_free(e);
-  cgroup_free(made);
   cgroup_free(h.cg);
   spec_free(s);
   return rc;

@@ -28,6 +28,15 @@ created() {
   check_leaks "$ID"
 }
 
+@test "state.json and cgroup.json both lost: delete --force finds the cgroup from the config and removes it, the init included" {
+  created
+  rm "$TEST_ROOT/$ID/state.json" "$TEST_ROOT/$ID/cgroup.json"
+  [ -n "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$ID")" ] || fail "no cgroup named $ID to find again"
+  rtc delete --force "$ID"
+  [ "$status" -eq 0 ] || fail "delete --force: $stderr"
+  check_leaks "$ID"
+}
+
 @test "state.json of garbage, empty or wrong type: clear errors, delete --force recovers" {
   local bad
   for bad in '' 'garbage' '[]' '{"id": 5, "pid": "x"}' '{"pid": -1}' "$(head -c 300 /dev/urandom | tr -d '\0')"; do

@@ -19,6 +19,11 @@ typedef struct cgroup cgroup;
  * hierarchy and on the cgroup2 mount. Nothing is left behind on error. */
 int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup **out,
                   berth_error **err);
+/* For a delete whose record of the cgroup is lost (a damaged state, or a
+ * create killed before it wrote one): the cgroupfs directories a container
+ * with this cgroupsPath and id has, each one that exists counted as its
+ * own so that cgroup_destroy removes it (never a parent). Makes nothing. */
+int cgroup_reclaim(const char *cgroups_path, const char *id, cgroup **out, berth_error **err);
 /* Apply linux.resources. Fields this host cannot honour fail with a message
  * that names the field. */
 int cgroup_apply(cgroup *cg, const spec_resources *res, berth_error **err);

@@ -106,6 +106,8 @@ int cg_write(const char *dir, const char *file, const char *value, berth_error *
 int cg_write_field(const char *dir, const char *file, const char *value, const char *field,
                    const char *hint, berth_error **err);
 int cg_read(const char *dir, const char *file, char **out, berth_error **err);
+/* Whether PATH is a directory (a cgroup that exists). */
+bool cg_is_dir(const char *path);
 /* Reads a single unsigned decimal value. */
 int cg_read_u64(const char *dir, const char *file, uint64_t *out, berth_error **err);
 bool cg_file_exists(const char *dir, const char *file);

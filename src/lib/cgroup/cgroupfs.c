@@ -80,6 +80,37 @@ static int fs_create(const char *cgroups_path, const char *id, cgroup **out,
   return 0;
 }
 
+int cgroup_reclaim(const char *cgroups_path, const char *id, cgroup **out, berth_error **err) {
+  *out = NULL;
+  char *inner = NULL;
+  if (inner_path(cgroups_path, id, &inner, err) < 0)
+    return -1;
+  cg_host host;
+  if (cg_host_detect(&host, err) < 0) {
+    free(inner);
+    return -1;
+  }
+  cgroup *cg = cg_alloc(&cg_driver_cgroupfs, host.layout, host.n_mounts);
+  int rc = cg == NULL ? berth_fail(err, ENOMEM, "cgroup \"%s\"", inner) : 0;
+  for (size_t i = 0; rc == 0 && i < host.n_mounts; i++) {
+    cg_dir *d = &cg->dirs[i];
+    cg->n_dirs = i + 1;
+    rc = fill_dir(d, &host, &host.mounts[i], inner, err);
+    /* Only the container's own directory: its parents may hold others. */
+    if (rc == 0 && cg_is_dir(d->path) && cg_remember_created(d, d->path) < 0)
+      rc = berth_fail(err, ENOMEM, "cgroup \"%s\"", inner);
+  }
+  free(inner);
+  cg_host_release(&host);
+  if (rc < 0) {
+    if (cg != NULL)
+      cg_free(cg);
+    return -1;
+  }
+  *out = cg;
+  return 0;
+}
+
 static int fs_add_pid(cgroup *cg, pid_t pid, berth_error **err) {
   if (cg_dirs_add_pid(cg, pid, err) < 0)
     return berth_wrap(err, "add pid %d to the cgroup", (int)pid);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cgroup_internal.h"
@@ -13,6 +14,11 @@
 /* Control files are small; the largest we read (cgroup.procs of a busy
  * container) grows as needed. */
 #define CG_READ_CHUNK 4096
+
+bool cg_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 char *cg_join(const char *dir, const char *file) {
   char *p = NULL;

@@ -13,11 +13,6 @@ static bool blank(const char *s) {
   return s[strspn(s, " \t\n")] == '\0';
 }
 
-static bool is_dir(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* A new v1 cpuset cgroup starts with no cpus and no mems, and the kernel
  * refuses tasks until both are set: inherit the parent's. */
 static int inherit_cpuset(const char *dir, const char *parent, berth_error **err) {
@@ -89,7 +84,7 @@ int cg_make_dirs(cg_dir *d, berth_error **err) {
           rc = inherit_cpuset(path, parent, err);
       } else if (errno != EEXIST) {
         rc = berth_fail_errno(err, "mkdir \"%s\"", path);
-      } else if (!is_dir(path)) {
+      } else if (!cg_is_dir(path)) {
         rc = berth_fail(err, ENOTDIR, "mkdir \"%s\"", path);
       }
     }

@@ -390,11 +390,6 @@ static int unit_dir(const cg_systemd *sd, const char *group, const cg_mount *m, 
   return rc;
 }
 
-static bool is_dir(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int fill_dir(cg_dir *d, const cg_systemd *sd, const char *group, const cg_mount *m,
                     berth_error **err) {
   d->mountpoint = strdup(m->mountpoint);
@@ -404,7 +399,7 @@ static int fill_dir(cg_dir *d, const cg_systemd *sd, const char *group, const cg
     return berth_fail(err, ENOMEM, "systemd unit \"%s\"", sd->unit);
   /* systemd leaves alone the v1 hierarchies it does not manage (cpuset,
    * net_cls, ...): there the directory is ours to make, as runc does. */
-  if (!is_dir(d->path) && cg_make_dirs(d, err) < 0)
+  if (!cg_is_dir(d->path) && cg_make_dirs(d, err) < 0)
     return -1;
   return 0;
 }
