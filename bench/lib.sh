@@ -23,3 +23,28 @@ use_plain_cgroup_v1() {
 		mount -t tmpfs -o mode=755,size=16m bench-unified /sys/fs/cgroup/unified
 	fi
 }
+
+# force_delete_all ROOT CMD...: `CMD... delete --force ID` for every
+# container whose state directory is under ROOT.
+force_delete_all() {
+	local root=$1 dir
+	shift
+	for dir in "$root"/*/; do
+		[[ -d "$dir" ]] || continue
+		dir=${dir%/}
+		"$@" delete --force "${dir##*/}" >/dev/null 2>&1 || true
+	done
+}
+
+# leftover_cgroups PATTERN...: cgroup directories named by one of the
+# patterns, deepest first, in the real hierarchies only (the tmpfs over
+# unified is ours and goes away with the namespace).
+leftover_cgroups() {
+	local hierarchy pattern
+	local -a names=()
+	for pattern in "$@"; do names+=(-o -name "$pattern"); done
+	for hierarchy in /sys/fs/cgroup/*/; do
+		[[ "$(stat -f -c %T "$hierarchy")" == cgroupfs ]] || continue
+		find "$hierarchy" -mindepth 1 -maxdepth 4 -depth -type d \( "${names[@]:1}" \) 2>/dev/null || true
+	done
+}

@@ -429,30 +429,16 @@ report_section() {
 
 # --- cleanup -------------------------------------------------------------------
 
-# Real cgroup hierarchies only: the tmpfs over unified is ours and goes away.
-leftover_cgroups() {
-	local hierarchy
-	for hierarchy in /sys/fs/cgroup/*/; do
-		[[ "$(stat -f -c %T "$hierarchy")" == cgroupfs ]] || continue
-		find "$hierarchy" -mindepth 1 -maxdepth 4 -type d \
-			\( -name "*${ID_PREFIX}*" -o -name 'floor-*' \) 2>/dev/null || true
-	done
-}
-
 cleanup() {
 	local status=$? name dir
 	# Each runtime keeps one directory per container under its --root; a
 	# variant has a root of its own.
 	for name in berth runc crun "${!LABEL[@]}"; do
 		[[ -n "${BIN[${name%%-*}]:-}" && -d "$WORK/root-$name" ]] || continue
-		for dir in "$WORK/root-$name"/*/; do
-			[[ -d "$dir" ]] || continue
-			dir=${dir%/}
-			runtime "$name" delete --force "${dir##*/}" >/dev/null 2>&1 || true
-		done
+		force_delete_all "$WORK/root-$name" runtime "$name"
 	done
 	# A floor killed half-way leaves its cgroup; its pid names it.
-	for dir in $(leftover_cgroups); do
+	for dir in $(leftover_cgroups "*${ID_PREFIX}*" 'floor-*'); do
 		if [[ "$dir" == */floor-* ]]; then
 			[[ -d "/proc/${dir##*/floor-}" ]] && continue
 		fi
@@ -531,7 +517,7 @@ main() {
 	done
 
 	local leftovers
-	leftovers=$(leftover_cgroups)
+	leftovers=$(leftover_cgroups "*${ID_PREFIX}*" 'floor-*')
 	[[ -z "$leftovers" ]] || die "cgroups left behind: $leftovers"
 	printf '\nno cgroups left behind\n'
 }

@@ -188,20 +188,10 @@ cleanup() {
 	local status=$? name dir
 	trap - EXIT INT TERM
 	for name in "${!BIN[@]}"; do
-		for dir in "$WORK/root-$name"/*/; do
-			[[ -d "$dir" ]] || continue
-			dir=${dir%/}
-			rt "$name" delete --force "${dir##*/}" >/dev/null 2>&1 || true
-		done
+		force_delete_all "$WORK/root-$name" rt "$name"
 	done
-	for dir in /sys/fs/cgroup/*/; do
-		[[ "$(stat -f -c %T "$dir")" == cgroupfs ]] || continue
-		find "$dir" -mindepth 1 -maxdepth 4 -depth -type d -name "${PREFIX}*" \
-			-exec rmdir {} \; 2>/dev/null || true
-		if [[ -n "$(find "$dir" -mindepth 1 -maxdepth 4 -type d -name "${PREFIX}*" 2>/dev/null)" ]]; then
-			log "leftover cgroups in $dir"
-			status=1
-		fi
+	for dir in $(leftover_cgroups "${PREFIX}*"); do
+		rmdir "$dir" 2>/dev/null || { log "leftover cgroup: $dir"; status=1; }
 	done
 	rm -rf "$WORK"
 	exit "$status"

@@ -32,14 +32,14 @@ static void check_root(const spec *s, const char *bundle, hc_report *r) {
   char path[PATH_MAX];
   struct stat st;
   bundle_path(bundle, s->root_path ? s->root_path : "", path, sizeof(path));
-  if (stat(path, &st) < 0)
+  if (stat(path, &st) < 0) {
     hc_add(r, BUNDLE, HC_FAIL, "root.path", "\"%s\": %s", path, strerror(errno));
-  else if (!S_ISDIR(st.st_mode))
+  } else if (!S_ISDIR(st.st_mode)) {
     hc_add(r, BUNDLE, HC_FAIL, "root.path", "\"%s\" is not a directory", path);
-  else
+  } else {
     hc_add(r, BUNDLE, HC_OK, "root.path", "\"%s\" is a directory", path);
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
     hostcheck_process(s, path, r);
+  }
 }
 
 static void check_mounts(const spec *s, const char *bundle, hc_report *r) {
