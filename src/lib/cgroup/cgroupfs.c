@@ -46,8 +46,19 @@ static int fs_destroy(cgroup *cg, berth_error **err) {
   return cg_remove_dirs(cg, false, err);
 }
 
-static int fs_create(const char *cgroups_path, const char *id, cgroup **out,
-                     berth_error **err) {
+/* Only the container's own directory, where it exists: its parents may
+ * hold other cgroups. */
+static int claim_existing(cg_dir *d, berth_error **err) {
+  if (cg_is_dir(d->path) && cg_remember_created(d, d->path) < 0)
+    return berth_fail(err, ENOMEM, "cgroup \"%s\"", d->path);
+  return 0;
+}
+
+/* The container's directory in every hierarchy of the host, each handed
+ * to EACH (make it, or claim it); a failure is told as WHAT, and what EACH
+ * made is removed when UNDO says so. */
+static int fs_dirs(const char *cgroups_path, const char *id, int (*each)(cg_dir *, berth_error **),
+                   const char *what, bool undo, cgroup **out, berth_error **err) {
   char *inner = NULL;
   if (inner_path(cgroups_path, id, &inner, err) < 0)
     return -1;
@@ -62,14 +73,15 @@ static int fs_create(const char *cgroups_path, const char *id, cgroup **out,
     cg->n_dirs = i + 1;
     rc = fill_dir(&cg->dirs[i], &host, &host.mounts[i], inner, err);
     if (rc == 0)
-      rc = cg_make_dirs(&cg->dirs[i], err);
+      rc = each(&cg->dirs[i], err);
   }
   if (rc < 0 && cg != NULL) {
     berth_error *ignored = NULL;
-    fs_destroy(cg, &ignored);
+    if (undo)
+      fs_destroy(cg, &ignored);
     berth_error_free(ignored);
     cg_free(cg);
-    berth_wrap(err, "create cgroup \"%s\"", inner);
+    berth_wrap(err, "%s \"%s\"", what, inner);
     cg = NULL;
   }
   free(inner);
@@ -80,35 +92,14 @@ static int fs_create(const char *cgroups_path, const char *id, cgroup **out,
   return 0;
 }
 
+static int fs_create(const char *cgroups_path, const char *id, cgroup **out,
+                     berth_error **err) {
+  return fs_dirs(cgroups_path, id, cg_make_dirs, "create cgroup", true, out, err);
+}
+
 int cgroup_reclaim(const char *cgroups_path, const char *id, cgroup **out, berth_error **err) {
   *out = NULL;
-  char *inner = NULL;
-  if (inner_path(cgroups_path, id, &inner, err) < 0)
-    return -1;
-  cg_host host;
-  if (cg_host_detect(&host, err) < 0) {
-    free(inner);
-    return -1;
-  }
-  cgroup *cg = cg_alloc(&cg_driver_cgroupfs, host.layout, host.n_mounts);
-  int rc = cg == NULL ? berth_fail(err, ENOMEM, "cgroup \"%s\"", inner) : 0;
-  for (size_t i = 0; rc == 0 && i < host.n_mounts; i++) {
-    cg_dir *d = &cg->dirs[i];
-    cg->n_dirs = i + 1;
-    rc = fill_dir(d, &host, &host.mounts[i], inner, err);
-    /* Only the container's own directory: its parents may hold others. */
-    if (rc == 0 && cg_is_dir(d->path) && cg_remember_created(d, d->path) < 0)
-      rc = berth_fail(err, ENOMEM, "cgroup \"%s\"", inner);
-  }
-  free(inner);
-  cg_host_release(&host);
-  if (rc < 0) {
-    if (cg != NULL)
-      cg_free(cg);
-    return -1;
-  }
-  *out = cg;
-  return 0;
+  return fs_dirs(cgroups_path, id, claim_existing, "find cgroup", false, out, err);
 }
 
 static int fs_add_pid(cgroup *cg, pid_t pid, berth_error **err) {
