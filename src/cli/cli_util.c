@@ -43,6 +43,15 @@ int cli_parse(const struct opt_command_help *cmd, const struct opt_def *defs, in
   return rc != 0 ? rc : -1;
 }
 
+int cli_parse_no_args(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,
+                      char **argv) {
+  const char **pos = NULL;
+  size_t npos = 0;
+  int rc = cli_parse(cmd, defs, argc, argv, false, &pos, &npos, 0, OPT_ARGS_EXACT);
+  free(pos);
+  return rc;
+}
+
 int cli_parse_id(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,
                  char **argv, const char **id, const char **word) {
   const char **pos = NULL;

@@ -21,6 +21,10 @@ int cli_parse(const struct opt_command_help *cmd, const struct opt_def *defs, in
  * status to return, as cli_parse. */
 int cli_parse_id(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,
                  char **argv, const char **id, const char **word);
+/* For a command that takes no words but its options (list, check).
+ * Returns -1 to continue, otherwise the exit status, as cli_parse. */
+int cli_parse_no_args(const struct opt_command_help *cmd, const struct opt_def *defs, int argc,
+                      char **argv);
 /* --rootless true|false|auto; auto means "not running as root". */
 bool cli_is_rootless(const struct cli_globals *g);
 /* SIGTERM, TERM, 15 -> 15; -1 when unknown. */

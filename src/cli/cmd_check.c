@@ -48,10 +48,7 @@ int cmd_check(struct cli_globals *g, int argc, char **argv) {
       "Probes the kernel features berth uses and, with --bundle, validates the bundle's "
       "config.json and what it needs from this host. Creates nothing; exits 0 when "
       "nothing fails, 1 otherwise."};
-  const char **pos = NULL;
-  size_t npos = 0;
-  int rc = cli_parse(&help, defs, argc, argv, false, &pos, &npos, 0, OPT_ARGS_EXACT);
-  free(pos);
+  int rc = cli_parse_no_args(&help, defs, argc, argv);
   if (rc >= 0)
     return rc;
   bool json = strcmp(format, "json") == 0;

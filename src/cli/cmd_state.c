@@ -74,10 +74,7 @@ int cmd_list(struct cli_globals *g, int argc, char **argv) {
   };
   const struct opt_command_help help = {"list", "lists containers started by berth with the given "
                                                 "root", " ", NULL};
-  const char **pos = NULL;
-  size_t npos = 0;
-  int rc = cli_parse(&help, defs, argc, argv, false, &pos, &npos, 0, OPT_ARGS_EXACT);
-  free(pos);
+  int rc = cli_parse_no_args(&help, defs, argc, argv);
   if (rc >= 0)
     return rc;
   json_t *arr = NULL;
