@@ -108,6 +108,8 @@ int cg_write_field(const char *dir, const char *file, const char *value, const c
 int cg_read(const char *dir, const char *file, char **out, berth_error **err);
 /* Whether PATH is a directory (a cgroup that exists). */
 bool cg_is_dir(const char *path);
+/* Between polls of the kernel's cgroup state (a freezer, an rmdir). */
+void cg_sleep_ms(long ms);
 /* Reads a single unsigned decimal value. */
 int cg_read_u64(const char *dir, const char *file, uint64_t *out, berth_error **err);
 bool cg_file_exists(const char *dir, const char *file);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup_internal.h"
@@ -14,6 +15,12 @@
 /* Control files are small; the largest we read (cgroup.procs of a busy
  * container) grows as needed. */
 #define CG_READ_CHUNK 4096
+
+void cg_sleep_ms(long ms) {
+  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+    ;
+}
 
 bool cg_is_dir(const char *path) {
   struct stat st;

@@ -113,12 +113,6 @@ static cg_dir *freezer_dir(cgroup *cg, bool *v2) {
   return d;
 }
 
-static void sleep_ms(long ms) {
-  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-    ;
-}
-
 /* 1 when the freezer reports the wanted state, 0 not yet, -1 error. */
 static int freezer_reached(const char *dir, bool v2, bool frozen, berth_error **err) {
   char *text = NULL;
@@ -147,7 +141,7 @@ static int set_freezer(const char *dir, bool v2, bool frozen, berth_error **err)
     int r = freezer_reached(dir, v2, frozen, err);
     if (r != 0)
       return r < 0 ? -1 : 0;
-    sleep_ms(CG_FREEZE_POLL_MS);
+    cg_sleep_ms(CG_FREEZE_POLL_MS);
   }
   return berth_fail(err, ETIMEDOUT, "%s \"%s\"", frozen ? "freeze" : "thaw", dir);
 }

@@ -16,12 +16,6 @@
 #define CG_RMDIR_FIRST_DELAY_MS 10
 #define CG_RMDIR_MAX_DELAY_MS 200
 
-static void sleep_ms(long ms) {
-  struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-    ;
-}
-
 static long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -37,7 +31,7 @@ static int rmdir_patiently(const char *path, long deadline) {
       return 0;
     if (errno != EBUSY || now_ms() >= deadline)
       return -1;
-    sleep_ms(delay);
+    cg_sleep_ms(delay);
     delay = delay * 2 > CG_RMDIR_MAX_DELAY_MS ? CG_RMDIR_MAX_DELAY_MS : delay * 2;
   }
 }
