@@ -25,7 +25,7 @@ skip_reason() {
   case $2 in
     test_devices_bpf) echo "bpf(2) is not emulated by qemu-user (ENOSYS)" ;;
     test_idmap) echo "qemu-user refuses clone(2) with namespace flags (EINVAL)" ;;
-    test_keyring|test_lsm|test_rootfs) echo "openat2(2) is not emulated by qemu-user (ENOSYS)" ;;
+    test_keyring|test_lsm|test_rootfs|test_hostcheck) echo "openat2(2) is not emulated by qemu-user (ENOSYS)" ;;
     test_proc_controls) echo "set_mempolicy(2) is not emulated and uname(2) answers for the emulated CPU" ;;
     test_seccomp) echo "a filter would be loaded into the emulator itself (an x86-64 process), so what it does says nothing of the target; test_arch checks the target's filter" ;;
     *) return 1 ;;

@@ -24,6 +24,7 @@ unit_proc_controls
 unit_devices_bpf
 unit_keyring
 unit_lsm
+unit_hostcheck
 "
 
 # A cgroup namespace, so that /sys/fs/cgroup inside is the container's own.
@@ -145,6 +146,9 @@ t_unit_proc_controls() { unit_test test_proc_controls; }
 t_unit_devices_bpf() { unit_test test_devices_bpf; }
 t_unit_keyring() { unit_test test_keyring; }
 t_unit_lsm() { unit_test test_lsm; }
+# test_hostcheck: berth check's probes and its program lookup in a rootfs,
+# which goes through openat2.
+t_unit_hostcheck() { unit_test test_hostcheck; }
 
 TEST_TIMEOUT=120
 . /tests/vm-lib.sh

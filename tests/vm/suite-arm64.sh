@@ -15,7 +15,7 @@ SUITE_TESTS=/tests/arm64-tests.sh
 # test_idmap (its idmapped mounts are on tmpfs, which Linux 6.1 cannot
 # idmap), test_rootfs (it masks /proc/acpi, absent on this device-tree
 # board) and test_netdev (it needs iproute2).
-UNIT_TESTS="test_arch test_seccomp test_proc_controls test_devices_bpf test_keyring test_lsm"
+UNIT_TESTS="test_arch test_seccomp test_proc_controls test_devices_bpf test_keyring test_lsm test_hostcheck"
 
 suite_stage() {
   local here t
