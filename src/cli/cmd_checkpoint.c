@@ -13,12 +13,19 @@
 #include "log.h"
 
 struct checkpoint_flags {
-  const char *image_path, *work_path, *parent_path, *page_server, *cg_mode;
-  bool leave_running, tcp_established, tcp_skip_in_flight, link_remap, ext_unix_sk, shell_job;
-  bool lazy_pages, file_locks, pre_dump, auto_dedup;
+  struct criu_flags criu; /* --empty-ns is parsed into empty_ns, then pointed to */
+  const char *image_path, *work_path, *parent_path, *page_server;
+  bool leave_running, tcp_skip_in_flight, link_remap, pre_dump;
   long status_fd;
   struct opt_list empty_ns;
 };
+
+/* The flags with the --empty-ns list they were parsed beside. */
+static struct criu_flags with_empty_ns(struct criu_flags c, const struct opt_list *empty_ns) {
+  c.empty_ns = empty_ns->v;
+  c.n_empty_ns = empty_ns->n;
+  return c;
+}
 
 #define CG_MODE_HELP "cgroups mode: soft|full|strict|ignore (default: soft)"
 #define EMPTY_NS_HELP "create a namespace, but don't restore its properties"
@@ -42,25 +49,25 @@ int cmd_checkpoint(struct cli_globals *g, int argc, char **argv) {
        "path for previous criu image files in pre-dump", "value"},
       {"leave-running", 0, OPT_BOOL, &f.leave_running,
        "leave the process running after checkpointing", NULL},
-      {"tcp-established", 0, OPT_BOOL, &f.tcp_established, "allow open tcp connections", NULL},
+      {"tcp-established", 0, OPT_BOOL, &f.criu.tcp_established, "allow open tcp connections", NULL},
       {"tcp-skip-in-flight", 0, OPT_BOOL, &f.tcp_skip_in_flight,
        "skip in-flight tcp connections", NULL},
       {"link-remap", 0, OPT_BOOL, &f.link_remap,
        "allow one to link unlinked files back when possible", NULL},
-      {"ext-unix-sk", 0, OPT_BOOL, &f.ext_unix_sk, "allow external unix sockets", NULL},
-      {"shell-job", 0, OPT_BOOL, &f.shell_job, "allow shell jobs", NULL},
-      {"lazy-pages", 0, OPT_BOOL, &f.lazy_pages,
+      {"ext-unix-sk", 0, OPT_BOOL, &f.criu.ext_unix_sk, "allow external unix sockets", NULL},
+      {"shell-job", 0, OPT_BOOL, &f.criu.shell_job, "allow shell jobs", NULL},
+      {"lazy-pages", 0, OPT_BOOL, &f.criu.lazy_pages,
        "use userfaultfd to lazily restore memory pages", NULL},
       {"status-fd", 0, OPT_INT, &f.status_fd, "criu writes \\0 to this FD once lazy-pages is ready",
        "value"},
       {"page-server", 0, OPT_STRING, &f.page_server, "ADDRESS:PORT of the page server", "value"},
-      {"file-locks", 0, OPT_BOOL, &f.file_locks, "handle file locks, for safety", NULL},
+      {"file-locks", 0, OPT_BOOL, &f.criu.file_locks, "handle file locks, for safety", NULL},
       {"pre-dump", 0, OPT_BOOL, &f.pre_dump,
        "dump container's memory information only, leave the container running after this",
        NULL},
-      {"manage-cgroups-mode", 0, OPT_STRING, &f.cg_mode, CG_MODE_HELP, "value"},
+      {"manage-cgroups-mode", 0, OPT_STRING, &f.criu.manage_cgroups_mode, CG_MODE_HELP, "value"},
       {"empty-ns", 0, OPT_LIST, &f.empty_ns, EMPTY_NS_HELP, "value"},
-      {"auto-dedup", 0, OPT_BOOL, &f.auto_dedup, "enable auto deduplication of memory images",
+      {"auto-dedup", 0, OPT_BOOL, &f.criu.auto_dedup, "enable auto deduplication of memory images",
        NULL},
       {0},
   };
@@ -83,12 +90,9 @@ int cmd_checkpoint(struct cli_globals *g, int argc, char **argv) {
     struct checkpoint_opts o = {
         .root = g->root, .id = pos[0], .image_path = f.image_path, .work_path = f.work_path,
         .parent_path = f.parent_path, .leave_running = f.leave_running,
-        .tcp_established = f.tcp_established, .tcp_skip_in_flight = f.tcp_skip_in_flight,
-        .link_remap = f.link_remap, .ext_unix_sk = f.ext_unix_sk, .shell_job = f.shell_job,
-        .lazy_pages = f.lazy_pages, .file_locks = f.file_locks, .pre_dump = f.pre_dump,
-        .auto_dedup = f.auto_dedup, .status_fd = (int)f.status_fd,
-        .page_server = f.page_server, .manage_cgroups_mode = f.cg_mode,
-        .empty_ns = f.empty_ns.v, .n_empty_ns = f.empty_ns.n};
+        .criu = with_empty_ns(f.criu, &f.empty_ns), .tcp_skip_in_flight = f.tcp_skip_in_flight,
+        .link_remap = f.link_remap, .pre_dump = f.pre_dump, .status_fd = (int)f.status_fd,
+        .page_server = f.page_server};
     berth_error *err = NULL;
     rc = container_checkpoint(&o, &err) < 0 ? cli_fail(NULL, err) : 0;
   }
@@ -98,10 +102,10 @@ int cmd_checkpoint(struct cli_globals *g, int argc, char **argv) {
 }
 
 struct restore_flags {
-  const char *console_socket, *image_path, *work_path, *cg_mode, *bundle, *pid_file;
+  struct criu_flags criu; /* --empty-ns is parsed into empty_ns, then pointed to */
+  const char *console_socket, *image_path, *work_path, *bundle, *pid_file;
   const char *lsm_profile, *lsm_mount_context;
-  bool tcp_established, ext_unix_sk, shell_job, file_locks, detach, no_subreaper, no_pivot;
-  bool auto_dedup, lazy_pages;
+  bool detach, no_subreaper, no_pivot;
   struct opt_list empty_ns;
 };
 
@@ -145,11 +149,11 @@ int cmd_restore(struct cli_globals *g, int argc, char **argv) {
        "value"},
       {"work-path", 0, OPT_STRING, &f.work_path, "path for saving work files and logs",
        "value"},
-      {"tcp-established", 0, OPT_BOOL, &f.tcp_established, "allow open tcp connections", NULL},
-      {"ext-unix-sk", 0, OPT_BOOL, &f.ext_unix_sk, "allow external unix sockets", NULL},
-      {"shell-job", 0, OPT_BOOL, &f.shell_job, "allow shell jobs", NULL},
-      {"file-locks", 0, OPT_BOOL, &f.file_locks, "handle file locks, for safety", NULL},
-      {"manage-cgroups-mode", 0, OPT_STRING, &f.cg_mode, CG_MODE_HELP, "value"},
+      {"tcp-established", 0, OPT_BOOL, &f.criu.tcp_established, "allow open tcp connections", NULL},
+      {"ext-unix-sk", 0, OPT_BOOL, &f.criu.ext_unix_sk, "allow external unix sockets", NULL},
+      {"shell-job", 0, OPT_BOOL, &f.criu.shell_job, "allow shell jobs", NULL},
+      {"file-locks", 0, OPT_BOOL, &f.criu.file_locks, "handle file locks, for safety", NULL},
+      {"manage-cgroups-mode", 0, OPT_STRING, &f.criu.manage_cgroups_mode, CG_MODE_HELP, "value"},
       {"bundle", 'b', OPT_STRING, &f.bundle, "path to the root of the bundle directory",
        "value"},
       {"detach", 'd', OPT_BOOL, &f.detach, "detach from the container's process", NULL},
@@ -160,9 +164,9 @@ int cmd_restore(struct cli_globals *g, int argc, char **argv) {
       {"no-pivot", 0, OPT_BOOL, &f.no_pivot,
        "do not use pivot root to jail process inside rootfs.", NULL},
       {"empty-ns", 0, OPT_LIST, &f.empty_ns, EMPTY_NS_HELP, "value"},
-      {"auto-dedup", 0, OPT_BOOL, &f.auto_dedup, "enable auto deduplication of memory images",
+      {"auto-dedup", 0, OPT_BOOL, &f.criu.auto_dedup, "enable auto deduplication of memory images",
        NULL},
-      {"lazy-pages", 0, OPT_BOOL, &f.lazy_pages,
+      {"lazy-pages", 0, OPT_BOOL, &f.criu.lazy_pages,
        "use userfaultfd to lazily restore memory pages", NULL},
       {"lsm-profile", 0, OPT_STRING, &f.lsm_profile,
        "Specify an LSM profile to be used during restore in the form of TYPE:NAME.", "value"},
@@ -181,11 +185,8 @@ int cmd_restore(struct cli_globals *g, int argc, char **argv) {
     struct restore_opts o = {
         .root = g->root, .id = pos[0], .bundle = f.bundle, .image_path = f.image_path,
         .work_path = f.work_path, .console_socket = f.console_socket, .pid_file = f.pid_file,
-        .manage_cgroups_mode = f.cg_mode, .lsm_profile = f.lsm_profile,
-        .lsm_mount_context = f.lsm_mount_context, .empty_ns = f.empty_ns.v,
-        .n_empty_ns = f.empty_ns.n, .tcp_established = f.tcp_established,
-        .ext_unix_sk = f.ext_unix_sk, .shell_job = f.shell_job, .file_locks = f.file_locks,
-        .no_pivot = f.no_pivot, .auto_dedup = f.auto_dedup, .lazy_pages = f.lazy_pages,
+        .criu = with_empty_ns(f.criu, &f.empty_ns), .lsm_profile = f.lsm_profile,
+        .lsm_mount_context = f.lsm_mount_context, .no_pivot = f.no_pivot,
         .systemd_cgroup = g->systemd_cgroup};
     rc = f.detach ? restore_detached(&o) : restore_foreground(&o, &f);
   }

@@ -229,7 +229,7 @@ static int build_opts(struct dump_job *j, berth_error **err) {
   const struct checkpoint_opts *o = j->o;
   struct criu_msg *m = &j->opts;
   struct criu_shared_opts shared = {.image_fd = j->image_fd, .work_fd = j->work_fd,
-                                     .log_file = "dump.log", CRIU_SHARED_FROM(o)};
+                                     .log_file = "dump.log", .flags = &o->criu};
   if (criu_msg_shared(m, j->spec, &shared, err) < 0)
     return -1;
   criu_msg_int(m, CRIU_OPT_PID, j->h.st->pid);
@@ -267,12 +267,12 @@ static int on_dump_notify(void *ctx, const struct criu_notify *n, berth_error **
 
 /* Pre-dumps and lazy pages need CRIU features the kernel may lack. */
 static int check_features(const struct checkpoint_opts *o, berth_error **err) {
-  if (!o->pre_dump && !o->lazy_pages)
+  if (!o->pre_dump && !o->criu.lazy_pages)
     return 0;
   struct criu_msg want = {0};
   if (o->pre_dump)
     criu_msg_bool(&want, 1, true);
-  if (o->lazy_pages)
+  if (o->criu.lazy_pages)
     criu_msg_bool(&want, 2, true);
   struct criu_call c = {.type = CRIU_REQ_FEATURE_CHECK, .features = &want};
   struct criu_reply r;
@@ -282,7 +282,7 @@ static int check_features(const struct checkpoint_opts *o, berth_error **err) {
     return berth_wrap(err, "CRIU feature check");
   if (o->pre_dump && !r.mem_track)
     return berth_fail(err, 0, "criu is missing features: MemTrack (needed by --pre-dump)");
-  if (o->lazy_pages && !r.lazy_pages)
+  if (o->criu.lazy_pages && !r.lazy_pages)
     return berth_fail(err, 0, "criu is missing features: LazyPages (needed by --lazy-pages)");
   return 0;
 }

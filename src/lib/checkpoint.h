@@ -9,27 +9,33 @@
 
 #include "error.h"
 
+/* The flags checkpoint and restore both take, as runc's of the same names,
+ * handed to CRIU alike by both (criu_msg_shared). */
+struct criu_flags {
+  const char *manage_cgroups_mode; /* soft, full, strict, ignore; NULL or "": CRIU's default */
+  const char *const *empty_ns;     /* namespace names, "network" as in the spec */
+  size_t n_empty_ns;
+  bool shell_job;
+  bool ext_unix_sk;
+  bool tcp_established;
+  bool file_locks;
+  bool auto_dedup;
+  bool lazy_pages;
+};
+
 struct checkpoint_opts {
   const char *root;
   const char *id;
   const char *image_path;  /* NULL: "checkpoint" in the current directory */
   const char *work_path;   /* NULL: logs go to the image directory */
   const char *parent_path; /* previous (pre-)dump, relative to image_path */
+  struct criu_flags criu;
   bool leave_running;
-  bool tcp_established;
   bool tcp_skip_in_flight;
   bool link_remap;
-  bool ext_unix_sk;
-  bool shell_job;
-  bool lazy_pages;
-  bool file_locks;
   bool pre_dump;
-  bool auto_dedup;
-  int status_fd;                   /* -1: none; gets "\0" once lazy pages are served */
-  const char *page_server;         /* "ADDRESS:PORT" or NULL */
-  const char *manage_cgroups_mode; /* soft, full, strict, ignore or NULL */
-  const char *const *empty_ns;     /* namespace names, "network" as in the spec */
-  size_t n_empty_ns;
+  int status_fd;           /* -1: none; gets "\0" once lazy pages are served */
+  const char *page_server; /* "ADDRESS:PORT" or NULL */
 };
 
 /* Dump the container. Unless leave_running or pre_dump, the container is
@@ -44,18 +50,10 @@ struct restore_opts {
   const char *work_path;
   const char *console_socket;
   const char *pid_file;
-  const char *manage_cgroups_mode;
+  struct criu_flags criu;
   const char *lsm_profile;       /* "TYPE:NAME" */
   const char *lsm_mount_context; /* SELinux context for the restored mounts */
-  const char *const *empty_ns;
-  size_t n_empty_ns;
-  bool tcp_established;
-  bool ext_unix_sk;
-  bool shell_job;
-  bool file_locks;
   bool no_pivot; /* accepted for runc's sake: CRIU restores the mount tree */
-  bool auto_dedup;
-  bool lazy_pages;
   bool systemd_cgroup;
   /* Foreground restore with a terminal keeps the pty master instead of
    * sending it to a console socket. */

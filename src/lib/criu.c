@@ -672,19 +672,20 @@ int criu_msg_shared(struct criu_msg *m, const spec *s, const struct criu_shared_
                     berth_error **err) {
   enum criu_cg_mode mode;
   unsigned empty_ns;
-  if (cg_mode_parse(o->manage_cgroups_mode, &mode, err) < 0 ||
-      empty_ns_flags(o->empty_ns, o->n_empty_ns, &empty_ns, err) < 0)
+  const struct criu_flags *f = o->flags;
+  if (cg_mode_parse(f->manage_cgroups_mode, &mode, err) < 0 ||
+      empty_ns_flags(f->empty_ns, f->n_empty_ns, &empty_ns, err) < 0)
     return -1;
   criu_msg_int(m, CRIU_OPT_IMAGES_DIR_FD, o->image_fd);
   if (o->work_fd >= 0)
     criu_msg_int(m, CRIU_OPT_WORK_DIR_FD, o->work_fd);
   msg_common(m, s, o->log_file, mode, empty_ns);
-  criu_msg_bool(m, CRIU_OPT_SHELL_JOB, o->shell_job);
-  criu_msg_bool(m, CRIU_OPT_EXT_UNIX_SK, o->ext_unix_sk);
-  criu_msg_bool(m, CRIU_OPT_TCP_ESTABLISHED, o->tcp_established);
-  criu_msg_bool(m, CRIU_OPT_FILE_LOCKS, o->file_locks);
-  criu_msg_bool(m, CRIU_OPT_AUTO_DEDUP, o->auto_dedup);
-  criu_msg_bool(m, CRIU_OPT_LAZY_PAGES, o->lazy_pages);
+  criu_msg_bool(m, CRIU_OPT_SHELL_JOB, f->shell_job);
+  criu_msg_bool(m, CRIU_OPT_EXT_UNIX_SK, f->ext_unix_sk);
+  criu_msg_bool(m, CRIU_OPT_TCP_ESTABLISHED, f->tcp_established);
+  criu_msg_bool(m, CRIU_OPT_FILE_LOCKS, f->file_locks);
+  criu_msg_bool(m, CRIU_OPT_AUTO_DEDUP, f->auto_dedup);
+  criu_msg_bool(m, CRIU_OPT_LAZY_PAGES, f->lazy_pages);
   return 0;
 }
 

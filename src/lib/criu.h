@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "checkpoint.h" /* struct criu_flags */
 #include "error.h"
 
 /* criu_req_type */
@@ -156,20 +157,10 @@ struct spec;
 /* What a dump and a restore both ask of CRIU. */
 struct criu_shared_opts {
   int image_fd;
-  int work_fd;                     /* -1: logs go to the image directory */
-  const char *log_file;            /* "dump.log", "restore.log" */
-  const char *manage_cgroups_mode; /* NULL or "": CRIU's default */
-  const char *const *empty_ns;     /* --empty-ns names ("network", ...) */
-  size_t n_empty_ns;
-  bool shell_job, ext_unix_sk, tcp_established, file_locks, auto_dedup, lazy_pages;
+  int work_fd;          /* -1: logs go to the image directory */
+  const char *log_file; /* "dump.log", "restore.log" */
+  const struct criu_flags *flags;
 };
-/* The fields of criu_shared_opts that checkpoint_opts and restore_opts
- * (checkpoint.h) both have, under the same names, copied from *o. */
-#define CRIU_SHARED_FROM(o)                                                                   \
-  .manage_cgroups_mode = (o)->manage_cgroups_mode, .empty_ns = (o)->empty_ns,                 \
-  .n_empty_ns = (o)->n_empty_ns, .shell_job = (o)->shell_job, .ext_unix_sk = (o)->ext_unix_sk, \
-  .tcp_established = (o)->tcp_established, .file_locks = (o)->file_locks,                     \
-  .auto_dedup = (o)->auto_dedup, .lazy_pages = (o)->lazy_pages
 /* The options every request starts with: the image and work directories,
  * the log, notifications, cgroups, the network lock, the CRIU
  * configuration file named by the org.criu.config annotation (runc's

@@ -249,7 +249,7 @@ static int build_opts(struct restore_job *j, berth_error **err) {
   const struct restore_opts *o = j->o;
   struct criu_msg *m = &j->opts;
   struct criu_shared_opts shared = {.image_fd = j->image_fd, .work_fd = j->work_fd,
-                                     .log_file = "restore.log", CRIU_SHARED_FROM(o)};
+                                     .log_file = "restore.log", .flags = &o->criu};
   if (criu_msg_shared(m, j->spec, &shared, err) < 0)
     return -1;
   criu_msg_bool(m, CRIU_OPT_EVASIVE_DEVICES, true);
