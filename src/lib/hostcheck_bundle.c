@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/nsfs.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "criu.h"
 #include "hostcheck.h"
 #include "linux/idmap.h"
+#include "linux/passwd.h"
 #include "linux/seccomp.h"
 
 #define BUNDLE "bundle"
@@ -129,14 +129,15 @@ static void available_ids(const char *kind, id_ranges *a) {
   }
   unsigned long self = strcmp(kind, "uid") == 0 ? geteuid() : getegid();
   ranges_add(a, self, 1);
-  struct passwd *pw = getpwuid(geteuid());
+  char name[256];
+  bool named = passwd_name(geteuid(), name, sizeof(name)) == 0;
   snprintf(path, sizeof(path), "/etc/sub%s", kind);
   FILE *f = fopen(path, "re");
-  while (pw != NULL && f != NULL && fgets(line, sizeof(line), f) != NULL) {
+  while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
     char who[128];
     unsigned long first, count;
     if (sscanf(line, "%127[^:]:%lu:%lu", who, &first, &count) == 3 &&
-        (strcmp(who, pw->pw_name) == 0 || strtoul(who, NULL, 10) == geteuid()))
+        ((named && strcmp(who, name) == 0) || strtoul(who, NULL, 10) == geteuid()))
       ranges_add(a, first, count);
   }
   if (f != NULL)

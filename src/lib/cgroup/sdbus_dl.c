@@ -1,5 +1,7 @@
 #include <dlfcn.h>
+#include <gnu/libc-version.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "sdbus_dl.h"
 
@@ -42,6 +44,20 @@ int sdbus_load(berth_error **err) {
   void *handle = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
   if (handle == NULL)
     return berth_fail(err, 0, "systemd cgroup driver: load libsystemd.so.0: %s", dlerror());
+  /* A static berth carries its own glibc, and libsystemd brings the host's
+   * libc.so.6 along; glibc supports that pair only when both are the same
+   * release. In a dynamic berth the two lookups find the same function. */
+  const char *(*shared_libc_version)(void) =
+      (const char *(*)(void))dlsym(handle, "gnu_get_libc_version");
+  if (shared_libc_version != NULL &&
+      strcmp(shared_libc_version(), gnu_get_libc_version()) != 0) {
+    const char *host = shared_libc_version();
+    dlclose(handle);
+    return berth_fail(err, 0,
+                      "systemd cgroup driver: libsystemd.so.0 uses glibc %s but this static berth "
+                      "was built with glibc %s: build berth with -Dstatic=false for this host",
+                      host, gnu_get_libc_version());
+  }
   for (size_t i = 0; i < sizeof(sdbus_symbols) / sizeof(sdbus_symbols[0]); i++) {
     void *fn = dlsym(handle, sdbus_symbols[i].symbol);
     if (fn == NULL) {
