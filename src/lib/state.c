@@ -3,10 +3,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -246,9 +249,13 @@ static char *dup_field(json_t *j, const char *key) {
 /* A state.json is never written in place (state_save renames a finished
  * file over it), so once its size is read the file is whole: no read
  * until end-of-file is needed. */
-static char *read_whole(int fd, size_t *len) {
+static char *read_whole(int fd, size_t *len, struct stat *sb) {
   struct stat st;
-  bool sized = fstat(fd, &st) == 0 && st.st_size > 0;
+  if (fstat(fd, &st) < 0)
+    memset(&st, 0, sizeof(st));
+  if (sb != NULL)
+    *sb = st;
+  bool sized = st.st_size > 0;
   size_t cap = sized ? (size_t)st.st_size + 1 : 65536;
   char *buf = malloc(cap);
   *len = 0;
@@ -275,22 +282,12 @@ static char *read_whole(int fd, size_t *len) {
   return NULL;
 }
 
-/* NAME parsed, or NULL with *err set. A missing file is "container does
- * not exist" without OPTIONAL, and NULL with *err untouched with it. */
-static json_t *load_json_at(int dirfd, const char *name, bool optional, berth_error **err) {
-  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    if (errno == ENOENT && optional)
-      return NULL;
-    if (errno == ENOENT)
-      berth_fail(err, 0, "container does not exist");
-    else
-      berth_fail_errno(err, "open %s", name);
-    return NULL;
-  }
+/* The JSON text read from FD (NAME, for errors), parsed; NULL with *err
+ * set. Closes FD; *SB (unless NULL) gets its fstat. */
+static json_t *load_json_fd(int fd, const char *name, struct stat *sb, berth_error **err) {
   /* Whole reads: jansson's fd reader asks the kernel for a byte at a time. */
   size_t len = 0;
-  char *buf = read_whole(fd, &len);
+  char *buf = read_whole(fd, &len, sb);
   int saved = errno;
   close(fd);
   if (buf == NULL) {
@@ -305,10 +302,28 @@ static json_t *load_json_at(int dirfd, const char *name, bool optional, berth_er
   return j;
 }
 
-static int load_state(int dirfd, bool with_cgroup, container_state **out, berth_error **err) {
-  json_t *j = load_json_at(dirfd, STATE_FILE, false, err);
-  if (j == NULL)
-    return -1;
+static json_t *open_failed(const char *name, bool optional, berth_error **err) {
+  if (errno == ENOENT && optional)
+    return NULL;
+  if (errno == ENOENT)
+    berth_fail(err, 0, "container does not exist");
+  else
+    berth_fail_errno(err, "open %s", name);
+  return NULL;
+}
+
+/* NAME parsed, or NULL with *err set. A missing file is "container does
+ * not exist" without OPTIONAL, and NULL with *err untouched with it. */
+static json_t *load_json_at(int dirfd, const char *name, bool optional, berth_error **err) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return open_failed(name, optional, err);
+  return load_json_fd(fd, name, NULL, err);
+}
+
+/* The container state in J (which it releases), without its cgroup record
+ * unless the state predates cgroup.json. */
+static int state_from_json(json_t *j, container_state **out, berth_error **err) {
   json_t *pid = json_object_get(j, "pid");
   if (!json_is_object(j) || !json_is_string(json_object_get(j, "id")) || !json_is_integer(pid) ||
       json_integer_value(pid) < 0 || json_integer_value(pid) > INT32_MAX) {
@@ -335,6 +350,15 @@ static int load_state(int dirfd, bool with_cgroup, container_state **out, berth_
   st->freezer_v2 = json_is_true(json_object_get(j, "freezer_v2"));
   st->no_new_keyring = json_is_true(json_object_get(j, "no_new_keyring"));
   json_decref(j);
+  *out = st;
+  return 0;
+}
+
+static int load_state(int dirfd, bool with_cgroup, container_state **out, berth_error **err) {
+  json_t *j = load_json_at(dirfd, STATE_FILE, false, err);
+  if (j == NULL || state_from_json(j, out, err) < 0)
+    return -1;
+  container_state *st = *out;
   if (with_cgroup && st->cgroup == NULL) {
     berth_error *e = NULL;
     st->cgroup = load_json_at(dirfd, STATE_CGROUP, true, &e);
@@ -357,6 +381,36 @@ int state_load(int dirfd, container_state **out, berth_error **err) {
 
 int state_load_brief(int dirfd, container_state **out, berth_error **err) {
   return load_state(dirfd, false, out, err);
+}
+
+int state_load_listed(int rootfd, const char *id, container_state **out, uid_t *owner,
+                      berth_error **err) {
+  char path[NAME_MAX + sizeof("/" STATE_FILE)];
+  snprintf(path, sizeof(path), "%s/%s", id, STATE_FILE);
+  /* One open from the root: a symlink anywhere on the way is refused, as
+   * the O_NOFOLLOW opens of the directory and then the file would. */
+  struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+  if (fd < 0 && errno == ENOSYS) {
+    int dirfd = openat(rootfd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dirfd < 0)
+      return berth_fail_errno(err, "open state directory of %s", id);
+    fd = openat(dirfd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    close(dirfd);
+  }
+  if (fd < 0) {
+    open_failed(STATE_FILE, false, err);
+    return -1;
+  }
+  /* The fstat that sizes the read names the owner too: state.json is
+   * written by whoever made the directory. */
+  struct stat sb;
+  json_t *j = load_json_fd(fd, STATE_FILE, &sb, err);
+  if (j == NULL || state_from_json(j, out, err) < 0)
+    return -1;
+  *owner = sb.st_uid;
+  return 0;
 }
 
 /* A create killed between writing cgroup.json.tmp and renaming it has
@@ -450,16 +504,29 @@ int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter) {
   return 0;
 }
 
-enum container_status state_process_status(int dirfd, const container_state *st) {
+/* FIFO: the path of exec.fifo relative to DIRFD. */
+static enum container_status process_status(int dirfd, const char *fifo,
+                                            const container_state *st) {
   uint64_t start;
   char letter;
   if (st->pid <= 0 || proc_stat_of(st->pid, &start, &letter) < 0)
     return STATUS_STOPPED;
   if (start != st->start_time || letter == 'Z' || letter == 'X')
     return STATUS_STOPPED;
-  if (faccessat(dirfd, STATE_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  if (faccessat(dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
   return STATUS_RUNNING;
+}
+
+enum container_status state_process_status(int dirfd, const container_state *st) {
+  return process_status(dirfd, STATE_FIFO, st);
+}
+
+enum container_status state_process_status_in(int rootfd, const char *id,
+                                              const container_state *st) {
+  char fifo[NAME_MAX + sizeof("/" STATE_FIFO)];
+  snprintf(fifo, sizeof(fifo), "%s/%s", id, STATE_FIFO);
+  return process_status(rootfd, fifo, st);
 }
 
 char *state_timestamp_now(void) {

@@ -64,6 +64,10 @@ int state_load(int dirfd, container_state **out, berth_error **err);
 /* state_load without the cgroup (st->cgroup stays NULL unless the state
  * predates cgroup.json): what list reads of every container. */
 int state_load_brief(int dirfd, container_state **out, berth_error **err);
+/* state_load_brief of container ID under the state root ROOTFD, by one
+ * open of its state.json, whose owner it gives too: list's read. */
+int state_load_listed(int rootfd, const char *id, container_state **out, uid_t *owner,
+                      berth_error **err);
 /* The cgroup record alone (cgroup.json), or NULL with *err untouched where
  * none was written: what a create killed before its first state.json
  * leaves to find its cgroup by. */
@@ -82,6 +86,9 @@ int state_write_pid_file(const char *path, pid_t pid, berth_error **err);
  * zombie, or another process reusing the pid; otherwise CREATED while
  * exec.fifo exists, else RUNNING. Pausing is the cgroup's business. */
 enum container_status state_process_status(int dirfd, const container_state *st);
+/* The same for container ID under the state root ROOTFD. */
+enum container_status state_process_status_in(int rootfd, const char *id,
+                                              const container_state *st);
 
 /* Start time (clock ticks since boot) and state letter of a pid. */
 int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter);

@@ -124,3 +124,54 @@ make_two() {
   assert_status 0
   [ "$(rt list --format json | jq -r --arg id "$ID" '.[] | select(.id == $id) | .status')" = running ]
 }
+
+@test "list: paused and running containers in one cgroup parent each get their own status" {
+  # list keeps the containers' shared parent cgroup open from one to the
+  # next: a status must never carry over to the neighbour.
+  set_args sleep 1000
+  local ids=() i
+  for i in 1 2 3 4; do
+    new_id
+    ids+=("$ID")
+    rtc run --detach --bundle "$BUNDLE" "$ID"
+    assert_status 0
+  done
+  rtc pause "${ids[0]}"
+  assert_status 0
+  rtc pause "${ids[2]}"
+  assert_status 0
+  rt list --format json >"$BATS_TEST_TMPDIR/list.json"
+  local want=(paused running paused running)
+  for i in 0 1 2 3; do
+    [ "$(jq -r --arg id "${ids[$i]}" '.[] | select(.id == $id) | .status' "$BATS_TEST_TMPDIR/list.json")" = "${want[$i]}" ] ||
+      fail "${ids[$i]}: want ${want[$i]}: $(cat "$BATS_TEST_TMPDIR/list.json")"
+  done
+  rtc resume "${ids[0]}"
+  assert_status 0
+  rtc resume "${ids[2]}"
+  assert_status 0
+}
+
+@test "list: a state directory reached through a symlink is not listed" {
+  make_two
+  # The link's target is a real container's directory: list must not read
+  # a state.json through a symlink, whatever it points at.
+  ln -s "$TEST_ROOT/$B" "$TEST_ROOT/linked-$B"
+  rtc list --format json
+  assert_status 0
+  [ "$(jq -r --arg id "linked-$B" '[.[] | select(.id == $id)] | length' <<<"$stdout")" = 0 ]
+  [ "$(jq -r --arg id "$B" '[.[] | select(.id == $id)] | length' <<<"$stdout")" = 1 ]
+  rm "$TEST_ROOT/linked-$B"
+}
+
+@test "list: an owner with no name in /etc/passwd is shown by number" {
+  make_two
+  # runc names owners from /etc/passwd alone; a uid missing there is #UID.
+  local uid=4294967200
+  ! grep -q "^[^:]*:[^:]*:$uid:" /etc/passwd || skip "uid $uid has a name on this host"
+  chown "$uid" "$TEST_ROOT/$B/state.json"
+  rtc list
+  assert_status 0
+  grep -qE "^$B +[0-9]+ +running +.* +#$uid\$" <<<"$stdout" || fail "no #$uid owner: $stdout"
+  chown 0 "$TEST_ROOT/$B/state.json"
+}

@@ -60,6 +60,16 @@ int cgroup_is_frozen(cgroup *cg, berth_error **err);
  * whole cgroup. */
 const char *cgroup_freezer_path(cgroup *cg, bool *v2);
 int cgroup_dir_is_frozen(const char *dir, bool v2, berth_error **err);
+/* cgroup_dir_is_frozen for one directory after another, as list reads
+ * them: the containers of a state root share a parent cgroup as a rule, so
+ * the cache keeps that parent open and each read walks two names from it.
+ * Start with {NULL, -1}; cgroup_dir_cache_close when done. */
+struct cgroup_dir_cache {
+  char *parent;
+  int fd;
+};
+int cgroup_dir_is_frozen_cached(struct cgroup_dir_cache *c, const char *dir, bool v2);
+void cgroup_dir_cache_close(struct cgroup_dir_cache *c);
 /* Remove the directories (retrying while the kernel says EBUSY). */
 int cgroup_destroy(cgroup *cg, berth_error **err);
 

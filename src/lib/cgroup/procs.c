@@ -1,6 +1,8 @@
 /* The processes in a container's cgroup: listing, freezing, signalling. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,10 +116,12 @@ static cg_dir *freezer_dir(cgroup *cg, bool *v2) {
 }
 
 /* 1 when the freezer reports the wanted state, 0 not yet, -1 error. */
-static int freezer_reached(const char *dir, bool v2, bool frozen, berth_error **err) {
-  char *text = NULL;
-  if (cg_read(dir, v2 ? "cgroup.events" : "freezer.state", &text, err) < 0)
-    return -1;
+static const char *freezer_file(bool v2) {
+  return v2 ? "cgroup.events" : "freezer.state";
+}
+
+/* Whether the text of freezer_file says FROZEN (or, without it, thawed). */
+static bool freezer_text_reached(const char *text, bool v2, bool frozen) {
   bool is_frozen;
   if (v2) {
     const char *line = strstr(text, "frozen ");
@@ -126,8 +130,16 @@ static int freezer_reached(const char *dir, bool v2, bool frozen, berth_error **
     is_frozen = strncmp(text, "FROZEN", 6) == 0;
   }
   bool thawed = v2 ? !is_frozen : strncmp(text, "THAWED", 6) == 0;
-  free(text);
   return frozen ? is_frozen : thawed;
+}
+
+static int freezer_reached(const char *dir, bool v2, bool frozen, berth_error **err) {
+  char *text = NULL;
+  if (cg_read(dir, freezer_file(v2), &text, err) < 0)
+    return -1;
+  bool reached = freezer_text_reached(text, v2, frozen);
+  free(text);
+  return reached;
 }
 
 static int set_freezer(const char *dir, bool v2, bool frozen, berth_error **err) {
@@ -177,6 +189,43 @@ const char *cgroup_freezer_path(cgroup *cg, bool *v2) {
 
 int cgroup_dir_is_frozen(const char *dir, bool v2, berth_error **err) {
   return freezer_reached(dir, v2, true, err);
+}
+
+int cgroup_dir_is_frozen_cached(struct cgroup_dir_cache *c, const char *dir, bool v2) {
+  const char *slash = strrchr(dir, '/');
+  if (slash == NULL || slash == dir)
+    return cgroup_dir_is_frozen(dir, v2, NULL);
+  size_t parent_len = (size_t)(slash - dir);
+  if (c->parent == NULL || strlen(c->parent) != parent_len ||
+      strncmp(c->parent, dir, parent_len) != 0) {
+    cgroup_dir_cache_close(c);
+    c->parent = strndup(dir, parent_len);
+    c->fd = c->parent ? open(c->parent, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  }
+  if (c->fd < 0)
+    return cgroup_dir_is_frozen(dir, v2, NULL);
+  char name[PATH_MAX];
+  if (snprintf(name, sizeof(name), "%s/%s", slash + 1, freezer_file(v2)) >= (int)sizeof(name))
+    return -1;
+  int fd = openat(c->fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return -1;
+  /* Both files are far shorter than one read: no read to end-of-file. */
+  char text[512];
+  ssize_t n = read(fd, text, sizeof(text) - 1);
+  close(fd);
+  if (n <= 0)
+    return -1;
+  text[n] = '\0';
+  return freezer_text_reached(text, v2, true);
+}
+
+void cgroup_dir_cache_close(struct cgroup_dir_cache *c) {
+  if (c->fd >= 0)
+    close(c->fd);
+  free(c->parent);
+  c->parent = NULL;
+  c->fd = -1;
 }
 
 static int kill_listed(cgroup *cg, int sig, berth_error **err) {
