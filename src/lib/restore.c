@@ -282,6 +282,9 @@ static int run_hooks(struct restore_job *j, pid_t pid, berth_error **err) {
 
 static int on_restore_notify(void *ctx, const struct criu_notify *n, berth_error **err) {
   struct restore_job *j = ctx;
+  /* CRIU waits for the answer with the tasks it made so far in the
+   * cgroup: a kill point at each notification ("restore.post-restore"). */
+  faultpoint_step("restore", n->script);
   if (strcmp(n->script, "orphan-pts-master") == 0 && n->fd >= 0) {
     if (j->o->keep_pty_master) {
       j->res->pty_master = n->fd;
@@ -307,6 +310,7 @@ static int on_criu_started(void *ctx, pid_t criu_pid, berth_error **err) {
   struct restore_job *j = ctx;
   if (j->cg != NULL && cgroup_add_pid(j->cg, criu_pid, err) < 0)
     return berth_wrap(err, "move criu into the container's cgroup");
+  faultpoint("restore.criu-in-cgroup");
   return criu_restore_cgroups(&j->opts, j->spec, criu_pid, err);
 }
 
