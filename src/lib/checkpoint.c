@@ -254,8 +254,19 @@ static int build_opts(struct dump_job *j, berth_error **err) {
   return 0;
 }
 
+static int on_dump_started(void *ctx, pid_t criu_pid, berth_error **err) {
+  (void)ctx;
+  (void)criu_pid;
+  (void)err;
+  faultpoint("checkpoint.criu-started");
+  return 0;
+}
+
 static int on_dump_notify(void *ctx, const struct criu_notify *n, berth_error **err) {
   struct dump_job *j = ctx;
+  /* CRIU waits for the answer, the container frozen from network-lock
+   * on: a kill point at each notification ("checkpoint.post-dump"). */
+  faultpoint_step("checkpoint", n->script);
   if (n->fd >= 0)
     close(n->fd);
   if (strcmp(n->script, "status-ready") == 0 && j->o->status_fd >= 0) {
@@ -314,7 +325,7 @@ static int run_dump(struct dump_job *j, berth_error **err) {
     return -1;
   struct criu_call c = {.type = o->pre_dump ? CRIU_REQ_PRE_DUMP : CRIU_REQ_DUMP,
                         .opts = &j->opts, .notify = on_dump_notify, .notify_ctx = j,
-                        .log_path = j->log_path};
+                        .started = on_dump_started, .log_path = j->log_path};
   struct criu_reply r;
   faultpoint("checkpoint.prepared");
   int rc = criu_run(&c, &r, err);

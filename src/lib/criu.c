@@ -314,6 +314,12 @@ static int start_swrk(struct swrk *w, const int *fds, size_t n, berth_error **er
     close(sv[1]);
     return berth_fail_errno(err, "pipe for criu");
   }
+  /* criu is not made to die with berth (no PDEATHSIG), as runc does not:
+   * a berth killed mid-request leaves criu to find the socket closed at
+   * its next notification or answer and undo its own work, thawing and
+   * resuming a dump's tasks or killing those of a restore. A criu killed
+   * there instead could leave the container frozen, or its tasks
+   * mid-restore with nobody to finish or end them. */
   w->pid = fork();
   if (w->pid == 0) {
     close(sv[0]);

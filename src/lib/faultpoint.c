@@ -49,3 +49,11 @@ void faultpoint(const char *name) {
   if (fire)
     raise(SIGKILL);
 }
+
+void faultpoint_step(const char *command, const char *step) {
+  if (!fp.armed || getpid() != fp.owner)
+    return;
+  char name[128];
+  snprintf(name, sizeof(name), "%s.%s", command, step);
+  faultpoint(name);
+}

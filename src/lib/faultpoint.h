@@ -16,5 +16,8 @@
 #define FAULT_TRACE_ENV "BERTH_FAULT_TRACE"
 
 void faultpoint(const char *name);
+/* The step "COMMAND.STEP", for steps named at run time (each of CRIU's
+ * notifications, say). */
+void faultpoint_step(const char *command, const char *step);
 
 #endif

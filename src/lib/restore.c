@@ -48,6 +48,7 @@ struct restore_job {
   cgroup *cg;
   container_state st;
   pid_t pid;
+  pid_t recorded_pid; /* the init in state.json, 0 before post-restore */
   struct criu_msg opts;
 };
 
@@ -102,8 +103,20 @@ static int open_images(struct restore_job *j, berth_error **err) {
   return 0;
 }
 
+/* The cgroup, and at once a state with no init (pid 0 reads "stopped")
+ * that names it, as create's provisional state: CRIU makes the restored
+ * tasks in the cgroup before it names their init, so a restore killed
+ * from here on leaves a container that list shows and delete removes
+ * whole, CRIU and the tasks it made included. */
 static int setup_cgroup(struct restore_job *j, berth_error **err) {
-  return container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, false, &j->cg, err);
+  if (container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, false, &j->cg, err) < 0)
+    return -1;
+  if (j->cg != NULL)
+    container_cgroup_record(&j->st, j->cg);
+  if (state_save(j->dirfd, &j->st, err) < 0)
+    return -1;
+  faultpoint("restore.cgroup");
+  return 0;
 }
 
 static bool under_tmpfs(const spec *s, const char *dest) {
@@ -280,8 +293,32 @@ static int run_hooks(struct restore_job *j, pid_t pid, berth_error **err) {
   return rc;
 }
 
+/* The restored init goes into state.json as soon as CRIU names it, before
+ * its tasks resume (runc records it at the same notification): a restore
+ * killed from here on leaves a container whose status follows its init,
+ * running, or stopped once CRIU, left without its caller, undid the
+ * restore. */
+static int record_init(struct restore_job *j, pid_t pid, berth_error **err) {
+  if (pid <= 0 || proc_stat_of(pid, &j->st.start_time, NULL) < 0)
+    return berth_fail(err, ESRCH, "the restored init is gone");
+  j->pid = pid;
+  j->st.pid = pid;
+  free(j->st.created);
+  j->st.created = state_timestamp_now();
+  if (j->st.created == NULL)
+    return berth_fail(err, ENOMEM, "build state");
+  if (state_save(j->dirfd, &j->st, err) < 0)
+    return -1;
+  j->recorded_pid = pid;
+  faultpoint("restore.init-recorded");
+  return 0;
+}
+
 static int on_restore_notify(void *ctx, const struct criu_notify *n, berth_error **err) {
   struct restore_job *j = ctx;
+  /* CRIU waits for the answer with the tasks it made so far in the
+   * cgroup: a kill point at each notification ("restore.post-restore"). */
+  faultpoint_step("restore", n->script);
   if (strcmp(n->script, "orphan-pts-master") == 0 && n->fd >= 0) {
     if (j->o->keep_pty_master) {
       j->res->pty_master = n->fd;
@@ -297,7 +334,7 @@ static int on_restore_notify(void *ctx, const struct criu_notify *n, berth_error
   if (strcmp(n->script, "setup-namespaces") == 0)
     return run_hooks(j, n->pid, err);
   if (strcmp(n->script, "post-restore") == 0)
-    j->pid = n->pid;
+    return record_init(j, n->pid, err);
   return 0;
 }
 
@@ -307,20 +344,20 @@ static int on_criu_started(void *ctx, pid_t criu_pid, berth_error **err) {
   struct restore_job *j = ctx;
   if (j->cg != NULL && cgroup_add_pid(j->cg, criu_pid, err) < 0)
     return berth_wrap(err, "move criu into the container's cgroup");
+  faultpoint("restore.criu-in-cgroup");
   return criu_restore_cgroups(&j->opts, j->spec, criu_pid, err);
 }
 
 static int finish(struct restore_job *j, berth_error **err) {
-  if (j->pid <= 0 || proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
+  uint64_t start_time;
+  if (j->pid <= 0 || proc_stat_of(j->pid, &start_time, NULL) < 0)
     return berth_fail(err, ESRCH, "the restored init is gone");
-  j->st.pid = j->pid;
+  /* Recorded at post-restore, unless CRIU named the init only in its
+   * answer. */
+  if ((j->recorded_pid != j->pid || j->st.start_time != start_time) &&
+      record_init(j, j->pid, err) < 0)
+    return -1;
   j->res->pid = j->pid;
-  free(j->st.created);
-  j->st.created = state_timestamp_now();
-  if (j->cg != NULL)
-    container_cgroup_record(&j->st, j->cg);
-  if (j->st.created == NULL || state_save(j->dirfd, &j->st, err) < 0)
-    return j->st.created ? -1 : berth_fail(err, ENOMEM, "build state");
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
   return 0;

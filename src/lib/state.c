@@ -9,8 +9,9 @@
 #include <string.h>
 #include <linux/openat2.h>
 #include <sys/file.h>
-#include <sys/syscall.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,6 +123,37 @@ int state_dir_open(const char *root, const char *id, berth_error **err) {
   return fd;
 }
 
+/* A directory below the state directory, opened only if it is on the same
+ * mount: fails with EXDEV on a mount point. */
+static int open_subdir_same_mount(int dirfd, const char *name) {
+  struct open_how how = {.flags = O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS};
+  int fd;
+  do
+    fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+  while (fd < 0 && (errno == EAGAIN || errno == EINTR));
+  return fd;
+}
+
+/* A mount on an entry of the state directory is berth's own, left by a
+ * command killed before it unmounted it (restore's bind of the bundle's
+ * rootfs): it is detached, as the directory must not be emptied through
+ * it, which would delete what it shows. Stacked mounts are peeled one by
+ * one. */
+static int open_subdir_unmounted(int dirfd, const char *name) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", dirfd, name);
+  for (int tries = 0; tries < 16; tries++) {
+    int fd = open_subdir_same_mount(dirfd, name);
+    if (fd >= 0 || errno != EXDEV)
+      return fd;
+    if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+      return -1;
+  }
+  errno = EBUSY;
+  return -1;
+}
+
 static int remove_tree_at(int dirfd) {
   DIR *d = fdopendir(dup(dirfd));
   if (d == NULL)
@@ -137,7 +169,7 @@ static int remove_tree_at(int dirfd) {
       rc = -1;
       continue;
     }
-    int sub = openat(dirfd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int sub = open_subdir_unmounted(dirfd, de->d_name);
     if (sub < 0 || remove_tree_at(sub) < 0 || unlinkat(dirfd, de->d_name, AT_REMOVEDIR) < 0)
       rc = -1;
     if (sub >= 0)

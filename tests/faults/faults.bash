@@ -33,15 +33,21 @@ own_processes() {
 
 # leaks_of ID: everything of container ID still on the host, one per line:
 # its state directory, cgroups in every v1 hierarchy and the cgroup2
-# mount, mounts, processes, and descriptors any process holds on its state
-# directory.
+# mount, mounts, processes, and descriptors any process holds on (or a
+# working directory in) a directory of the test named by ID: its state
+# directory, or one a test gave the command (CRIU's images and work
+# directory, which a CRIU that outlived its berth still holds).
 leaks_of() {
-  local id=$1 dir=$TEST_ROOT/$1
+  local id=$1 dir=$TEST_ROOT/$1 link pid
   [ -e "$dir" ] && echo "state $dir $(ls -A "$dir" 2>/dev/null | tr '\n' ' ')"
   find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "*$id*" 2>/dev/null | sed 's/^/cgroup /'
   awk '{ print $5 }' /proc/self/mountinfo | grep -F -- "$id" | sed 's/^/mount /'
   own_processes "$id" | sed 's/^/proc /'
-  find /proc/[0-9]*/fd -lname "$dir" -o -lname "$dir/*" 2>/dev/null | sed 's/^/fd /'
+  find /proc/[0-9]*/fd /proc/[0-9]*/cwd \( -lname "$TEST_DIR/*$id" -o -lname "$TEST_DIR/*$id/*" \) \
+    2>/dev/null | while read -r link; do
+    pid=${link#/proc/}
+    echo "fd $link -> $(readlink "$link" 2>/dev/null) ($(cat "/proc/${pid%%/*}/comm" 2>/dev/null))"
+  done
 }
 
 # check_leaks ID: prints what is left, fails when anything is. Processes
@@ -58,10 +64,27 @@ check_leaks() {
   return 1
 }
 
+# nothing_runs ID WHAT: no process of ID is left after a moment (one
+# killed with its berth, by PDEATHSIG or by CRIU undoing its work, takes
+# one), as WHAT claims.
+nothing_runs() {
+  local left i
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    left=$(own_processes "$1")
+    [ -z "$left" ] && return 0
+    sleep 0.2
+  done
+  echo "$2, but its processes run: $(tr '\n' ' ' <<<"$left")" >&2
+  return 1
+}
+
 # state_truthful ID: `list` and `state` work, and what they say of ID
 # agrees with the kernel: created/running/paused means its init lives,
 # stopped means it does not. A container whose state is unreadable must
-# be said not to exist, with a clear error.
+# be said not to exist, with a clear error, and nothing of it may run.
+# With STOPPED_MEANS_NOTHING_RUNS set, nothing of a stopped one may run
+# either: not so for create, whose provisional state (pid 0) reads
+# "stopped" while an init past READY runs until create records it.
 state_truthful() {
   local id=$1 st pid s
   capture rt list --format json
@@ -71,7 +94,8 @@ state_truthful() {
   if [ "$status" -ne 0 ]; then
     grep -qE "does not exist|state" <<<"$stderr" ||
       { echo "state: unclear error: $stderr" >&2; return 1; }
-    return 0
+    nothing_runs "$id" "state says it does not exist"
+    return
   fi
   s=$(jq -r .status <<<"$stdout")
   pid=$(jq -r .pid <<<"$stdout")
@@ -79,7 +103,8 @@ state_truthful() {
     created|running|paused)
       pid_alive "$pid" || { echo "state says $s but pid $pid is gone" >&2; return 1; } ;;
     stopped)
-      [ "$pid" = 0 ] || { echo "state says stopped with pid $pid" >&2; return 1; } ;;
+      [ "$pid" = 0 ] || { echo "state says stopped with pid $pid" >&2; return 1; }
+      [ -z "${STOPPED_MEANS_NOTHING_RUNS:-}" ] || nothing_runs "$id" "state says stopped" ;;
     *) echo "state: unknown status '$s'" >&2; return 1 ;;
   esac
 }
