@@ -55,17 +55,19 @@ struct create_job {
 static int resolve_bundle(struct create_job *j, berth_error **err) {
   const char *b = j->o->bundle ? j->o->bundle : ".";
   if (realpath(b, j->bundle) == NULL)
-    return berth_fail_errno(err, "bundle \"%s\"", b);
+    return berth_fail_errno_id(err, "BERTH-E-BUNDLE-MISSING", "bundle \"%s\"", b);
   snprintf(j->config_path, sizeof(j->config_path), "%s/config.json", j->bundle);
   if (access(j->config_path, F_OK) < 0 && errno == ENOENT)
-    return berth_fail(err, 0, "JSON specification file config.json not found in bundle \"%s\"",
+    return berth_fail_id(err, "BERTH-E-SPEC-MISSING", 0,
+                         "JSON specification file config.json not found in bundle \"%s\"",
                       j->bundle);
   if (spec_load(j->config_path, &j->spec, err) < 0)
     return -1;
   char root[PATH_MAX];
   const char *rp = j->spec->root_path;
   if (rp == NULL)
-    return berth_fail(err, 0, "%s: root.path is required", j->config_path);
+    return berth_fail_id(err, "BERTH-E-SPEC-SCHEMA", 0,
+                         "%s: root.path is required", j->config_path);
   if (rp[0] == '/')
     snprintf(root, sizeof(root), "%s", rp);
   else

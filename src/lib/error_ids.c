@@ -1,5 +1,6 @@
-/* Which stable code an error gets: by the source file that made it (its
- * area), or by its text where runc fixes that text and callers match it.
+/* Which stable code an error gets: the one its call site names (a failure
+ * a user can cause or fix), else by its text where runc fixes that text
+ * and callers match it, else by the source file that made it (its area).
  * Every code here is documented in docs/errors.md (a test checks both
  * ways), and every source file that makes errors must match an area (a
  * unit test checks that none falls through to BERTH-E-INTERNAL). */
@@ -70,6 +71,26 @@ static const struct {
     {"lib/linux/unixsock.c", "BERTH-E-SOCKET"},
 };
 
+/* The codes call sites name (berth_fail_id, berth_fail_errno_id,
+ * sj_fail_id, berth_recode), grouped as in docs/errors.md. The call site
+ * spells the code itself, so that searching the source for a code finds
+ * where it is made; this list only lets berth_error_id_known map a code
+ * the init sent back over the sync socket to its static string. A unit
+ * test checks that it holds every code of the source. */
+static const char *const named[] = {
+    /* bundle, config.json, ids and state */
+    "BERTH-E-BUNDLE-MISSING",
+    "BERTH-E-SPEC-MISSING",
+    "BERTH-E-SPEC-READ",
+    "BERTH-E-SPEC-JSON",
+    "BERTH-E-SPEC-SCHEMA",
+    "BERTH-E-SPEC-UNSUPPORTED",
+    "BERTH-E-STATE-BAD-ID",
+    "BERTH-E-STATE-ROOT",
+    "BERTH-E-STATE-CORRUPT",
+    "BERTH-E-STATE-PID-FILE",
+};
+
 /* "../src/lib/x.c", "./src/lib/x.c", "/abs/src/lib/x.c" -> "lib/x.c". */
 static const char *below_src(const char *file) {
   const char *found = NULL;
@@ -97,5 +118,8 @@ const char *berth_error_id_known(const char *id) {
   for (size_t i = 0; i < sizeof(areas) / sizeof(areas[0]); i++)
     if (strcmp(id, areas[i].id) == 0)
       return areas[i].id;
+  for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+    if (strcmp(id, named[i]) == 0)
+      return named[i];
   return strcmp(id, "BERTH-E-INTERNAL") == 0 ? "BERTH-E-INTERNAL" : NULL;
 }

@@ -54,13 +54,14 @@ struct restore_job {
 static int resolve_bundle(struct restore_job *j, berth_error **err) {
   const char *b = j->o->bundle ? j->o->bundle : ".";
   if (realpath(b, j->bundle) == NULL)
-    return berth_fail_errno(err, "bundle \"%s\"", b);
+    return berth_fail_errno_id(err, "BERTH-E-BUNDLE-MISSING", "bundle \"%s\"", b);
   snprintf(j->config_path, sizeof(j->config_path), "%s/config.json", j->bundle);
   if (spec_load(j->config_path, &j->spec, err) < 0)
     return -1;
   const char *rp = j->spec->root_path;
   if (rp == NULL)
-    return berth_fail(err, 0, "%s: root.path is required", j->config_path);
+    return berth_fail_id(err, "BERTH-E-SPEC-SCHEMA", 0,
+                         "%s: root.path is required", j->config_path);
   char root[PATH_MAX];
   snprintf(root, sizeof(root), "%s%s%s", rp[0] == '/' ? "" : j->bundle, rp[0] == '/' ? "" : "/",
            rp);

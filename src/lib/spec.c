@@ -250,11 +250,12 @@ static int read_file(const char *path, char **buf, size_t *len, berth_error **er
   /* O_NONBLOCK: a FIFO in place of the file must not hang berth. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
-    return berth_fail_errno(err, "open %s", path);
+    return berth_fail_errno_id(err, errno == ENOENT ? "BERTH-E-SPEC-MISSING" : "BERTH-E-SPEC-READ",
+                               "open %s", path);
   struct stat st;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return berth_fail(err, 0, "%s: not a regular file", path);
+    return berth_fail_id(err, "BERTH-E-SPEC-READ", 0, "%s: not a regular file", path);
   }
   size_t cap = 16384, used = 0;
   char *data = malloc(cap);
@@ -267,7 +268,7 @@ static int read_file(const char *path, char **buf, size_t *len, berth_error **er
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      berth_fail_errno(err, "read %s", path);
+      berth_fail_errno_id(err, "BERTH-E-SPEC-READ", "read %s", path);
       free(data);
       close(fd);
       return -1;

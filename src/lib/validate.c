@@ -9,7 +9,8 @@
 #include "linux/sysctl.h"
 
 static int not_yet(berth_error **err, const char *field) {
-  return berth_fail(err, 0, "%s: not supported by this version of berth", field);
+  return berth_fail_id(err, "BERTH-E-SPEC-UNSUPPORTED", 0,
+                       "%s: not supported by this version of berth", field);
 }
 
 static int check_process(const spec *s, berth_error **err) {
@@ -51,7 +52,8 @@ static int check_linux(const spec *s, berth_error **err) {
 
 int create_check_supported(const spec *s, berth_error **err) {
   if (s->process == NULL)
-    return berth_fail(err, 0, "%s: process is required to create a container", s->path);
+    return berth_fail_id(err, "BERTH-E-SPEC-SCHEMA", 0,
+                         "%s: process is required to create a container", s->path);
   if (check_process(s, err) < 0 || check_linux(s, err) < 0)
     return berth_wrap(err, "%s", s->path);
   return 0;

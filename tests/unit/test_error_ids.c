@@ -1,17 +1,19 @@
 /* Stable error codes (docs/errors.md): every source file that makes errors
- * belongs to an area, codes survive wrapping and the trip from the init,
- * and the JSON log line carries them while the text line does not. */
+ * belongs to an area, every code a call site names is one the sync socket
+ * carries back, codes survive wrapping and the trip from the init, and the
+ * JSON log line carries them while the text line does not. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "log.h"
+#include "sync.h"
 #include "unit.h"
 
 /* Run from the project root (meson's workdir). */
 static void test_every_file_has_an_area(void) {
-  FILE *p = popen("grep -rlE 'berth_fail(_errno)?\\(|cli_log_error\\(' src", "r");
+  FILE *p = popen("grep -rlE 'berth_fail(_errno)?(_id)?\\(|cli_log_error\\(' src", "r");
   char line[512];
   int files = 0;
   while (p != NULL && fgets(line, sizeof(line), p) != NULL) {
@@ -27,6 +29,26 @@ static void test_every_file_has_an_area(void) {
   if (p != NULL)
     pclose(p);
   CHECK(files > 50);
+}
+
+/* A code the init sends back is only kept when berth_error_id_known knows
+ * it, and only whole when it fits the sync message. */
+static void test_every_code_is_known(void) {
+  FILE *p = popen("grep -rhoE '\"BERTH-E-[A-Z0-9-]+\"' src | tr -d '\"' | sort -u", "r");
+  char line[128];
+  int codes = 0;
+  struct sync_msg m;
+  while (p != NULL && fgets(line, sizeof(line), p) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    codes++;
+    if (berth_error_id_known(line) == NULL)
+      fprintf(stderr, "  %s is not listed in src/lib/error_ids.c\n", line);
+    CHECK(berth_error_id_known(line) != NULL);
+    CHECK(strlen(line) < sizeof(m.id));
+  }
+  if (p != NULL)
+    pclose(p);
+  CHECK(codes > 40);
 }
 
 static void test_ids(void) {
@@ -88,6 +110,7 @@ int main(void) {
     return 1;
   close(fd);
   test_every_file_has_an_area();
+  test_every_code_is_known();
   test_ids();
   test_log_lines();
   unlink(log_path);
