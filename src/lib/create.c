@@ -73,10 +73,10 @@ static int resolve_bundle(struct create_job *j, berth_error **err) {
   else
     snprintf(root, sizeof(root), "%s/%s", j->bundle, rp);
   if (realpath(root, j->rootfs) == NULL)
-    return berth_fail_errno(err, "root.path \"%s\"", root);
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-MISSING", "root.path \"%s\"", root);
   struct stat st;
   if (stat(j->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-    return berth_fail(err, ENOTDIR, "root.path \"%s\"", root);
+    return berth_fail_id(err, "BERTH-E-ROOTFS-NOT-DIR", ENOTDIR, "root.path \"%s\"", root);
   return 0;
 }
 

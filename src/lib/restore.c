@@ -66,7 +66,7 @@ static int resolve_bundle(struct restore_job *j, berth_error **err) {
   snprintf(root, sizeof(root), "%s%s%s", rp[0] == '/' ? "" : j->bundle, rp[0] == '/' ? "" : "/",
            rp);
   if (realpath(root, j->rootfs) == NULL)
-    return berth_fail_errno(err, "root.path \"%s\"", root);
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-MISSING", "root.path \"%s\"", root);
   return 0;
 }
 

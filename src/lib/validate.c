@@ -43,8 +43,9 @@ static int check_linux(const spec *s, berth_error **err) {
   if (l->mount_label && *l->mount_label && lsm_selinux_enabled()) {
     char *probe = lsm_mount_context_option(l->mount_label);
     if (probe == NULL)
-      return berth_fail(err, errno, "linux.mountLabel \"%s\": not usable as a mount option",
-                        l->mount_label);
+      return berth_fail_id(err, "BERTH-E-MOUNT-LABEL", errno,
+                           "linux.mountLabel \"%s\": not usable as a mount option",
+                           l->mount_label);
     free(probe);
   }
   return sysctl_validate(s, err);
