@@ -113,6 +113,27 @@ static const char *const named[] = {
     "BERTH-E-IDMAP-USERNS",
     "BERTH-E-DEVICE-MKNOD",
     "BERTH-E-DEVICE-BIND",
+    /* cgroups and the systemd driver */
+    "BERTH-E-CGROUP-PATH",
+    "BERTH-E-CGROUP-NO-HIERARCHY",
+    "BERTH-E-CGROUP-CONTROLLER",
+    "BERTH-E-CGROUP-PERMISSION",
+    "BERTH-E-CGROUP-VALUE",
+    "BERTH-E-CGROUP-CPUSET",
+    "BERTH-E-CGROUP-MEMORY-USAGE",
+    "BERTH-E-CGROUP-SWAP",
+    "BERTH-E-CGROUP-UNIFIED",
+    "BERTH-E-CGROUP-DEVICE-RULE",
+    "BERTH-E-CGROUP-DEVICE-FILTER",
+    "BERTH-E-CGROUP-REMOVE",
+    "BERTH-E-EXEC-CGROUP",
+    "BERTH-E-SYSTEMD-PATH",
+    "BERTH-E-SYSTEMD-LIBRARY",
+    "BERTH-E-SYSTEMD-BUS",
+    "BERTH-E-SYSTEMD-UNIT-EXISTS",
+    "BERTH-E-SYSTEMD-REFUSED",
+    "BERTH-E-SYSTEMD-JOB",
+    "BERTH-E-SYSTEMD-PROPERTY",
 };
 
 /* "../src/lib/x.c", "./src/lib/x.c", "/abs/src/lib/x.c" -> "lib/x.c". */

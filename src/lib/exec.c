@@ -200,7 +200,7 @@ static int drive_child(struct exec_job *j, berth_error **err) {
     if (rc < 0)
       return -1;
   } else if (j->o->n_cgroups > 0) {
-    return berth_fail(err, 0, "--cgroup: the container has no cgroup");
+    return berth_fail_id(err, "BERTH-E-EXEC-CGROUP", 0, "--cgroup: the container has no cgroup");
   }
   faultpoint("exec.in-cgroup");
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)

@@ -41,13 +41,15 @@ int sdbus_load(berth_error **err) {
     return 0;
   void *handle = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
   if (handle == NULL)
-    return berth_fail(err, 0, "systemd cgroup driver: load libsystemd.so.0: %s", dlerror());
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-LIBRARY", 0,
+                         "systemd cgroup driver: load libsystemd.so.0: %s", dlerror());
   for (size_t i = 0; i < sizeof(sdbus_symbols) / sizeof(sdbus_symbols[0]); i++) {
     void *fn = dlsym(handle, sdbus_symbols[i].symbol);
     if (fn == NULL) {
       dlclose(handle);
-      return berth_fail(err, 0, "systemd cgroup driver: libsystemd lacks %s",
-                        sdbus_symbols[i].symbol);
+      return berth_fail_id(err, "BERTH-E-SYSTEMD-LIBRARY", 0,
+                           "systemd cgroup driver: libsystemd lacks %s",
+                           sdbus_symbols[i].symbol);
     }
     /* POSIX guarantees function pointers round-trip through void *. */
     *(void **)((char *)&sdbus + sdbus_symbols[i].offset) = fn;
