@@ -197,12 +197,13 @@ static int write_oom_score_adj(pid_t pid, const spec_process *p, berth_error **e
   int len = snprintf(val, sizeof(val), "%lld", (long long)p->oom_score_adj.v);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return berth_fail_errno(err, "open %s", path);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-OOM-SCORE", "open %s", path);
   ssize_t n = write(fd, val, (size_t)len);
   int saved = errno;
   close(fd);
   if (n != len)
-    return berth_fail(err, saved, "set process.oomScoreAdj to %s", val);
+    return berth_fail_id(err, "BERTH-E-PROCESS-OOM-SCORE", saved,
+                         "set process.oomScoreAdj to %s", val);
   return 0;
 }
 

@@ -113,7 +113,8 @@ static int parse_hook(sj_ctx *c, json_t *item, spec_hook *h) {
   if (sj_as_object(c, item, NULL) < 0 || sj_string_required(c, item, "path", &h->path) < 0)
     return -1;
   if (h->path[0] != '/')
-    return sj_fail(c, "path", "must be an absolute path, got \"%s\"", h->path);
+    return sj_fail_id(c, "BERTH-E-HOOK-PATH", "path",
+                      "must be an absolute path, got \"%s\"", h->path);
   if (sj_strv(c, item, "args", &h->args) < 0 || sj_strv(c, item, "env", &h->env) < 0 ||
       sj_int(c, item, "timeout", 1, INT64_MAX, &h->timeout.v) < 0)
     return -1;

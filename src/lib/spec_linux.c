@@ -49,14 +49,15 @@ static int parse_namespace(sj_ctx *c, json_t *item, spec_linux *l, size_t index)
     if (strcmp(type, ns_types[t].name) == 0)
       found = t;
   if (found < 0) {
-    sj_fail(c, "type", "unknown namespace type \"%s\"", type);
+    sj_fail_id(c, "BERTH-E-NAMESPACE-TYPE", "type", "unknown namespace type \"%s\"", type);
     free(type);
     return -1;
   }
   free(type);
   for (size_t j = 0; j < index; j++)
     if ((int)l->namespaces[j].type == found)
-      return sj_fail(c, NULL, "duplicate namespace type \"%s\"", ns_types[found].name);
+      return sj_fail_id(c, "BERTH-E-NAMESPACE-TYPE", NULL,
+                        "duplicate namespace type \"%s\"", ns_types[found].name);
   spec_namespace *ns = &l->namespaces[index];
   ns->type = (enum spec_ns_type)found;
   ns->clone_flag = ns_types[found].clone_flag;

@@ -30,9 +30,11 @@ static int check_linux(const spec *s, berth_error **err) {
   if (ns_check_id_maps(s, err) < 0)
     return -1;
   if (spec_find_namespace(s, NS_MOUNT) == NULL)
-    return berth_fail(err, 0, "linux.namespaces: a mount namespace is required");
+    return berth_fail_id(err, "BERTH-E-NAMESPACE-NEEDED", 0,
+                         "linux.namespaces: a mount namespace is required");
   if (l->n_net_devices && !spec_find_namespace(s, NS_NETWORK))
-    return berth_fail(err, 0, "linux.netDevices: requires a private network namespace");
+    return berth_fail_id(err, "BERTH-E-NAMESPACE-NEEDED", 0,
+                         "linux.netDevices: requires a private network namespace");
   if (l->intel_rdt) {
     if (intelrdt_check(l->intel_rdt, err) < 0)
       return -1;
