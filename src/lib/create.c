@@ -267,7 +267,8 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
 
 static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
-    return berth_fail(err, ESRCH, "the container's init exited during create");
+    return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", ESRCH,
+                         "the container's init exited during create");
   faultpoint("create.init-ready");
   /* The provisional state (run_create) has the cgroup already; it is
    * written again only if it changed since. */

@@ -149,6 +149,9 @@ static const char *const named[] = {
     "BERTH-E-PROCESS-OOM-SCORE",
     /* hooks */
     "BERTH-E-HOOK-PATH",
+    "BERTH-E-HOOK-EXEC",
+    "BERTH-E-HOOK-FAILED",
+    "BERTH-E-HOOK-TIMEOUT",
     /* seccomp */
     "BERTH-E-SECCOMP-ACTION",
     "BERTH-E-SECCOMP-ARCH",
@@ -174,6 +177,33 @@ static const char *const named[] = {
     "BERTH-E-SYSCTL-NOT-ALLOWED",
     "BERTH-E-SYSCTL-NOT-NAMESPACED",
     "BERTH-E-SYSCTL-WRITE",
+    /* the container's init, exec */
+    "BERTH-E-SYNC-INIT-EXITED",
+    "BERTH-E-EXEC-STOPPED",
+    "BERTH-E-EXEC-PAUSED",
+    "BERTH-E-EXEC-PROCESS",
+    "BERTH-E-EXEC-OPTION",
+    "BERTH-E-EXEC-JOIN",
+    /* checkpoint and restore */
+    "BERTH-E-CRIU-MISSING",
+    "BERTH-E-CRIU-VERSION",
+    "BERTH-E-CRIU-FEATURE",
+    "BERTH-E-CRIU-OPTION",
+    "BERTH-E-CRIU-IMAGE",
+    "BERTH-E-CRIU-DUMP",
+    "BERTH-E-CRIU-RESTORE",
+    /* terminal, sockets, LSMs, keyring, Intel RDT, network devices */
+    "BERTH-E-TERMINAL-NO-SOCKET",
+    "BERTH-E-TERMINAL-SOCKET-UNUSED",
+    "BERTH-E-TERMINAL-PTY",
+    "BERTH-E-SOCKET-CONNECT",
+    "BERTH-E-LSM-DISABLED",
+    "BERTH-E-LSM-PROFILE",
+    "BERTH-E-KEYRING-JOIN",
+    "BERTH-E-INTELRDT-UNSUPPORTED",
+    "BERTH-E-INTELRDT-CLOSID",
+    "BERTH-E-INTELRDT-SCHEMA",
+    "BERTH-E-NETDEV-MOVE",
 };
 
 /* "../src/lib/x.c", "./src/lib/x.c", "/abs/src/lib/x.c" -> "lib/x.c". */

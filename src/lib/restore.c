@@ -80,7 +80,7 @@ static int open_images(struct restore_job *j, berth_error **err) {
   const char *path = j->o->image_path ? j->o->image_path : "checkpoint";
   j->image_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (j->image_fd < 0)
-    return berth_fail_errno(err, "image directory \"%s\"", path);
+    return berth_fail_errno_id(err, "BERTH-E-CRIU-IMAGE", "image directory \"%s\"", path);
   if (realpath(path, j->image_dir) == NULL)
     snprintf(j->image_dir, sizeof(j->image_dir), "%s", path);
   int fd = openat(j->image_fd, CRIU_DESCRIPTORS_FILE, O_RDONLY | O_CLOEXEC);
@@ -89,8 +89,9 @@ static int open_images(struct restore_job *j, berth_error **err) {
   if (fd >= 0)
     close(fd);
   if (!json_is_array(j->descriptors))
-    return berth_fail(err, fd < 0 ? ENOENT : EINVAL, "%s/%s (is it a checkpoint image?)",
-                      j->image_dir, CRIU_DESCRIPTORS_FILE);
+    return berth_fail_id(err, "BERTH-E-CRIU-IMAGE", fd < 0 ? ENOENT : EINVAL,
+                         "%s/%s (is it a checkpoint image?)",
+                         j->image_dir, CRIU_DESCRIPTORS_FILE);
   const char *work = j->o->work_path ? j->o->work_path : j->image_dir;
   if (j->o->work_path != NULL) {
     if (mkdir(work, 0700) < 0 && errno != EEXIST)
@@ -232,8 +233,9 @@ static int add_namespaces(struct restore_job *j, berth_error **err) {
     if (ns->type == NS_NETWORK || ns->type == NS_PID) {
       int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
-        return berth_fail_errno(err, "%s namespace \"%s\"", spec_ns_type_name(ns->type),
-                                ns->path);
+        return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-PATH",
+                                   "%s namespace \"%s\"", spec_ns_type_name(ns->type),
+                                   ns->path);
       pass_fd(j, fd, criu_ext_ns_key(ns->clone_flag));
       continue;
     }

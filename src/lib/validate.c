@@ -16,12 +16,14 @@ static int not_yet(berth_error **err, const char *field) {
 static int check_process(const spec *s, berth_error **err) {
   const spec_process *p = s->process;
   if (p->apparmor_profile && *p->apparmor_profile && !lsm_apparmor_enabled())
-    return berth_fail(err, 0, "process.apparmorProfile: apparmor failed to apply profile \"%s\": "
-                              "apparmor is not enabled on this host", p->apparmor_profile);
+    return berth_fail_id(err, "BERTH-E-LSM-DISABLED", 0,
+                         "process.apparmorProfile: apparmor failed to apply profile \"%s\": "
+                         "apparmor is not enabled on this host", p->apparmor_profile);
   /* runc's validator refuses a label it cannot apply. */
   if (p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
-    return berth_fail(err, 0, "process.selinuxLabel: selinux label is specified in config, but "
-                              "selinux is disabled or not supported");
+    return berth_fail_id(err, "BERTH-E-LSM-DISABLED", 0,
+                         "process.selinuxLabel: selinux label is specified in config, but "
+                         "selinux is disabled or not supported");
   return proc_controls_check(p, &s->linux, err);
 }
 
