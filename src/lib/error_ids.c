@@ -72,11 +72,11 @@ static const struct {
 };
 
 /* The codes call sites name (berth_fail_id, berth_fail_errno_id,
- * sj_fail_id, berth_recode), grouped as in docs/errors.md. The call site
- * spells the code itself, so that searching the source for a code finds
- * where it is made; this list only lets berth_error_id_known map a code
- * the init sent back over the sync socket to its static string. A unit
- * test checks that it holds every code of the source. */
+ * sj_fail_id, sj_code, berth_recode), grouped as in docs/errors.md. The
+ * call site spells the code itself, so that searching the source for a
+ * code finds where it is made; this list only lets berth_error_id_known
+ * map a code the init sent back over the sync socket to its static
+ * string. A unit test checks that it holds every code of the source. */
 static const char *const named[] = {
     /* bundle, config.json, ids and state */
     "BERTH-E-BUNDLE-MISSING",

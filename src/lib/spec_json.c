@@ -199,6 +199,12 @@ int sj_fail_id(sj_ctx *c, const char *id, const char *key, const char *fmt, ...)
   return -1;
 }
 
+int sj_code(sj_ctx *c, const char *id, int rc) {
+  if (rc < 0)
+    berth_recode(c->err, id);
+  return rc;
+}
+
 int sj_oom(sj_ctx *c) {
   return berth_fail(c->err, ENOMEM, "%s", c->name);
 }

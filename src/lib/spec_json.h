@@ -49,6 +49,10 @@ void sj_pop(sj_ctx *c, size_t mark);
 int sj_fail(sj_ctx *c, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int sj_fail_id(sj_ctx *c, const char *id, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* rc, a getter's result; when it is -1 its error takes the code `id`: a
+ * value outside a list (an unknown seccomp action) is that field's own
+ * failure rather than a generic schema violation. */
+int sj_code(sj_ctx *c, const char *id, int rc);
 int sj_type_error(sj_ctx *c, const char *key, const char *expected, json_t *got);
 int sj_missing(sj_ctx *c, const char *key);
 int sj_oom(sj_ctx *c);

@@ -216,12 +216,14 @@ static int opt_int(sj_ctx *c, json_t *o, const char *key, int64_t min, int64_t m
 }
 
 static int parse_scheduler_fields(sj_ctx *c, json_t *o, spec_scheduler *s) {
-  int rc = sj_enum(c, o, "policy", sched_policies, &s->policy, &s->policy_num);
+  int rc = sj_code(c, "BERTH-E-PROCESS-SCHEDULER",
+                   sj_enum(c, o, "policy", sched_policies, &s->policy, &s->policy_num));
   if (rc == 0)
     return sj_missing(c, "policy");
   if (rc < 0 || opt_int(c, o, "nice", -20, 19, &s->nice) < 0 ||
       opt_int(c, o, "priority", INT32_MIN, INT32_MAX, &s->priority) < 0 ||
-      sj_enum_strv(c, o, "flags", sched_flags, &s->flags) < 0 ||
+      sj_code(c, "BERTH-E-PROCESS-SCHEDULER",
+              sj_enum_strv(c, o, "flags", sched_flags, &s->flags)) < 0 ||
       sj_opt_u64(c, o, "runtime", UINT64_MAX, &s->runtime) < 0 ||
       sj_opt_u64(c, o, "deadline", UINT64_MAX, &s->deadline) < 0 ||
       sj_opt_u64(c, o, "period", UINT64_MAX, &s->period) < 0)
@@ -270,7 +272,8 @@ static int parse_io_priority(sj_ctx *c, json_t *obj, spec_process *p) {
     return -1;
   p->io_priority = io;
   size_t mark = sj_push(c, "ioPriority");
-  rc = sj_enum(c, o, "class", ioprio_classes, &io->class_name, &io->class_num);
+  rc = sj_code(c, "BERTH-E-PROCESS-IOPRIO",
+               sj_enum(c, o, "class", ioprio_classes, &io->class_name, &io->class_num));
   if (rc == 0)
     return sj_missing(c, "class");
   io->class_num += 1; /* IOPRIO_CLASS_RT is 1 */
