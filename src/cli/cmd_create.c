@@ -138,7 +138,8 @@ int cmd_run(struct cli_globals *g, int argc, char **argv) {
   if (f.detach) {
     rc = run_detached(&o);
   } else if (f.console_socket != NULL) {
-    cli_log_error("berth run failed: cannot use console socket if berth will not detach");
+    cli_log_error_id("BERTH-E-TERMINAL-SOCKET-UNUSED",
+                     "berth run failed: cannot use console socket if berth will not detach");
     rc = 1;
   } else {
     rc = run_foreground(&o, &f);

@@ -133,8 +133,9 @@ static int add_external_namespaces(struct dump_job *j, berth_error **err) {
       continue;
     struct stat st;
     if (stat(ns->path, &st) < 0)
-      return berth_fail_errno(err, "%s namespace \"%s\"", spec_ns_type_name(types[i]),
-                              ns->path);
+      return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-PATH",
+                                 "%s namespace \"%s\"", spec_ns_type_name(types[i]),
+                                 ns->path);
     char ext[128];
     snprintf(ext, sizeof(ext), "%s[%lu]:%s", types[i] == NS_NETWORK ? "net" : "pid",
              (unsigned long)st.st_ino, criu_ext_ns_key(flags[i]));
@@ -214,7 +215,8 @@ static int add_page_server(struct dump_job *j, berth_error **err) {
   char *end;
   long port = colon ? strtol(colon + 1, &end, 10) : 0;
   if (colon == NULL || colon == ps || *end != '\0' || port <= 0 || port > 65535)
-    return berth_fail(err, EINVAL, "page-server \"%s\": expected ADDRESS:PORT", ps);
+    return berth_fail_id(err, "BERTH-E-CRIU-OPTION", EINVAL,
+                         "page-server \"%s\": expected ADDRESS:PORT", ps);
   char addr[256];
   snprintf(addr, sizeof(addr), "%.*s", (int)(colon - ps), ps);
   struct criu_msg sub = {0};
@@ -292,19 +294,23 @@ static int check_features(const struct checkpoint_opts *o, berth_error **err) {
   if (rc < 0)
     return berth_wrap(err, "CRIU feature check");
   if (o->pre_dump && !r.mem_track)
-    return berth_fail(err, 0, "criu is missing features: MemTrack (needed by --pre-dump)");
+    return berth_fail_id(err, "BERTH-E-CRIU-FEATURE", 0,
+                         "criu is missing features: MemTrack (needed by --pre-dump)");
   if (o->criu.lazy_pages && !r.lazy_pages)
-    return berth_fail(err, 0, "criu is missing features: LazyPages (needed by --lazy-pages)");
+    return berth_fail_id(err, "BERTH-E-CRIU-FEATURE", 0,
+                         "criu is missing features: LazyPages (needed by --lazy-pages)");
   return 0;
 }
 
 static int check_state(struct dump_job *j, berth_error **err) {
   enum container_status s = handle_status(&j->h);
   if (s == STATUS_CREATED || s == STATUS_STOPPED)
-    return berth_fail(err, 0, "Container cannot be checkpointed in %s state",
-                      state_status_name(s));
+    return berth_fail_id(err, "BERTH-E-BAD-STATUS", 0,
+                         "Container cannot be checkpointed in %s state",
+                         state_status_name(s));
   if (j->o->status_fd >= 0 && fcntl(j->o->status_fd, F_GETFL) < 0)
-    return berth_fail_errno(err, "invalid --status-fd argument %d", j->o->status_fd);
+    return berth_fail_errno_id(err, "BERTH-E-CRIU-OPTION",
+                               "invalid --status-fd argument %d", j->o->status_fd);
   return 0;
 }
 

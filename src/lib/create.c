@@ -55,26 +55,28 @@ struct create_job {
 static int resolve_bundle(struct create_job *j, berth_error **err) {
   const char *b = j->o->bundle ? j->o->bundle : ".";
   if (realpath(b, j->bundle) == NULL)
-    return berth_fail_errno(err, "bundle \"%s\"", b);
+    return berth_fail_errno_id(err, "BERTH-E-BUNDLE-MISSING", "bundle \"%s\"", b);
   snprintf(j->config_path, sizeof(j->config_path), "%s/config.json", j->bundle);
   if (access(j->config_path, F_OK) < 0 && errno == ENOENT)
-    return berth_fail(err, 0, "JSON specification file config.json not found in bundle \"%s\"",
+    return berth_fail_id(err, "BERTH-E-SPEC-MISSING", 0,
+                         "JSON specification file config.json not found in bundle \"%s\"",
                       j->bundle);
   if (spec_load(j->config_path, &j->spec, err) < 0)
     return -1;
   char root[PATH_MAX];
   const char *rp = j->spec->root_path;
   if (rp == NULL)
-    return berth_fail(err, 0, "%s: root.path is required", j->config_path);
+    return berth_fail_id(err, "BERTH-E-SPEC-SCHEMA", 0,
+                         "%s: root.path is required", j->config_path);
   if (rp[0] == '/')
     snprintf(root, sizeof(root), "%s", rp);
   else
     snprintf(root, sizeof(root), "%s/%s", j->bundle, rp);
   if (realpath(root, j->rootfs) == NULL)
-    return berth_fail_errno(err, "root.path \"%s\"", root);
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-MISSING", "root.path \"%s\"", root);
   struct stat st;
   if (stat(j->rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
-    return berth_fail(err, ENOTDIR, "root.path \"%s\"", root);
+    return berth_fail_id(err, "BERTH-E-ROOTFS-NOT-DIR", ENOTDIR, "root.path \"%s\"", root);
   return 0;
 }
 
@@ -195,12 +197,13 @@ static int write_oom_score_adj(pid_t pid, const spec_process *p, berth_error **e
   int len = snprintf(val, sizeof(val), "%lld", (long long)p->oom_score_adj.v);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return berth_fail_errno(err, "open %s", path);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-OOM-SCORE", "open %s", path);
   ssize_t n = write(fd, val, (size_t)len);
   int saved = errno;
   close(fd);
   if (n != len)
-    return berth_fail(err, saved, "set process.oomScoreAdj to %s", val);
+    return berth_fail_id(err, "BERTH-E-PROCESS-OOM-SCORE", saved,
+                         "set process.oomScoreAdj to %s", val);
   return 0;
 }
 
@@ -264,7 +267,8 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
 
 static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
-    return berth_fail(err, ESRCH, "the container's init exited during create");
+    return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", ESRCH,
+                         "the container's init exited during create");
   faultpoint("create.init-ready");
   /* The provisional state (run_create) has the cgroup already; it is
    * written again only if it changed since. */

@@ -294,10 +294,10 @@ struct swrk {
 
 static int not_found(berth_error **err) {
   const char *env = getenv("PATH");
-  return berth_fail(err, 0,
-                    "CRIU is needed for checkpoint and restore, but no \"criu\" was found in "
-                    "PATH (%s); scripts/install-criu.sh installs one that works",
-                    env ? env : "unset");
+  return berth_fail_id(err, "BERTH-E-CRIU-MISSING", 0,
+                       "CRIU is needed for checkpoint and restore, but no \"criu\" was found in "
+                       "PATH (%s); scripts/install-criu.sh installs one that works",
+                       env ? env : "unset");
 }
 
 static int start_swrk(struct swrk *w, const int *fds, size_t n, berth_error **err) {
@@ -355,6 +355,16 @@ static const char *req_name(int type) {
   case CRIU_REQ_FEATURE_CHECK: return "feature check";
   case CRIU_REQ_VERSION: return "version";
   default: return "request";
+  }
+}
+
+/* The code of a failed request, by what the user was doing. */
+static const char *req_code(int type) {
+  switch (type) {
+  case CRIU_REQ_DUMP:
+  case CRIU_REQ_PRE_DUMP: return "BERTH-E-CRIU-DUMP";
+  case CRIU_REQ_RESTORE: return "BERTH-E-CRIU-RESTORE";
+  default: return NULL;
   }
 }
 
@@ -449,8 +459,9 @@ static int converse(const struct criu_call *c, struct swrk *w, struct criu_resp 
     if (got < 0)
       break;
     if (got == 1) {
-      berth_fail(err, 0, "criu (%s) ended before it answered the %s request", w->path,
-                 req_name(c->type));
+      berth_fail_id(err, req_code(c->type), 0,
+                    "criu (%s) ended before it answered the %s request", w->path,
+                    req_name(c->type));
       break;
     }
     if (!parse_resp(buf, len, r)) {
@@ -509,10 +520,10 @@ static int fail_with_log(const struct criu_call *c, const struct swrk *w,
   quote_log(c->log_path, quoted, sizeof(quoted));
   /* CRIU's own message is its first error; the log's last ones say more. */
   const char *why = quoted[0] ? quoted : r->errmsg;
-  return berth_fail(err, r->cr_errno > 0 ? r->cr_errno : 0,
-                    "criu %s failed (%s)%s%s%s%s%s", req_name(c->type), w->path,
-                    why[0] ? ": " : "", why, c->log_path ? " (log: " : "",
-                    c->log_path ? c->log_path : "", c->log_path ? ")" : "");
+  return berth_fail_id(err, req_code(c->type), r->cr_errno > 0 ? r->cr_errno : 0,
+                       "criu %s failed (%s)%s%s%s%s%s", req_name(c->type), w->path,
+                       why[0] ? ": " : "", why, c->log_path ? " (log: " : "",
+                       c->log_path ? c->log_path : "", c->log_path ? ")" : "");
 }
 
 static int wait_swrk(struct swrk *w) {
@@ -579,10 +590,11 @@ int criu_check_version(int min, int *version, berth_error **err) {
   if (version)
     *version = r.version;
   if (r.version < min) {
-    return berth_fail(err, 0, "criu %s is version %d.%d.%d; %d.%d.%d or newer is needed "
-                              "(scripts/install-criu.sh installs one)", path,
-                      r.version / 10000, r.version / 100 % 100, r.version % 100, min / 10000,
-                      min / 100 % 100, min % 100);
+    return berth_fail_id(err, "BERTH-E-CRIU-VERSION", 0,
+                         "criu %s is version %d.%d.%d; %d.%d.%d or newer is needed "
+                         "(scripts/install-criu.sh installs one)", path,
+                         r.version / 10000, r.version / 100 % 100, r.version % 100, min / 10000,
+                         min / 100 % 100, min % 100);
   }
   return 0;
 }
@@ -604,7 +616,8 @@ static int cg_mode_parse(const char *mode, enum criu_cg_mode *out, berth_error *
       return 0;
     }
   }
-  return berth_fail(err, EINVAL, "invalid manage-cgroups-mode value \"%s\"", mode);
+  return berth_fail_id(err, "BERTH-E-CRIU-OPTION", EINVAL,
+                       "invalid manage-cgroups-mode value \"%s\"", mode);
 }
 
 static int empty_ns_flags(const char *const *names, size_t n, unsigned *out, berth_error **err) {
@@ -620,7 +633,8 @@ static int empty_ns_flags(const char *const *names, size_t n, unsigned *out, ber
     while (k < sizeof(kinds) / sizeof(kinds[0]) && strcmp(names[i], kinds[k].name) != 0)
       k++;
     if (k == sizeof(kinds) / sizeof(kinds[0]))
-      return berth_fail(err, EINVAL, "namespace \"%s\" is not supported", names[i]);
+      return berth_fail_id(err, "BERTH-E-CRIU-OPTION", EINVAL,
+                           "namespace \"%s\" is not supported", names[i]);
     *out |= kinds[k].flag;
   }
   return 0;

@@ -39,12 +39,27 @@ int berth_fail_errno_at(const char *file, berth_error **err, const char *fmt, ..
   return -1;
 }
 
-int berth_fail_id(berth_error **err, const char *id, int code, const char *fmt, ...) {
+int berth_fail_id_at(const char *file, berth_error **err, const char *id, int code,
+                     const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  berth_vfail_at(__FILE__, err, code, fmt, ap);
+  berth_vfail_at(file, err, code, fmt, ap);
   va_end(ap);
-  if (err != NULL && *err != NULL)
+  return id != NULL ? berth_recode(err, id) : -1;
+}
+
+int berth_fail_errno_id_at(const char *file, berth_error **err, const char *id, const char *fmt,
+                           ...) {
+  int code = errno;
+  va_list ap;
+  va_start(ap, fmt);
+  berth_vfail_at(file, err, code, fmt, ap);
+  va_end(ap);
+  return id != NULL ? berth_recode(err, id) : -1;
+}
+
+int berth_recode(berth_error **err, const char *id) {
+  if (err != NULL && *err != NULL && id != NULL)
     (*err)->id = id;
   return -1;
 }

@@ -400,11 +400,11 @@ int container_events(const char *root, const char *id, const struct events_opts 
     return -1;
   if (o->interval_ns == 0) {
     handle_close(&h);
-    return berth_fail(err, 0, "duration interval must be greater than 0");
+    return berth_fail_id(err, "BERTH-E-USAGE", 0, "duration interval must be greater than 0");
   }
   if (handle_status(&h) == STATUS_STOPPED) {
     handle_close(&h);
-    return berth_fail(err, 0, "container with id %s is not running", id);
+    return berth_fail_id(err, "BERTH-E-NOT-RUNNING", 0, "container with id %s is not running", id);
   }
   /* Keep the cgroup, let go of the lock: the stream may run for days. */
   cgroup *cg = h.cg;

@@ -78,11 +78,12 @@ static int differing_namespaces(pid_t pid) {
 static int check_status(struct exec_job *j, berth_error **err) {
   switch (handle_status(&j->h)) {
   case STATUS_STOPPED:
-    return berth_fail(err, 0, "cannot exec in a stopped container");
+    return berth_fail_id(err, "BERTH-E-EXEC-STOPPED", 0, "cannot exec in a stopped container");
   case STATUS_PAUSED:
     if (!j->o->ignore_paused)
-      return berth_fail(err, 0, "cannot exec in a paused container (use --ignore-paused to "
-                                "override)");
+      return berth_fail_id(err, "BERTH-E-EXEC-PAUSED", 0,
+                           "cannot exec in a paused container (use --ignore-paused to "
+                           "override)");
     return 0;
   default:
     return 0;
@@ -93,11 +94,13 @@ static int check_opts(const struct exec_opts *o, const spec_process *p, berth_er
   if (terminal_check_opts(p->terminal, o->detach, o->console_socket, err) < 0)
     return -1;
   if (p->apparmor_profile && *p->apparmor_profile && !lsm_apparmor_enabled())
-    return berth_fail(err, 0, "apparmor failed to apply profile \"%s\": apparmor is not enabled "
-                              "on this host", p->apparmor_profile);
+    return berth_fail_id(err, "BERTH-E-LSM-DISABLED", 0,
+                         "apparmor failed to apply profile \"%s\": apparmor is not enabled "
+                         "on this host", p->apparmor_profile);
   if (p->selinux_label && *p->selinux_label && !lsm_selinux_enabled())
-    return berth_fail(err, 0, "selinux label is specified in config, but selinux is disabled or "
-                              "not supported");
+    return berth_fail_id(err, "BERTH-E-LSM-DISABLED", 0,
+                         "selinux label is specified in config, but selinux is disabled or "
+                         "not supported");
   return 0;
 }
 
@@ -116,7 +119,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_job *j) {
   /* All at once through the pidfd: the kernel orders user first. */
   int join = j->ns_flags & ~CLONE_NEWPID;
   if (join != 0 && setns(j->pidfd, join) < 0) {
-    berth_fail_errno(&e, "join the container's namespaces");
+    berth_fail_errno_id(&e, "BERTH-E-EXEC-JOIN", "join the container's namespaces");
     goto fail;
   }
   close(j->pidfd);
@@ -158,13 +161,13 @@ static int spawn(struct exec_job *j, berth_error **err) {
    * host's, which the cgroup move below needs). */
   if (geteuid() != 0 && (j->ns_flags & CLONE_NEWUSER)) {
     if (setns(j->pidfd, CLONE_NEWUSER) < 0)
-      return berth_fail_errno(err, "join the container's user namespace");
+      return berth_fail_errno_id(err, "BERTH-E-EXEC-JOIN", "join the container's user namespace");
     j->ns_flags &= ~CLONE_NEWUSER;
   }
   /* A pid namespace applies to children only: enter it here for the one
    * child we are about to make. */
   if ((j->ns_flags & CLONE_NEWPID) && setns(j->pidfd, CLONE_NEWPID) < 0)
-    return berth_fail_errno(err, "join the container's pid namespace");
+    return berth_fail_errno_id(err, "BERTH-E-EXEC-JOIN", "join the container's pid namespace");
   struct clone_args args = {.exit_signal = SIGCHLD};
   /* On cgroup2 the process is born in the container's cgroup, as the init
    * is (--cgroup sub-cgroups are joined by moving, in drive_child). */
@@ -200,7 +203,7 @@ static int drive_child(struct exec_job *j, berth_error **err) {
     if (rc < 0)
       return -1;
   } else if (j->o->n_cgroups > 0) {
-    return berth_fail(err, 0, "--cgroup: the container has no cgroup");
+    return berth_fail_id(err, "BERTH-E-EXEC-CGROUP", 0, "--cgroup: the container has no cgroup");
   }
   faultpoint("exec.in-cgroup");
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)

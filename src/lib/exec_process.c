@@ -55,7 +55,8 @@ static int apply_user(spec_process *p, const char *user, berth_error **err) {
   if (colon)
     *colon = '\0';
   if (parse_id(buf, &p->uid) < 0 || (colon && parse_id(colon + 1, &p->gid) < 0))
-    return berth_fail(err, 0, "--user: expected UID[:GID] as numbers, got \"%s\"", user);
+    return berth_fail_id(err, "BERTH-E-EXEC-OPTION", 0,
+                         "--user: expected UID[:GID] as numbers, got \"%s\"", user);
   return 0;
 }
 
@@ -66,7 +67,8 @@ static int apply_gids(spec_process *p, const char *const *gids, size_t n, berth_
   for (size_t i = 0; i < n; i++) {
     if (parse_id(gids[i], &v[i]) < 0) {
       free(v);
-      return berth_fail(err, 0, "--additional-gids: invalid group id \"%s\"", gids[i]);
+      return berth_fail_id(err, "BERTH-E-EXEC-OPTION", 0,
+                           "--additional-gids: invalid group id \"%s\"", gids[i]);
     }
   }
   free(p->additional_gids);
@@ -98,13 +100,15 @@ static int apply_caps(spec_process *p, const char *const *caps, size_t n, berth_
 
 static int apply_overrides(spec_process *p, const struct exec_opts *o, berth_error **err) {
   if (o->n_args == 0)
-    return berth_fail(err, 0, "exec: no command given (use --process or give COMMAND)");
+    return berth_fail_id(err, "BERTH-E-EXEC-OPTION", 0,
+                         "exec: no command given (use --process or give COMMAND)");
   if (replace_strv(&p->args, o->args, o->n_args, false) < 0 ||
       replace_strv(&p->env, o->env, o->n_env, true) < 0)
     return berth_fail(err, ENOMEM, "exec: build the process");
   if (o->cwd) {
     if (o->cwd[0] != '/')
-      return berth_fail(err, 0, "--cwd: must be an absolute path, got \"%s\"", o->cwd);
+      return berth_fail_id(err, "BERTH-E-EXEC-OPTION", 0,
+                           "--cwd: must be an absolute path, got \"%s\"", o->cwd);
     free(p->cwd);
     p->cwd = strdup(o->cwd);
   }
@@ -125,7 +129,8 @@ static int apply_overrides(spec_process *p, const struct exec_opts *o, berth_err
 int exec_build_process(const struct exec_opts *o, spec *container, spec_process **out,
                        berth_error **err) {
   if (o->process_file != NULL)
-    return spec_load_process(o->process_file, out, err);
+    return spec_load_process(o->process_file, out, err) < 0
+               ? berth_recode(err, "BERTH-E-EXEC-PROCESS") : 0;
   spec_process *p = container->process;
   if (p == NULL)
     return berth_fail(err, 0, "exec: the container has no process to start from; use --process");

@@ -16,7 +16,7 @@ int container_pause(const char *root, const char *id, bool pause, berth_error **
   else if (pause && s != STATUS_RUNNING && s != STATUS_CREATED)
     berth_fail(err, 0, "container not running");
   else if (!pause && s != STATUS_PAUSED)
-    berth_fail(err, 0, "container not paused");
+    berth_fail_id(err, "BERTH-E-BAD-STATUS", 0, "container not paused");
   else {
     faultpoint(pause ? "pause.checked" : "resume.checked");
     rc = cgroup_freeze(h.cg, pause, err);

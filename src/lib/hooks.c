@@ -53,7 +53,8 @@ static int wait_hook(pid_t pid, int pidfd, const spec_hook *h, int *status, bert
     if (r == 0) {
       kill(pid, SIGKILL);
       waitpid(pid, status, 0);
-      return berth_fail(err, 0, "timed out after %llds", (long long)h->timeout.v);
+      return berth_fail_id(err, "BERTH-E-HOOK-TIMEOUT", 0,
+                           "timed out after %llds", (long long)h->timeout.v);
     }
   }
   while (waitpid(pid, status, 0) < 0) {
@@ -61,6 +62,12 @@ static int wait_hook(pid_t pid, int pidfd, const spec_hook *h, int *status, bert
       return berth_fail_errno(err, "wait");
   }
   return 0;
+}
+
+/* exec_hook's own exit when the program could not be started; any other
+ * status is the hook's. */
+static const char *exit_code(int status) {
+  return WEXITSTATUS(status) == 127 ? "BERTH-E-HOOK-EXEC" : "BERTH-E-HOOK-FAILED";
 }
 
 static int run_one(const spec_hook *h, const char *state_json, berth_error **err) {
@@ -83,9 +90,9 @@ static int run_one(const spec_hook *h, const char *state_json, berth_error **err
   if (rc < 0)
     return -1;
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-    return berth_fail(err, 0, "exit status %d", WEXITSTATUS(status));
+    return berth_fail_id(err, exit_code(status), 0, "exit status %d", WEXITSTATUS(status));
   if (WIFSIGNALED(status))
-    return berth_fail(err, 0, "killed by signal %d", WTERMSIG(status));
+    return berth_fail_id(err, "BERTH-E-HOOK-FAILED", 0, "killed by signal %d", WTERMSIG(status));
   return 0;
 }
 

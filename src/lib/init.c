@@ -37,7 +37,8 @@ __attribute__((noreturn)) static void fail_to_parent(struct init_ctx *ctx, berth
 static int set_names(const spec *s, berth_error **err) {
   bool own_uts = ns_is_private(s, NS_UTS);
   if ((s->hostname || s->domainname) && !own_uts)
-    return berth_fail(err, 0, "unable to set hostname without a private UTS namespace");
+    return berth_fail_id(err, "BERTH-E-NAMESPACE-NEEDED", 0,
+                         "unable to set hostname without a private UTS namespace");
   if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
     return berth_fail_errno(err, "sethostname \"%s\"", s->hostname);
   if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)

@@ -86,9 +86,10 @@ static int find_executable(const char *name, char **env, char *out, size_t len,
   if (strchr(name, '/') != NULL) {
     struct stat st;
     if (stat(name, &st) < 0)
-      return berth_fail_errno(err, "exec: \"%s\": stat %s", name, name);
+      return berth_fail_errno_id(err, "BERTH-E-PROCESS-NOT-FOUND",
+                                 "exec: \"%s\": stat %s", name, name);
     if (S_ISDIR(st.st_mode) || access(name, X_OK) < 0)
-      return berth_fail(err, EACCES, "exec: \"%s\"", name);
+      return berth_fail_id(err, "BERTH-E-PROCESS-EXEC", EACCES, "exec: \"%s\"", name);
     snprintf(out, len, "%s", name);
     return 0;
   }
@@ -101,7 +102,8 @@ static int find_executable(const char *name, char **env, char *out, size_t len,
       return 0;
     p = *colon ? colon + 1 : NULL;
   }
-  return berth_fail(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
+  return berth_fail_id(err, "BERTH-E-PROCESS-NOT-FOUND", 0,
+                       "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 void process_make_cwd(const char *cwd) {
@@ -121,12 +123,14 @@ void process_make_cwd(const char *cwd) {
 static int enter_cwd(const char *cwd, berth_error **err) {
   char buf[PATH_MAX];
   if (chdir(cwd) < 0)
-    return berth_fail_errno(err, "chdir to cwd (\"%s\") set in config.json", cwd);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-CWD",
+                               "chdir to cwd (\"%s\") set in config.json", cwd);
   /* A directory outside the root (a leaked descriptor's cwd) shows as
    * "(unreachable)" or fails here: refuse it. */
   if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/')
-    return berth_fail(err, EPERM,
-                      "current working directory is outside of container mount namespace root");
+    return berth_fail_id(err, "BERTH-E-PROCESS-CWD", EPERM,
+                         "current working directory is outside of container mount namespace "
+                         "root");
   return 0;
 }
 
@@ -158,7 +162,8 @@ static int load_seccomp(struct process_launch *l, berth_error **err) {
   if (notify_fd < 0)
     return 0;
   int rc = l->on_notify_fd ? l->on_notify_fd(l->notify_arg, notify_fd, err)
-                           : berth_fail(err, 0, "linux.seccomp: a notify listener has nowhere to go");
+                           : berth_fail_id(err, "BERTH-E-SECCOMP-LISTENER", 0,
+                                           "linux.seccomp: a notify listener has nowhere to go");
   close(notify_fd);
   return rc;
 }
@@ -225,5 +230,5 @@ int process_exec(struct process_launch *l, berth_error **err) {
   if (proc_apply_exec_cpu_affinity_final(l->p, err) < 0)
     return -1;
   execve(l->exe, l->p->args.v, l->env);
-  return berth_fail_errno(err, "exec \"%s\"", l->exe);
+  return berth_fail_errno_id(err, "BERTH-E-PROCESS-EXEC", "exec \"%s\"", l->exe);
 }

@@ -55,18 +55,19 @@ struct restore_job {
 static int resolve_bundle(struct restore_job *j, berth_error **err) {
   const char *b = j->o->bundle ? j->o->bundle : ".";
   if (realpath(b, j->bundle) == NULL)
-    return berth_fail_errno(err, "bundle \"%s\"", b);
+    return berth_fail_errno_id(err, "BERTH-E-BUNDLE-MISSING", "bundle \"%s\"", b);
   snprintf(j->config_path, sizeof(j->config_path), "%s/config.json", j->bundle);
   if (spec_load(j->config_path, &j->spec, err) < 0)
     return -1;
   const char *rp = j->spec->root_path;
   if (rp == NULL)
-    return berth_fail(err, 0, "%s: root.path is required", j->config_path);
+    return berth_fail_id(err, "BERTH-E-SPEC-SCHEMA", 0,
+                         "%s: root.path is required", j->config_path);
   char root[PATH_MAX];
   snprintf(root, sizeof(root), "%s%s%s", rp[0] == '/' ? "" : j->bundle, rp[0] == '/' ? "" : "/",
            rp);
   if (realpath(root, j->rootfs) == NULL)
-    return berth_fail_errno(err, "root.path \"%s\"", root);
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-MISSING", "root.path \"%s\"", root);
   return 0;
 }
 
@@ -80,7 +81,7 @@ static int open_images(struct restore_job *j, berth_error **err) {
   const char *path = j->o->image_path ? j->o->image_path : "checkpoint";
   j->image_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (j->image_fd < 0)
-    return berth_fail_errno(err, "image directory \"%s\"", path);
+    return berth_fail_errno_id(err, "BERTH-E-CRIU-IMAGE", "image directory \"%s\"", path);
   if (realpath(path, j->image_dir) == NULL)
     snprintf(j->image_dir, sizeof(j->image_dir), "%s", path);
   int fd = openat(j->image_fd, CRIU_DESCRIPTORS_FILE, O_RDONLY | O_CLOEXEC);
@@ -89,8 +90,9 @@ static int open_images(struct restore_job *j, berth_error **err) {
   if (fd >= 0)
     close(fd);
   if (!json_is_array(j->descriptors))
-    return berth_fail(err, fd < 0 ? ENOENT : EINVAL, "%s/%s (is it a checkpoint image?)",
-                      j->image_dir, CRIU_DESCRIPTORS_FILE);
+    return berth_fail_id(err, "BERTH-E-CRIU-IMAGE", fd < 0 ? ENOENT : EINVAL,
+                         "%s/%s (is it a checkpoint image?)",
+                         j->image_dir, CRIU_DESCRIPTORS_FILE);
   const char *work = j->o->work_path ? j->o->work_path : j->image_dir;
   if (j->o->work_path != NULL) {
     if (mkdir(work, 0700) < 0 && errno != EEXIST)
@@ -244,8 +246,9 @@ static int add_namespaces(struct restore_job *j, berth_error **err) {
     if (ns->type == NS_NETWORK || ns->type == NS_PID) {
       int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
       if (fd < 0)
-        return berth_fail_errno(err, "%s namespace \"%s\"", spec_ns_type_name(ns->type),
-                                ns->path);
+        return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-PATH",
+                                   "%s namespace \"%s\"", spec_ns_type_name(ns->type),
+                                   ns->path);
       pass_fd(j, fd, criu_ext_ns_key(ns->clone_flag));
       continue;
     }

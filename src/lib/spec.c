@@ -113,7 +113,8 @@ static int parse_hook(sj_ctx *c, json_t *item, spec_hook *h) {
   if (sj_as_object(c, item, NULL) < 0 || sj_string_required(c, item, "path", &h->path) < 0)
     return -1;
   if (h->path[0] != '/')
-    return sj_fail(c, "path", "must be an absolute path, got \"%s\"", h->path);
+    return sj_fail_id(c, "BERTH-E-HOOK-PATH", "path",
+                      "must be an absolute path, got \"%s\"", h->path);
   if (sj_strv(c, item, "args", &h->args) < 0 || sj_strv(c, item, "env", &h->env) < 0 ||
       sj_int(c, item, "timeout", 1, INT64_MAX, &h->timeout.v) < 0)
     return -1;
@@ -250,11 +251,12 @@ static int read_file(const char *path, char **buf, size_t *len, berth_error **er
   /* O_NONBLOCK: a FIFO in place of the file must not hang berth. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
-    return berth_fail_errno(err, "open %s", path);
+    return berth_fail_errno_id(err, errno == ENOENT ? "BERTH-E-SPEC-MISSING" : "BERTH-E-SPEC-READ",
+                               "open %s", path);
   struct stat st;
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return berth_fail(err, 0, "%s: not a regular file", path);
+    return berth_fail_id(err, "BERTH-E-SPEC-READ", 0, "%s: not a regular file", path);
   }
   size_t cap = 16384, used = 0;
   char *data = malloc(cap);
@@ -267,7 +269,7 @@ static int read_file(const char *path, char **buf, size_t *len, berth_error **er
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
-      berth_fail_errno(err, "read %s", path);
+      berth_fail_errno_id(err, "BERTH-E-SPEC-READ", "read %s", path);
       free(data);
       close(fd);
       return -1;

@@ -114,8 +114,9 @@ int sj_load(sj_ctx *c, const char *buf, size_t len, json_t **out) {
   free(text);
   if (root == NULL) {
     if (jerr.line > 0)
-      return berth_fail(c->err, 0, "%s:%d:%d: %s", c->name, jerr.line, jerr.column, jerr.text);
-    return berth_fail(c->err, 0, "%s: %s", c->name, jerr.text);
+      return berth_fail_id(c->err, "BERTH-E-SPEC-JSON", 0, "%s:%d:%d: %s", c->name, jerr.line,
+                           jerr.column, jerr.text);
+    return berth_fail_id(c->err, "BERTH-E-SPEC-JSON", 0, "%s: %s", c->name, jerr.text);
   }
   if (!json_is_object(root)) {
     sj_type_error(c, NULL, "an object at the top level", root);
@@ -167,21 +168,41 @@ const char *sj_path(sj_ctx *c, const char *key) {
   return full;
 }
 
-int sj_fail(sj_ctx *c, const char *key, const char *fmt, ...) {
+static int vfail(sj_ctx *c, const char *id, const char *key, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static int vfail(sj_ctx *c, const char *id, const char *key, const char *fmt, va_list ap) {
   char *msg = NULL;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vasprintf(&msg, fmt, ap);
-  va_end(ap);
-  if (n < 0)
+  if (vasprintf(&msg, fmt, ap) < 0)
     return sj_oom(c);
   const char *path = sj_path(c, key);
   if (path[0] == '\0')
-    berth_fail(c->err, 0, "%s: %s", c->name, msg);
+    berth_fail_id(c->err, id, 0, "%s: %s", c->name, msg);
   else
-    berth_fail(c->err, 0, "%s: %s: %s", c->name, path, msg);
+    berth_fail_id(c->err, id, 0, "%s: %s: %s", c->name, path, msg);
   free(msg);
   return -1;
+}
+
+int sj_fail(sj_ctx *c, const char *key, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfail(c, "BERTH-E-SPEC-SCHEMA", key, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int sj_fail_id(sj_ctx *c, const char *id, const char *key, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfail(c, id, key, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+int sj_code(sj_ctx *c, const char *id, int rc) {
+  if (rc < 0)
+    berth_recode(c->err, id);
+  return rc;
 }
 
 int sj_oom(sj_ctx *c) {

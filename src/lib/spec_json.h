@@ -43,8 +43,16 @@ size_t sj_push_index(sj_ctx *c, size_t index);
 size_t sj_push_map_key(sj_ctx *c, const char *key); /* `["net.ipv4.ip_forward"]` */
 void sj_pop(sj_ctx *c, size_t mark);
 
-/* `<name>: <path>[.key]: <message>`; key may be NULL. Returns -1. */
+/* `<name>: <path>[.key]: <message>`; key may be NULL. Returns -1. The
+ * error's code is BERTH-E-SPEC-SCHEMA; sj_fail_id names a more specific
+ * one (a hook's path, an rlimit's type). */
 int sj_fail(sj_ctx *c, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int sj_fail_id(sj_ctx *c, const char *id, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* rc, a getter's result; when it is -1 its error takes the code `id`: a
+ * value outside a list (an unknown seccomp action) is that field's own
+ * failure rather than a generic schema violation. */
+int sj_code(sj_ctx *c, const char *id, int rc);
 int sj_type_error(sj_ctx *c, const char *key, const char *expected, json_t *got);
 int sj_missing(sj_ctx *c, const char *key);
 int sj_oom(sj_ctx *c);

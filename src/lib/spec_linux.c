@@ -49,14 +49,15 @@ static int parse_namespace(sj_ctx *c, json_t *item, spec_linux *l, size_t index)
     if (strcmp(type, ns_types[t].name) == 0)
       found = t;
   if (found < 0) {
-    sj_fail(c, "type", "unknown namespace type \"%s\"", type);
+    sj_fail_id(c, "BERTH-E-NAMESPACE-TYPE", "type", "unknown namespace type \"%s\"", type);
     free(type);
     return -1;
   }
   free(type);
   for (size_t j = 0; j < index; j++)
     if ((int)l->namespaces[j].type == found)
-      return sj_fail(c, NULL, "duplicate namespace type \"%s\"", ns_types[found].name);
+      return sj_fail_id(c, "BERTH-E-NAMESPACE-TYPE", NULL,
+                        "duplicate namespace type \"%s\"", ns_types[found].name);
   spec_namespace *ns = &l->namespaces[index];
   ns->type = (enum spec_ns_type)found;
   ns->clone_flag = ns_types[found].clone_flag;
@@ -274,11 +275,13 @@ static int parse_memory_policy(sj_ctx *c, json_t *obj, spec_linux *l) {
   if (mp == NULL)
     return -1;
   size_t mark = sj_push(c, "memoryPolicy");
-  rc = sj_enum(c, o, "mode", mpol_modes, &mp->mode, NULL);
+  rc = sj_code(c, "BERTH-E-PROCESS-MEMORY-POLICY",
+               sj_enum(c, o, "mode", mpol_modes, &mp->mode, NULL));
   if (rc == 0)
     return sj_missing(c, "mode");
   if (rc < 0 || sj_string(c, o, "nodes", &mp->nodes) < 0 ||
-      sj_enum_strv(c, o, "flags", mpol_flags, &mp->flags) < 0)
+      sj_code(c, "BERTH-E-PROCESS-MEMORY-POLICY",
+              sj_enum_strv(c, o, "flags", mpol_flags, &mp->flags)) < 0)
     return -1;
   sj_pop(c, mark);
   return 0;
@@ -295,7 +298,8 @@ static int parse_personality(sj_ctx *c, json_t *obj, spec_linux *l) {
   if (p == NULL)
     return -1;
   size_t mark = sj_push(c, "personality");
-  rc = sj_enum(c, o, "domain", personality_domains, &p->domain, NULL);
+  rc = sj_code(c, "BERTH-E-PROCESS-PERSONALITY",
+               sj_enum(c, o, "domain", personality_domains, &p->domain, NULL));
   if (rc == 0)
     return sj_missing(c, "domain");
   if (rc < 0 || sj_strv(c, o, "flags", &p->flags) < 0)
@@ -314,7 +318,9 @@ static int parse_propagation(sj_ctx *c, json_t *obj, spec_linux *l) {
   /* An empty string keeps the default, as in runc. */
   if (json_is_string(v) && json_string_length(v) == 0)
     return 0;
-  return sj_enum(c, obj, "rootfsPropagation", propagations, &l->rootfs_propagation, NULL) < 0
+  return sj_code(c, "BERTH-E-ROOTFS-PROPAGATION",
+                 sj_enum(c, obj, "rootfsPropagation", propagations, &l->rootfs_propagation,
+                         NULL)) < 0
              ? -1
              : 0;
 }

@@ -159,10 +159,10 @@ static int parse_rlimit(sj_ctx *c, json_t *item, spec_process *p, size_t index) 
     return -1;
   r->resource = rlimit_resource(r->type);
   if (r->resource < 0)
-    return sj_fail(c, "type", "unknown rlimit \"%s\"", r->type);
+    return sj_fail_id(c, "BERTH-E-PROCESS-RLIMIT", "type", "unknown rlimit \"%s\"", r->type);
   for (size_t j = 0; j < index; j++)
     if (p->rlimits[j].resource == r->resource)
-      return sj_fail(c, NULL, "duplicate %s", r->type);
+      return sj_fail_id(c, "BERTH-E-PROCESS-RLIMIT", NULL, "duplicate %s", r->type);
   int rc = sj_uint(c, item, "soft", UINT64_MAX, &r->soft);
   if (rc == 0)
     return sj_missing(c, "soft");
@@ -216,12 +216,14 @@ static int opt_int(sj_ctx *c, json_t *o, const char *key, int64_t min, int64_t m
 }
 
 static int parse_scheduler_fields(sj_ctx *c, json_t *o, spec_scheduler *s) {
-  int rc = sj_enum(c, o, "policy", sched_policies, &s->policy, &s->policy_num);
+  int rc = sj_code(c, "BERTH-E-PROCESS-SCHEDULER",
+                   sj_enum(c, o, "policy", sched_policies, &s->policy, &s->policy_num));
   if (rc == 0)
     return sj_missing(c, "policy");
   if (rc < 0 || opt_int(c, o, "nice", -20, 19, &s->nice) < 0 ||
       opt_int(c, o, "priority", INT32_MIN, INT32_MAX, &s->priority) < 0 ||
-      sj_enum_strv(c, o, "flags", sched_flags, &s->flags) < 0 ||
+      sj_code(c, "BERTH-E-PROCESS-SCHEDULER",
+              sj_enum_strv(c, o, "flags", sched_flags, &s->flags)) < 0 ||
       sj_opt_u64(c, o, "runtime", UINT64_MAX, &s->runtime) < 0 ||
       sj_opt_u64(c, o, "deadline", UINT64_MAX, &s->deadline) < 0 ||
       sj_opt_u64(c, o, "period", UINT64_MAX, &s->period) < 0)
@@ -229,8 +231,8 @@ static int parse_scheduler_fields(sj_ctx *c, json_t *o, spec_scheduler *s) {
   /* runc refuses a priority for the other policies, and so do we. */
   if (s->priority.set && s->priority.v != 0 && s->policy_num != SCHED_POLICY_FIFO &&
       s->policy_num != SCHED_POLICY_RR)
-    return sj_fail(c, "priority", "only SCHED_FIFO and SCHED_RR take a priority, not %s",
-                   s->policy);
+    return sj_fail_id(c, "BERTH-E-PROCESS-SCHEDULER", "priority",
+                      "only SCHED_FIFO and SCHED_RR take a priority, not %s", s->policy);
   return 0;
 }
 
@@ -270,7 +272,8 @@ static int parse_io_priority(sj_ctx *c, json_t *obj, spec_process *p) {
     return -1;
   p->io_priority = io;
   size_t mark = sj_push(c, "ioPriority");
-  rc = sj_enum(c, o, "class", ioprio_classes, &io->class_name, &io->class_num);
+  rc = sj_code(c, "BERTH-E-PROCESS-IOPRIO",
+               sj_enum(c, o, "class", ioprio_classes, &io->class_name, &io->class_num));
   if (rc == 0)
     return sj_missing(c, "class");
   io->class_num += 1; /* IOPRIO_CLASS_RT is 1 */
@@ -295,7 +298,8 @@ static int parse_cpu_affinity(sj_ctx *c, json_t *obj, spec_process *p) {
   const char *keys[] = {"initial", "final"};
   for (int i = 0; i < 2; i++)
     if (lists[i] != NULL && strspn(lists[i], "0123456789, -") != strlen(lists[i]))
-      return sj_fail(c, keys[i], "expected a CPU list like \"0-3,7\", got \"%s\"", lists[i]);
+      return sj_fail_id(c, "BERTH-E-PROCESS-CPU-AFFINITY", keys[i],
+                        "expected a CPU list like \"0-3,7\", got \"%s\"", lists[i]);
   sj_pop(c, mark);
   return 0;
 }

@@ -37,7 +37,7 @@ static int parse_arg(sj_ctx *c, json_t *item, spec_seccomp_arg *a) {
     return sj_missing(c, "value");
   if (rc < 0 || sj_uint(c, item, "valueTwo", UINT64_MAX, &a->value_two) < 0)
     return -1;
-  rc = sj_enum(c, item, "op", seccomp_ops, &a->op, NULL);
+  rc = sj_code(c, "BERTH-E-SECCOMP-ARG", sj_enum(c, item, "op", seccomp_ops, &a->op, NULL));
   return rc == 0 ? sj_missing(c, "op") : rc < 0 ? -1 : 0;
 }
 
@@ -73,7 +73,8 @@ static int parse_syscall(sj_ctx *c, json_t *item, spec_seccomp_syscall *sc) {
     return -1;
   if (sc->names.n == 0)
     return sj_fail(c, "names", "must not be empty");
-  rc = sj_enum(c, item, "action", seccomp_actions, &sc->action, NULL);
+  rc = sj_code(c, "BERTH-E-SECCOMP-ACTION",
+               sj_enum(c, item, "action", seccomp_actions, &sc->action, NULL));
   if (rc == 0)
     return sj_missing(c, "action");
   if (rc < 0 || sj_opt_u64(c, item, "errnoRet", UINT32_MAX, &sc->errno_ret) < 0 ||
@@ -105,12 +106,15 @@ static int parse_syscalls(sj_ctx *c, json_t *obj, spec_seccomp *s) {
 }
 
 int spec_parse_seccomp_obj(sj_ctx *c, json_t *obj, spec_seccomp *s) {
-  int rc = sj_enum(c, obj, "defaultAction", seccomp_actions, &s->default_action, NULL);
+  int rc = sj_code(c, "BERTH-E-SECCOMP-ACTION",
+                   sj_enum(c, obj, "defaultAction", seccomp_actions, &s->default_action, NULL));
   if (rc == 0)
     return sj_missing(c, "defaultAction");
   if (rc < 0 || sj_opt_u64(c, obj, "defaultErrnoRet", UINT32_MAX, &s->default_errno_ret) < 0 ||
-      sj_enum_strv(c, obj, "architectures", seccomp_archs, &s->architectures) < 0 ||
-      sj_enum_strv(c, obj, "flags", seccomp_flags, &s->flags) < 0 ||
+      sj_code(c, "BERTH-E-SECCOMP-ARCH",
+              sj_enum_strv(c, obj, "architectures", seccomp_archs, &s->architectures)) < 0 ||
+      sj_code(c, "BERTH-E-SECCOMP-FLAG",
+              sj_enum_strv(c, obj, "flags", seccomp_flags, &s->flags)) < 0 ||
       sj_string(c, obj, "listenerPath", &s->listener_path) < 0 ||
       sj_string(c, obj, "listenerMetadata", &s->listener_metadata) < 0 ||
       parse_syscalls(c, obj, s) < 0)

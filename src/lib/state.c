@@ -31,18 +31,19 @@ const char *state_status_name(enum container_status s) {
 
 int state_check_id(const char *id, berth_error **err) {
   if (id == NULL || *id == '\0')
-    return berth_fail(err, 0, "container id cannot be empty");
+    return berth_fail_id(err, "BERTH-E-STATE-BAD-ID", 0, "container id cannot be empty");
   if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-    return berth_fail(err, 0, "invalid container ID format: %s", id);
+    return berth_fail_id(err, "BERTH-E-STATE-BAD-ID", 0, "invalid container ID format: %s", id);
   for (const char *p = id; *p; p++) {
     char c = *p;
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '_' || c == '+' || c == '.' || c == '-';
     if (!ok)
-      return berth_fail(err, 0, "invalid container ID format: %s", id);
+      return berth_fail_id(err, "BERTH-E-STATE-BAD-ID", 0, "invalid container ID format: %s", id);
   }
   if (strlen(id) > 1024)
-    return berth_fail(err, 0, "invalid container ID format: the ID is longer than 1024 bytes");
+    return berth_fail_id(err, "BERTH-E-STATE-BAD-ID", 0,
+                         "invalid container ID format: the ID is longer than 1024 bytes");
   return 0;
 }
 
@@ -77,16 +78,17 @@ int state_dir_create(const char *root, const char *id, berth_error **err) {
   if (state_check_id(id, err) < 0)
     return -1;
   if (mkdir_p(root, 0700) < 0)
-    return berth_fail_errno(err, "create state root \"%s\"", root);
+    return berth_fail_errno_id(err, "BERTH-E-STATE-ROOT", "create state root \"%s\"", root);
   int rootfd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
   if (rootfd < 0)
-    return berth_fail_errno(err, "open state root \"%s\"", root);
+    return berth_fail_errno_id(err, "BERTH-E-STATE-ROOT", "open state root \"%s\"", root);
   if (mkdirat(rootfd, id, 0711) < 0) {
     int e = errno;
     close(rootfd);
     if (e == EEXIST)
       return berth_fail(err, 0, "container with given ID already exists");
-    return berth_fail(err, e, "create state directory \"%s/%s\"", root, id);
+    return berth_fail_id(err, "BERTH-E-STATE-ROOT", e,
+                         "create state directory \"%s/%s\"", root, id);
   }
   int fd = openat(rootfd, id, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   close(rootfd);
@@ -330,7 +332,8 @@ static json_t *load_json_fd(int fd, const char *name, struct stat *sb, berth_err
   json_t *j = json_loadb(buf, len, 0, &jerr);
   free(buf);
   if (j == NULL)
-    berth_fail(err, 0, "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+    berth_fail_id(err, "BERTH-E-STATE-CORRUPT", 0,
+                  "%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
   return j;
 }
 
@@ -360,7 +363,8 @@ static int state_from_json(json_t *j, container_state **out, berth_error **err) 
   if (!json_is_object(j) || !json_is_string(json_object_get(j, "id")) || !json_is_integer(pid) ||
       json_integer_value(pid) < 0 || json_integer_value(pid) > INT32_MAX) {
     json_decref(j);
-    return berth_fail(err, 0, "state.json: not a container state (an object with id and pid)");
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", 0,
+                         "state.json: not a container state (an object with id and pid)");
   }
   container_state *st = calloc(1, sizeof(*st));
   if (st == NULL) {
@@ -489,10 +493,10 @@ char *state_oci_text(const container_state *st, enum container_status status) {
 int state_write_pid_file(const char *path, pid_t pid, berth_error **err) {
   char tmp[4096];
   if (snprintf(tmp, sizeof(tmp), "%s.berth-tmp", path) >= (int)sizeof(tmp))
-    return berth_fail(err, ENAMETOOLONG, "pid file \"%s\"", path);
+    return berth_fail_id(err, "BERTH-E-STATE-PID-FILE", ENAMETOOLONG, "pid file \"%s\"", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
-    return berth_fail_errno(err, "write pid file \"%s\"", path);
+    return berth_fail_errno_id(err, "BERTH-E-STATE-PID-FILE", "write pid file \"%s\"", path);
   char buf[32];
   int len = snprintf(buf, sizeof(buf), "%d", (int)pid);
   ssize_t n = write(fd, buf, (size_t)len);
@@ -500,7 +504,7 @@ int state_write_pid_file(const char *path, pid_t pid, berth_error **err) {
   if (n != len || rename(tmp, path) < 0) {
     int saved = errno;
     unlink(tmp);
-    return berth_fail(err, saved, "write pid file \"%s\"", path);
+    return berth_fail_id(err, "BERTH-E-STATE-PID-FILE", saved, "write pid file \"%s\"", path);
   }
   return 0;
 }
@@ -585,7 +589,7 @@ int state_list_ids(const char *root, char ***ids, size_t *n, berth_error **err) 
   if (d == NULL) {
     if (errno == ENOENT)
       return 0;
-    return berth_fail_errno(err, "open state root \"%s\"", root);
+    return berth_fail_errno_id(err, "BERTH-E-STATE-ROOT", "open state root \"%s\"", root);
   }
   struct dirent *de;
   size_t cap = 0;

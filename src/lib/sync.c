@@ -99,7 +99,8 @@ int sync_recv(int sock, struct sync_msg *m, int *fd, berth_error **err) {
   if (recv_raw(sock, m, fd, &eof, err) < 0)
     return -1;
   if (eof)
-    return berth_fail(err, 0, "the container's init exited before finishing its setup");
+    return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", 0,
+                         "the container's init exited before finishing its setup");
   return 0;
 }
 

@@ -235,12 +235,15 @@ static int check_intel_rdt(const struct update_request *req, berth_error **err) 
   bool cat = access("/sys/fs/resctrl/info/L3", F_OK) == 0;
   bool mba = access("/sys/fs/resctrl/info/MB", F_OK) == 0;
   if (req->l3_cache_schema != NULL && *req->l3_cache_schema && !cat)
-    return berth_fail(err, 0, "Intel RDT/CAT: l3 cache schema is not enabled");
+    return berth_fail_id(err, "BERTH-E-INTELRDT-UNSUPPORTED", 0,
+                         "Intel RDT/CAT: l3 cache schema is not enabled");
   if (req->mem_bw_schema != NULL && *req->mem_bw_schema && !mba)
-    return berth_fail(err, 0, "Intel RDT/MBA: memory bandwidth schema is not enabled");
+    return berth_fail_id(err, "BERTH-E-INTELRDT-UNSUPPORTED", 0,
+                         "Intel RDT/MBA: memory bandwidth schema is not enabled");
   if ((req->l3_cache_schema && *req->l3_cache_schema) ||
       (req->mem_bw_schema && *req->mem_bw_schema))
-    return berth_fail(err, ENOTSUP, "updating Intel RDT schemata is not supported");
+    return berth_fail_id(err, "BERTH-E-INTELRDT-UNSUPPORTED", ENOTSUP,
+                         "updating Intel RDT schemata is not supported");
   return 0;
 }
 

@@ -122,7 +122,7 @@ man_flags() {
   new_id
   rtc --log-format json create --bundle "$BUNDLE" "$ID"
   assert_status 1
-  jq -e '.code == "BERTH-E-PROCESS" and (.msg | contains("no-such-program"))' <<<"$stderr"
+  jq -e '.code == "BERTH-E-PROCESS-NOT-FOUND" and (.msg | contains("no-such-program"))' <<<"$stderr"
   rtc --log-format json kill
   jq -e '.code == "BERTH-E-USAGE"' <<<"$stderr"
   common_teardown

@@ -44,17 +44,20 @@ static const char *locate(cgroup *cg, const char *controller, bool v1_only, bool
       return u->path;
     }
     if (v2_has(u->mountpoint, controller)) {
-      berth_fail(err, ENOTSUP, "%s: the %s cgroup controller is not enabled for \"%s\" "
-                               "(cgroup.subtree_control of a parent)", field, controller,
-                 u->path);
+      berth_fail_id(err, "BERTH-E-CGROUP-CONTROLLER", ENOTSUP,
+                    "%s: the %s cgroup controller is not enabled for \"%s\" "
+                    "(cgroup.subtree_control of a parent)", field, controller,
+                    u->path);
       return NULL;
     }
   }
   if (v1_only && cg->layout == CG_LAYOUT_V2)
-    berth_fail(err, ENOTSUP, "%s: the %s cgroup controller does not exist on cgroup v2", field,
-               controller);
+    berth_fail_id(err, "BERTH-E-CGROUP-CONTROLLER", ENOTSUP,
+                  "%s: the %s cgroup controller does not exist on cgroup v2", field,
+                  controller);
   else
-    berth_fail(err, ENOTSUP, "%s: the %s cgroup controller is not mounted", field, controller);
+    berth_fail_id(err, "BERTH-E-CGROUP-CONTROLLER", ENOTSUP,
+                  "%s: the %s cgroup controller is not mounted", field, controller);
   return NULL;
 }
 
@@ -85,8 +88,9 @@ static int apply_devices(cgroup *cg, const spec_resources *res, berth_error **er
   if (cg->layout == CG_LAYOUT_V2) {
     cg_dir *u = cg_find_unified(cg);
     if (u == NULL)
-      return berth_fail(err, ENOTSUP, "linux.resources.devices: the container has no cgroup2 "
-                                      "directory");
+      return berth_fail_id(err, "BERTH-E-CGROUP-CONTROLLER", ENOTSUP,
+                           "linux.resources.devices: the container has no cgroup2 "
+                           "directory");
     return devices_bpf_apply(u->path, res->devices, res->n_devices, err);
   }
   bool v2;
@@ -167,8 +171,9 @@ static int apply_unified(cgroup *cg, const spec_resources *res, berth_error **er
     return 0;
   cg_dir *u = cg_find_unified(cg);
   if (u == NULL)
-    return berth_fail(err, ENOTSUP, "linux.resources.unified: cgroup v2 is not mounted on this "
-                                    "host (a v1-only host has no unified hierarchy)");
+    return berth_fail_id(err, "BERTH-E-CGROUP-UNIFIED", ENOTSUP,
+                         "linux.resources.unified: cgroup v2 is not mounted on this "
+                         "host (a v1-only host has no unified hierarchy)");
   /* On a hybrid host only the controllers bound to cgroup2 take unified
    * keys; runc refuses unified outright there. */
   for (size_t i = 0; i < res->unified.n; i++) {
@@ -176,9 +181,10 @@ static int apply_unified(cgroup *cg, const spec_resources *res, berth_error **er
     char controller[64];
     snprintf(controller, sizeof(controller), "%.*s", (int)strcspn(key, "."), key);
     if (cg_find_v1(cg, controller) != NULL)
-      return berth_fail(err, ENOTSUP, "linux.resources.unified.%s: the %s controller is on a "
-                                      "cgroup v1 hierarchy on this host; unified keys need it "
-                                      "on cgroup v2", key, controller);
+      return berth_fail_id(err, "BERTH-E-CGROUP-UNIFIED", ENOTSUP,
+                           "linux.resources.unified.%s: the %s controller is on a "
+                           "cgroup v1 hierarchy on this host; unified keys need it "
+                           "on cgroup v2", key, controller);
   }
   return cg_v2_unified(u->path, &res->unified, err);
 }

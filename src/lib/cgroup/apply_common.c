@@ -43,8 +43,9 @@ static int hugetlb_one(const char *dir, bool v2, const spec_hugepage_limit *h, s
   char field[64], limit[32], *file = NULL, *rsvd = NULL, *hint = NULL;
   snprintf(field, sizeof(field), "linux.resources.hugepageLimits[%zu]", i);
   if (!page_size_ok(h->page_size))
-    return berth_fail(err, EINVAL, "%s.pageSize: \"%s\" is not a page size like \"2MB\"", field,
-                      h->page_size ? h->page_size : "");
+    return berth_fail_id(err, "BERTH-E-CGROUP-VALUE", EINVAL,
+                         "%s.pageSize: \"%s\" is not a page size like \"2MB\"", field,
+                         h->page_size ? h->page_size : "");
   snprintf(limit, sizeof(limit), "%" PRIu64, h->limit);
   const char *suffix = v2 ? "max" : "limit_in_bytes";
   int rc = -1;

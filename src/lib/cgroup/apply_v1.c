@@ -111,8 +111,9 @@ int cg_v1_memory(const char *dir, const spec_memory *mem, berth_error **err) {
   /* -1 read as an unsigned number is runc's "leave it alone". */
   if (mem->swappiness.set && mem->swappiness.v != UINT64_MAX) {
     if (mem->swappiness.v > 100)
-      return berth_fail(err, EINVAL, "linux.resources.memory.swappiness: %" PRIu64
-                                     " is out of range (0-100)", mem->swappiness.v);
+      return berth_fail_id(err, "BERTH-E-CGROUP-VALUE", EINVAL,
+                           "linux.resources.memory.swappiness: %" PRIu64
+                           " is out of range (0-100)", mem->swappiness.v);
     if (write_u64(dir, "memory.swappiness", mem->swappiness.v,
                   "linux.resources.memory.swappiness", NULL, err) < 0)
       return -1;
@@ -135,8 +136,9 @@ static int v1_shares(const char *dir, uint64_t shares, berth_error **err) {
   if (cg_read_u64(dir, "cpu.shares", &got, err) < 0)
     return berth_wrap(err, "%s", field);
   if (got != shares)
-    return berth_fail(err, EINVAL, "%s: %" PRIu64 " is out of range, the %s allowed is %" PRIu64,
-                      field, shares, shares > got ? "maximum" : "minimum", got);
+    return berth_fail_id(err, "BERTH-E-CGROUP-VALUE", EINVAL,
+                         "%s: %" PRIu64 " is out of range, the %s allowed is %" PRIu64,
+                         field, shares, shares > got ? "maximum" : "minimum", got);
   return 0;
 }
 

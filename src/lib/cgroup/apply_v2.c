@@ -27,10 +27,12 @@ static int v2_swap_value(int64_t limit, int64_t swap, char *buf, size_t n, berth
   if (swap == 0)
     return 0;
   if (limit == 0 || limit == -1)
-    return berth_fail(err, EINVAL, "%s: a swap limit needs a memory limit on cgroup v2", field);
+    return berth_fail_id(err, "BERTH-E-CGROUP-SWAP", EINVAL,
+                         "%s: a swap limit needs a memory limit on cgroup v2", field);
   if (limit < 0 || swap < limit)
-    return berth_fail(err, EINVAL, "%s: memory+swap (%" PRId64 ") must be at least the "
-                                   "memory limit (%" PRId64 ")", field, swap, limit);
+    return berth_fail_id(err, "BERTH-E-CGROUP-SWAP", EINVAL,
+                         "%s: memory+swap (%" PRId64 ") must be at least the "
+                         "memory limit (%" PRId64 ")", field, swap, limit);
   snprintf(buf, n, "%" PRId64, swap - limit);
   return 0;
 }
@@ -40,9 +42,10 @@ static int v2_check_usage(const char *dir, int64_t limit, berth_error **err) {
   if (limit <= 0 || cg_read_u64(dir, "memory.current", &usage, NULL) < 0)
     return 0;
   if (usage > (uint64_t)limit)
-    return berth_fail(err, EBUSY, "linux.resources.memory.limit: rejecting memory limit %" PRId64
-                                  " below current usage %" PRIu64 " (checkBeforeUpdate)",
-                      limit, usage);
+    return berth_fail_id(err, "BERTH-E-CGROUP-MEMORY-USAGE", EBUSY,
+                         "linux.resources.memory.limit: rejecting memory limit %" PRId64
+                         " below current usage %" PRIu64 " (checkBeforeUpdate)",
+                         limit, usage);
   return 0;
 }
 
@@ -173,7 +176,8 @@ static int unified_one(const char *dir, const spec_kv *kv, berth_error **err) {
   int rc;
   if (kv->key[0] == '\0' || strchr(kv->key, '/') != NULL || strcmp(kv->key, ".") == 0 ||
       strcmp(kv->key, "..") == 0) {
-    rc = berth_fail(err, EINVAL, "%s: must be a file name in the cgroup directory", field);
+    rc = berth_fail_id(err, "BERTH-E-CGROUP-UNIFIED", EINVAL,
+                       "%s: must be a file name in the cgroup directory", field);
   } else {
     size_t ctl_len = strcspn(kv->key, ".");
     if (asprintf(&hint, "is the %.*s controller enabled for this cgroup?", (int)ctl_len,

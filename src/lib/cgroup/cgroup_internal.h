@@ -106,6 +106,11 @@ int cg_write(const char *dir, const char *file, const char *value, berth_error *
 int cg_write_field(const char *dir, const char *file, const char *value, const char *field,
                    const char *hint, berth_error **err);
 int cg_read(const char *dir, const char *file, char **out, berth_error **err);
+/* The code of a write to `file` (or of a mkdir, for NULL) that the kernel
+ * refused with `e`, by what fixes it: the permission to write the cgroup, a
+ * cpuset, a memory limit below usage, a value; NULL (the area's code) for
+ * anything else (docs/errors.md). */
+const char *cg_refused_code(const char *file, int e);
 /* Whether PATH is a directory (a cgroup that exists). */
 bool cg_is_dir(const char *path);
 /* Between polls of the kernel's cgroup state (a freezer, an rmdir). */

@@ -19,8 +19,8 @@ static int inner_path(const char *cgroups_path, const char *id, char **out, bert
     return berth_fail(err, ENOMEM, "cgroup path \"%s\"", given);
   if (strcmp(inner, "/") == 0 || strcmp(inner, ".") == 0) {
     free(inner);
-    return berth_fail(err, EINVAL,
-                      "linux.cgroupsPath \"%s\": names the root or the runtime's own cgroup, "
+    return berth_fail_id(err, "BERTH-E-CGROUP-PATH", EINVAL,
+                         "linux.cgroupsPath \"%s\": names the root or the runtime's own cgroup, "
                       "not a cgroup of the container's own", given);
   }
   *out = inner;
@@ -37,8 +37,9 @@ static int fill_dir(cg_dir *d, const cg_host *host, const cg_mount *m, const cha
   if (cg_dir_for_mount(host, m, inner, &d->path, err) < 0)
     return -1;
   if (strcmp(d->path, d->mountpoint) == 0)
-    return berth_fail(err, EINVAL, "cgroup \"%s\": resolves to the top of \"%s\"", inner,
-                      d->mountpoint);
+    return berth_fail_id(err, "BERTH-E-CGROUP-PATH", EINVAL,
+                         "cgroup \"%s\": resolves to the top of \"%s\"", inner,
+                         d->mountpoint);
   return 0;
 }
 

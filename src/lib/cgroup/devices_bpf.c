@@ -72,8 +72,9 @@ static int parse_number(const opt_i64 *v, size_t idx, const char *what, bool *an
   if (*any)
     return 0;
   if (v->v > UINT32_MAX)
-    return berth_fail(err, EINVAL, FIELD "[%zu].%s: %" PRId64 " is not a device number", idx,
-                      what, v->v);
+    return berth_fail_id(err, "BERTH-E-CGROUP-DEVICE-RULE", EINVAL,
+                         FIELD "[%zu].%s: %" PRId64 " is not a device number", idx,
+                         what, v->v);
   *out = (uint32_t)v->v;
   return 0;
 }
@@ -92,8 +93,9 @@ static int parse_access(const char *access, size_t idx, uint32_t *out, berth_err
     else if (*c == 'm')
       *out |= BPF_DEVCG_ACC_MKNOD;
     else
-      return berth_fail(err, EINVAL, FIELD "[%zu].access: \"%s\" is not a combination of r, w "
-                                           "and m", idx, access);
+      return berth_fail_id(err, "BERTH-E-CGROUP-DEVICE-RULE", EINVAL,
+                           FIELD "[%zu].access: \"%s\" is not a combination of r, w "
+                                 "and m", idx, access);
   }
   return 0;
 }
@@ -108,7 +110,8 @@ static int parse_rule(const spec_device_rule *r, size_t idx, struct dev_match *m
   else if (r->type == 'b')
     m->type = BPF_DEVCG_DEV_BLOCK;
   else
-    return berth_fail(err, EINVAL, FIELD "[%zu].type: \"%c\" is not a, b or c", idx, r->type);
+    return berth_fail_id(err, "BERTH-E-CGROUP-DEVICE-RULE", EINVAL,
+                         FIELD "[%zu].type: \"%c\" is not a, b or c", idx, r->type);
   if (parse_number(&r->major, idx, "major", &m->any_major, &m->major, err) < 0 ||
       parse_number(&r->minor, idx, "minor", &m->any_minor, &m->minor, err) < 0)
     return -1;
@@ -321,20 +324,24 @@ static int install(int dir_fd, const char *dir, const struct bpf_insn *insns, si
                    berth_error **err) {
   int prog_fd = load_with_memlock(insns, n);
   if (prog_fd < 0)
-    return berth_fail_errno(err, FIELD ": load the eBPF device filter");
+    return berth_fail_errno_id(err, "BERTH-E-CGROUP-DEVICE-FILTER",
+                               FIELD ": load the eBPF device filter");
   uint32_t *old = NULL, n_old = 0;
   int rc = -1;
   if (attached_programs(dir_fd, &old, &n_old) < 0)
-    berth_fail_errno(err, FIELD ": list the device filters attached to \"%s\"", dir);
+    berth_fail_errno_id(err, "BERTH-E-CGROUP-DEVICE-FILTER",
+                        FIELD ": list the device filters attached to \"%s\"", dir);
   else if (attach_program(dir_fd, prog_fd) < 0)
-    berth_fail_errno(err, FIELD ": attach the eBPF device filter to \"%s\"", dir);
+    berth_fail_errno_id(err, "BERTH-E-CGROUP-DEVICE-FILTER",
+                        FIELD ": attach the eBPF device filter to \"%s\"", dir);
   else
     rc = 0;
   close(prog_fd); /* the attachment holds its own reference */
   for (uint32_t i = 0; rc == 0 && i < n_old; i++)
     if (detach_program(dir_fd, old[i]) < 0)
-      rc = berth_fail_errno(err, FIELD ": detach the previous device filter (id %" PRIu32
-                                 ") from \"%s\"", old[i], dir);
+      rc = berth_fail_errno_id(err, "BERTH-E-CGROUP-DEVICE-FILTER",
+                               FIELD ": detach the previous device filter (id %" PRIu32
+                                    ") from \"%s\"", old[i], dir);
   free(old);
   return rc;
 }

@@ -62,6 +62,21 @@ static int write_once(const char *path, const char *value, const char **failed_o
   return 0;
 }
 
+const char *cg_refused_code(const char *file, int e) {
+  if (e == EACCES || e == EPERM || e == EROFS)
+    return "BERTH-E-CGROUP-PERMISSION";
+  if (file == NULL)
+    return NULL;
+  if (strncmp(file, "cpuset.", 7) == 0)
+    return "BERTH-E-CGROUP-CPUSET";
+  /* cgroup v1 answers a limit it cannot reclaim down to with EBUSY. */
+  if (e == EBUSY && strncmp(file, "memory.", 7) == 0)
+    return "BERTH-E-CGROUP-MEMORY-USAGE";
+  if ((e == EINVAL || e == ERANGE) && strncmp(file, "cgroup.", 7) != 0)
+    return "BERTH-E-CGROUP-VALUE";
+  return NULL;
+}
+
 int cg_write(const char *dir, const char *file, const char *value, berth_error **err) {
   char *path = cg_join(dir, file);
   if (path == NULL)
@@ -69,7 +84,7 @@ int cg_write(const char *dir, const char *file, const char *value, berth_error *
   const char *op = "write";
   int rc = write_once(path, value, &op);
   if (rc < 0)
-    berth_fail_errno(err, "write \"%s\"", path);
+    berth_fail_errno_id(err, cg_refused_code(file, errno), "write \"%s\"", path);
   free(path);
   return rc;
 }
@@ -83,10 +98,11 @@ int cg_write_field(const char *dir, const char *file, const char *value, const c
   int rc = write_once(path, value, &op);
   if (rc < 0) {
     if (errno == ENOENT && strcmp(op, "open") == 0)
-      berth_fail(err, 0, "%s: %s does not exist%s%s%s", field, file, hint ? " (" : "",
-                 hint ? hint : "", hint ? ")" : "");
+      berth_fail_id(err, "BERTH-E-CGROUP-CONTROLLER", 0,
+                    "%s: %s does not exist%s%s%s", field, file, hint ? " (" : "",
+                    hint ? hint : "", hint ? ")" : "");
     else
-      berth_fail_errno(err, "%s: write \"%s\"", field, path);
+      berth_fail_errno_id(err, cg_refused_code(file, errno), "%s: write \"%s\"", field, path);
   }
   free(path);
   return rc;

@@ -52,10 +52,11 @@ static int dir_from_json(json_t *j, cg_dir *d, berth_error **err) {
   if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:b, s:s, s?o}", "mountpoint", &mountpoint,
                      "controllers", &controllers, "unified", &unified, "path", &path, "created",
                      &created) < 0)
-    return berth_fail(err, EINVAL, "cgroup state: %s", jerr.text);
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL, "cgroup state: %s", jerr.text);
   if (!sane_path(mountpoint) || !sane_path(path) || strncmp(path, mountpoint,
                                                               strlen(mountpoint)) != 0)
-    return berth_fail(err, EINVAL, "cgroup state: bad path \"%s\"", path);
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL,
+                         "cgroup state: bad path \"%s\"", path);
   d->mountpoint = strdup(mountpoint);
   d->controllers = strdup(controllers);
   d->path = strdup(path);
@@ -68,7 +69,8 @@ static int dir_from_json(json_t *j, cg_dir *d, berth_error **err) {
     const char *p = json_string_value(c);
     if (p == NULL || !sane_path(p) || strncmp(p, mountpoint, strlen(mountpoint)) != 0 ||
         strlen(p) <= strlen(mountpoint))
-      return berth_fail(err, EINVAL, "cgroup state: bad created path in \"%s\"", path);
+      return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL,
+                           "cgroup state: bad created path in \"%s\"", path);
     if (cg_remember_created(d, p) < 0)
       return berth_fail(err, ENOMEM, "cgroup state");
   }
@@ -81,11 +83,13 @@ int cg_state_from_json(json_t *j, cgroup **out, berth_error **err) {
   json_error_t jerr;
   enum cg_layout layout;
   if (json_unpack_ex(j, &jerr, 0, "{s:s, s:o}", "layout", &layout_name, "dirs", &dirs) < 0)
-    return berth_fail(err, EINVAL, "cgroup state: %s", jerr.text);
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL, "cgroup state: %s", jerr.text);
   if (cg_layout_parse(layout_name, &layout) < 0)
-    return berth_fail(err, EINVAL, "cgroup state: unknown layout \"%s\"", layout_name);
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL,
+                         "cgroup state: unknown layout \"%s\"", layout_name);
   if (!json_is_array(dirs))
-    return berth_fail(err, EINVAL, "cgroup state: \"dirs\" is not an array");
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL,
+                         "cgroup state: \"dirs\" is not an array");
   cgroup *cg = cg_alloc(NULL, layout, json_array_size(dirs));
   if (cg == NULL)
     return berth_fail(err, ENOMEM, "cgroup state");

@@ -308,7 +308,8 @@ int cg_host_detect(cg_host *host, berth_error **err) {
   bool v1 = has_v1_controllers(host), v2 = have_mount(host, true, NULL);
   if (!v1 && !v2) {
     cg_host_release(host);
-    return berth_fail(err, 0, "no cgroup hierarchy with controllers is mounted");
+    return berth_fail_id(err, "BERTH-E-CGROUP-NO-HIERARCHY", 0,
+                         "no cgroup hierarchy with controllers is mounted");
   }
   host->layout = v1 ? (v2 ? CG_LAYOUT_HYBRID : CG_LAYOUT_V1) : CG_LAYOUT_V2;
   if (host->layout == CG_LAYOUT_V2)

@@ -83,7 +83,7 @@ int cg_make_dirs(cg_dir *d, berth_error **err) {
         else if (cpuset)
           rc = inherit_cpuset(path, parent, err);
       } else if (errno != EEXIST) {
-        rc = berth_fail_errno(err, "mkdir \"%s\"", path);
+        rc = berth_fail_errno_id(err, cg_refused_code(NULL, errno), "mkdir \"%s\"", path);
       } else if (!cg_is_dir(path)) {
         rc = berth_fail(err, ENOTDIR, "mkdir \"%s\"", path);
       }

@@ -162,8 +162,9 @@ int cgroup_freeze(cgroup *cg, bool frozen, berth_error **err) {
   bool v2;
   cg_dir *d = freezer_dir(cg, &v2);
   if (d == NULL)
-    return berth_fail(err, ENOTSUP, "%s: the freezer cgroup controller is not mounted",
-                      frozen ? "pause" : "resume");
+    return berth_fail_id(err, "BERTH-E-CGROUP-CONTROLLER", ENOTSUP,
+                         "%s: the freezer cgroup controller is not mounted",
+                         frozen ? "pause" : "resume");
   if (set_freezer(d->path, v2, frozen, err) == 0)
     return 0;
   if (frozen) {

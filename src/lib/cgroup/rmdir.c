@@ -56,7 +56,7 @@ static int remove_tree(const char *path, long deadline, berth_error **err) {
   }
   closedir(dir);
   if (rc == 0 && rmdir_patiently(path, deadline) < 0)
-    rc = berth_fail_errno(err, "rmdir \"%s\"", path);
+    rc = berth_fail_errno_id(err, "BERTH-E-CGROUP-REMOVE", "rmdir \"%s\"", path);
   return rc;
 }
 
@@ -73,7 +73,7 @@ static int remove_created(cg_dir *d, long deadline, berth_error **err) {
       continue;
     }
     if (rmdir(p) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY && rc == 0)
-      rc = berth_fail_errno(err, "rmdir \"%s\"", p);
+      rc = berth_fail_errno_id(err, "BERTH-E-CGROUP-REMOVE", "rmdir \"%s\"", p);
   }
   return rc;
 }

@@ -43,7 +43,8 @@ int sdbus_load(berth_error **err) {
     return 0;
   void *handle = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
   if (handle == NULL)
-    return berth_fail(err, 0, "systemd cgroup driver: load libsystemd.so.0: %s", dlerror());
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-LIBRARY", 0,
+                         "systemd cgroup driver: load libsystemd.so.0: %s", dlerror());
   /* A static berth carries its own glibc, and libsystemd brings the host's
    * libc.so.6 along; glibc supports that pair only when both are the same
    * release. In a dynamic berth the two lookups find the same function. */
@@ -53,17 +54,19 @@ int sdbus_load(berth_error **err) {
       strcmp(shared_libc_version(), gnu_get_libc_version()) != 0) {
     const char *host = shared_libc_version();
     dlclose(handle);
-    return berth_fail(err, 0,
-                      "systemd cgroup driver: libsystemd.so.0 uses glibc %s but this static berth "
-                      "was built with glibc %s: build berth with -Dstatic=false for this host",
-                      host, gnu_get_libc_version());
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-LIBRARY", 0,
+                         "systemd cgroup driver: libsystemd.so.0 uses glibc %s but this static "
+                         "berth was built with glibc %s: build berth with -Dstatic=false for this "
+                         "host",
+                         host, gnu_get_libc_version());
   }
   for (size_t i = 0; i < sizeof(sdbus_symbols) / sizeof(sdbus_symbols[0]); i++) {
     void *fn = dlsym(handle, sdbus_symbols[i].symbol);
     if (fn == NULL) {
       dlclose(handle);
-      return berth_fail(err, 0, "systemd cgroup driver: libsystemd lacks %s",
-                        sdbus_symbols[i].symbol);
+      return berth_fail_id(err, "BERTH-E-SYSTEMD-LIBRARY", 0,
+                           "systemd cgroup driver: libsystemd lacks %s",
+                           sdbus_symbols[i].symbol);
     }
     /* POSIX guarantees function pointers round-trip through void *. */
     *(void **)((char *)&sdbus + sdbus_symbols[i].offset) = fn;

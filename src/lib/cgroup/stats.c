@@ -574,7 +574,8 @@ int cgroup_oom_watch_open(cgroup *cg, cgroup_oom_watch *w, berth_error **err) {
   if (w->v2)
     dir = unified_path(cg);
   if (dir == NULL || (w->v2 && !cg_file_exists(dir, "memory.events")))
-    return berth_fail(err, ENOTSUP, "the container has no memory cgroup to watch");
+    return berth_fail_id(err, "BERTH-E-CGROUP-CONTROLLER", ENOTSUP,
+                         "the container has no memory cgroup to watch");
   w->dir = strdup(dir);
   if (w->dir == NULL)
     return berth_fail(err, ENOMEM, "watch OOM events");

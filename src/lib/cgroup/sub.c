@@ -18,7 +18,8 @@ static int parse_spec(const char *text, struct sub_spec *out, berth_error **err)
   out->controllers = colon ? strndup(text, (size_t)(colon - text)) : NULL;
   out->path = colon ? colon + 1 : text;
   if (*out->path == '\0' || strstr(out->path, "..") != NULL)
-    return berth_fail(err, 0, "--cgroup: invalid sub-cgroup path in \"%s\"", text);
+    return berth_fail_id(err, "BERTH-E-EXEC-CGROUP", 0,
+                         "--cgroup: invalid sub-cgroup path in \"%s\"", text);
   return 0;
 }
 
@@ -47,7 +48,8 @@ static int enter_sub(const cg_dir *d, const char *sub, pid_t pid, berth_error **
   snprintf(dir, sizeof(dir), "%s/%s", d->path, sub ? sub : "");
   struct stat st;
   if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-    return berth_fail(err, ENOENT, "--cgroup: sub-cgroup \"%s\" does not exist", dir);
+    return berth_fail_id(err, "BERTH-E-EXEC-CGROUP", ENOENT,
+                         "--cgroup: sub-cgroup \"%s\" does not exist", dir);
   snprintf(value, sizeof(value), "%d", (int)pid);
   return cg_write(dir, "cgroup.procs", value, err);
 }
@@ -61,7 +63,8 @@ int cgroup_add_pid_sub(cgroup *cg, const char *const *subs, size_t n, pid_t pid,
   for (size_t i = 0; i < n && rc == 0; i++) {
     rc = parse_spec(subs[i], &specs[i], err);
     if (rc == 0 && cg->layout == CG_LAYOUT_V2 && (specs[i].controllers || n > 1))
-      rc = berth_fail(err, 0, "--cgroup: cgroup v2 takes a single path without controllers");
+      rc = berth_fail_id(err, "BERTH-E-EXEC-CGROUP", 0,
+                         "--cgroup: cgroup v2 takes a single path without controllers");
   }
   for (size_t i = 0; i < cg->n_dirs && rc == 0; i++)
     rc = enter_sub(&cg->dirs[i], sub_for(&cg->dirs[i], specs, n), pid, err);

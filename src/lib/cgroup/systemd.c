@@ -24,7 +24,7 @@ static bool ends_with(const char *s, const char *suffix) {
 int cg_systemd_expand_slice(const char *slice, char **out, berth_error **err) {
   size_t n = strlen(slice), k = strlen(SLICE_SUFFIX);
   if (n <= k || !ends_with(slice, SLICE_SUFFIX) || strchr(slice, '/') != NULL)
-    return berth_fail(err, EINVAL, "invalid slice name: %s", slice);
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-PATH", EINVAL, "invalid slice name: %s", slice);
   char *base = strndup(slice, n - k);
   char *path = malloc(2 * n * n + 2); /* each level repeats the prefix */
   if (base == NULL || path == NULL) {
@@ -43,7 +43,7 @@ int cg_systemd_expand_slice(const char *slice, char **out, berth_error **err) {
       if (i == 0 || base[i - 1] == '-' || (base[i] == '-' && i + 1 == len)) {
         free(base);
         free(path);
-        return berth_fail(err, EINVAL, "invalid slice name: %s", slice);
+        return berth_fail_id(err, "BERTH-E-SYSTEMD-PATH", EINVAL, "invalid slice name: %s", slice);
       }
       /* "/a.slice" then "/a-b.slice": every level is the name so far. */
       sprintf(path + strlen(path), "/%.*s%s", (int)i, base, SLICE_SUFFIX);
@@ -67,8 +67,9 @@ static int split_path(const char *cgroups_path, char **slice, char **prefix, cha
   const char *c1 = strchr(cgroups_path, ':');
   const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
   if (c1 == NULL || c2 == NULL || strchr(c2 + 1, ':') != NULL)
-    return berth_fail(err, EINVAL, "expected cgroupsPath to be of format \"slice:prefix:name\" "
-                                   "for systemd cgroups, got \"%s\" instead", cgroups_path);
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-PATH", EINVAL,
+                         "expected cgroupsPath to be of format \"slice:prefix:name\" "
+                         "for systemd cgroups, got \"%s\" instead", cgroups_path);
   *slice = strndup(cgroups_path, (size_t)(c1 - cgroups_path));
   *prefix = strndup(c1 + 1, (size_t)(c2 - c1 - 1));
   *name = strdup(c2 + 1);
@@ -97,8 +98,9 @@ int cg_systemd_names(const char *cgroups_path, const char *id, cg_systemd *sd,
       rc = berth_fail(err, ENOMEM, "cgroup name");
   }
   if (rc == 0 && !valid_unit_name(sd->unit))
-    rc = berth_fail(err, EINVAL, "systemd unit name \"%s\" (from cgroupsPath \"%s\"): not a "
-                                 "valid unit name", sd->unit, cgroups_path ? cgroups_path : "");
+    rc = berth_fail_id(err, "BERTH-E-SYSTEMD-PATH", EINVAL,
+                       "systemd unit name \"%s\" (from cgroupsPath \"%s\"): not a "
+                       "valid unit name", sd->unit, cgroups_path ? cgroups_path : "");
   if (rc == 0)
     rc = cg_systemd_expand_slice(sd->slice, &sd->slice_path, err);
   free(slice);
@@ -481,9 +483,11 @@ static int sd_from_json(cgroup *cg, json_t *j, berth_error **err) {
   json_error_t jerr;
   if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:s}", "unit", &unit, "slice", &slice, "name",
                      &name) < 0)
-    return berth_fail(err, EINVAL, "cgroup state: systemd: %s", jerr.text);
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL,
+                         "cgroup state: systemd: %s", jerr.text);
   if (!valid_unit_name(unit))
-    return berth_fail(err, EINVAL, "cgroup state: bad systemd unit \"%s\"", unit);
+    return berth_fail_id(err, "BERTH-E-STATE-CORRUPT", EINVAL,
+                         "cgroup state: bad systemd unit \"%s\"", unit);
   cg_systemd *sd = calloc(1, sizeof(*sd));
   if (sd == NULL)
     return berth_fail(err, ENOMEM, "cgroup state");

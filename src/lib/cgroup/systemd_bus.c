@@ -48,7 +48,8 @@ static int conn_open(struct conn *c, berth_error **err) {
   c->direct = true;
   if (address != NULL && *address != '\0') {
     int r = open_direct(address, &c->bus);
-    return r < 0 ? berth_fail(err, -r, "connect to systemd at \"%s\"", address) : 0;
+    return r < 0 ? berth_fail_id(err, "BERTH-E-SYSTEMD-BUS", -r,
+                                 "connect to systemd at \"%s\"", address) : 0;
   }
   c->direct = false;
   int r = sd_bus_open_system(&c->bus);
@@ -59,8 +60,9 @@ static int conn_open(struct conn *c, berth_error **err) {
   int r2 = open_direct(PRIVATE_ADDRESS, &c->bus);
   if (r2 >= 0)
     return 0;
-  return berth_fail(err, -r, "connect to systemd: neither the system bus nor "
-                             "/run/systemd/private answers (%s)", strerror(-r2));
+  return berth_fail_id(err, "BERTH-E-SYSTEMD-BUS", -r,
+                       "connect to systemd: neither the system bus nor "
+                       "/run/systemd/private answers (%s)", strerror(-r2));
 }
 
 static void conn_close(struct conn *c) {
@@ -188,8 +190,9 @@ static int wait_job(struct conn *c, struct job_wait *w, const char *unit, berth_
       continue;
     uint64_t now = now_usec();
     if (now >= deadline)
-      return berth_fail(err, ETIMEDOUT, "timed out waiting for systemd's job on unit \"%s\"",
-                        unit);
+      return berth_fail_id(err, "BERTH-E-SYSTEMD-JOB", ETIMEDOUT,
+                           "timed out waiting for systemd's job on unit \"%s\"",
+                           unit);
     r = sd_bus_wait(c->bus, deadline - now);
     if (r < 0)
       return berth_fail(err, -r, "wait for systemd's job on unit \"%s\"", unit);
@@ -214,12 +217,21 @@ static void reset_failed(struct conn *c, const char *unit) {
   sd_bus_error_free(&e);
 }
 
+/* A unit of the container's name that is still there after reset_failed
+ * is another container's, or a running leftover: a conflict the user
+ * resolves, unlike the rest of systemd's refusals. */
+static const char *refusal_code(const sd_bus_error *e) {
+  return sd_bus_error_has_name(e, ERROR_UNIT_EXISTS) ? "BERTH-E-SYSTEMD-UNIT-EXISTS"
+                                                     : "BERTH-E-SYSTEMD-REFUSED";
+}
+
 /* The failure of a call: systemd's message when it sent one. */
 static int call_fail(berth_error **err, int r, const sd_bus_error *e, const char *what,
                      const char *unit) {
   if (sd_bus_error_is_set(e))
-    return berth_fail(err, sd_bus_error_get_errno(e), "%s \"%s\": %s (%s)", what, unit,
-                      e->message ? e->message : "", e->name);
+    return berth_fail_id(err, refusal_code(e), sd_bus_error_get_errno(e),
+                         "%s \"%s\": %s (%s)", what, unit,
+                         e->message ? e->message : "", e->name);
   return berth_fail(err, -r, "%s \"%s\"", what, unit);
 }
 
@@ -264,8 +276,9 @@ static int start_and_wait(struct conn *c, const char *unit, const unit_props *pr
     return -1;
   if (strcmp(w->result, "done") != 0) {
     reset_failed(c, unit);
-    return berth_fail(err, EIO, "systemd unit \"%s\" did not start: its job ended \"%s\"",
-                      unit, w->result);
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-JOB", EIO,
+                         "systemd unit \"%s\" did not start: its job ended \"%s\"",
+                         unit, w->result);
   }
   return 0;
 }

@@ -272,8 +272,9 @@ static int add_cpu_list(unit_props *out, const char *name, const char *field, co
   char *why = NULL;
   int rc = 0;
   if (unit_cpu_list_bits(list, &bits, &n, &why) < 0)
-    rc = berth_fail(err, why ? EINVAL : ENOMEM, "%s \"%s\": %s", field, list,
-                    why ? why : "cannot convert to a systemd mask");
+    rc = berth_fail_id(err, why ? "BERTH-E-CGROUP-CPUSET" : NULL, why ? EINVAL : ENOMEM,
+                       "%s \"%s\": %s", field, list,
+                       why ? why : "cannot convert to a systemd mask");
   else if (unit_props_add_bytes(out, name, bits, n) < 0)
     rc = berth_fail(err, ENOMEM, "%s", field);
   free(bits);
@@ -310,12 +311,14 @@ static int v2_swap(const spec_memory *m, int64_t *swap, berth_error **err) {
   else if (total == 0)
     return 0;
   else if (limit == 0 || limit == -1)
-    return berth_fail(err, EINVAL, "linux.resources.memory.swap: a swap limit needs a memory "
-                                   "limit on cgroup v2");
+    return berth_fail_id(err, "BERTH-E-CGROUP-SWAP", EINVAL,
+                         "linux.resources.memory.swap: a swap limit needs a memory "
+                         "limit on cgroup v2");
   else if (limit < 0 || total < limit)
-    return berth_fail(err, EINVAL, "linux.resources.memory.swap: memory+swap (%" PRId64
-                                   ") must be at least the memory limit (%" PRId64 ")",
-                      total, limit);
+    return berth_fail_id(err, "BERTH-E-CGROUP-SWAP", EINVAL,
+                         "linux.resources.memory.swap: memory+swap (%" PRId64
+                         ") must be at least the memory limit (%" PRId64 ")",
+                         total, limit);
   else
     *swap = total - limit;
   return 0;
@@ -411,8 +414,9 @@ static const struct {
 };
 
 static int unified_fail(berth_error **err, const char *key, const char *value) {
-  return berth_fail(err, EINVAL, "linux.resources.unified: %s value \"%s\" cannot be converted "
-                                 "to a systemd property", key, value);
+  return berth_fail_id(err, "BERTH-E-CGROUP-UNIFIED", EINVAL,
+                       "linux.resources.unified: %s value \"%s\" cannot be converted "
+                       "to a systemd property", key, value);
 }
 
 /* A decimal number, or "max" for systemd's infinity. */
@@ -505,11 +509,13 @@ int unit_props_for_unified(const spec_kvs *unified, unit_props *out, berth_error
     const char *key = unified->v[i].key;
     const char *dot = strchr(key, '.');
     if (strchr(key, '/') != NULL)
-      return berth_fail(err, EINVAL, "linux.resources.unified: %s must be a file name (no "
-                                     "slashes)", key);
+      return berth_fail_id(err, "BERTH-E-CGROUP-UNIFIED", EINVAL,
+                           "linux.resources.unified: %s must be a file name (no "
+                           "slashes)", key);
     if (dot == NULL || dot == key)
-      return berth_fail(err, EINVAL, "linux.resources.unified: %s must be in the form "
-                                     "CONTROLLER.PARAMETER", key);
+      return berth_fail_id(err, "BERTH-E-CGROUP-UNIFIED", EINVAL,
+                           "linux.resources.unified: %s must be in the form "
+                           "CONTROLLER.PARAMETER", key);
     char *value = trimmed(unified->v[i].value);
     if (value == NULL)
       return berth_fail(err, ENOMEM, "linux.resources.unified");

@@ -342,11 +342,13 @@ static int annotation_prop(const spec_kv *kv, unit_prop *prop, berth_error **err
   const char *name = kv->key + strlen(ANNOTATION_PREFIX);
   const char *bad = bad_property_name(name);
   if (bad != NULL)
-    return berth_fail(err, EINVAL, "annotation %s name incorrect: %s", kv->key, bad);
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-PROPERTY", EINVAL,
+                         "annotation %s name incorrect: %s", kv->key, bad);
   char *why = NULL;
   if (unit_parse_variant(kv->value, prop, &why) < 0) {
-    berth_fail(err, EINVAL, "annotation %s=%s value parse error: %s", kv->key, kv->value,
-               why ? why : "out of memory");
+    berth_fail_id(err, "BERTH-E-SYSTEMD-PROPERTY", EINVAL,
+                  "annotation %s=%s value parse error: %s", kv->key, kv->value,
+                  why ? why : "out of memory");
     free(why);
     return -1;
   }
@@ -354,8 +356,9 @@ static int annotation_prop(const spec_kv *kv, unit_prop *prop, berth_error **err
   if (prop->name == NULL)
     return berth_fail(err, ENOMEM, "annotation %s", kv->key);
   if (seconds_name(name) && seconds_to_usec(prop) < 0)
-    return berth_fail(err, EINVAL, "annotation %s=%s value parse error: not a number", kv->key,
-                      kv->value);
+    return berth_fail_id(err, "BERTH-E-SYSTEMD-PROPERTY", EINVAL,
+                         "annotation %s=%s value parse error: not a number", kv->key,
+                         kv->value);
   return 0;
 }
 

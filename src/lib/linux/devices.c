@@ -57,15 +57,15 @@ static int open_parent(int root_fd, const char *path, const char **base, berth_e
 static int bind_host_node(int dir, const char *base, const device_node *d, berth_error **err) {
   int fd = openat(dir, base, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
   if (fd < 0 && errno != EEXIST)
-    return berth_fail_errno(err, "create \"%s\"", d->path);
+    return berth_fail_errno_id(err, "BERTH-E-DEVICE-BIND", "create \"%s\"", d->path);
   if (fd >= 0)
     close(fd);
   int target = openat(dir, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (target < 0)
-    return berth_fail_errno(err, "open \"%s\"", d->path);
+    return berth_fail_errno_id(err, "BERTH-E-DEVICE-BIND", "open \"%s\"", d->path);
   int rc = mount_on_fd(d->path, target, NULL, MS_BIND, NULL);
   if (rc < 0)
-    berth_fail_errno(err, "bind \"%s\" on \"%s\"", d->path, d->path);
+    berth_fail_errno_id(err, "BERTH-E-DEVICE-BIND", "bind \"%s\" on \"%s\"", d->path, d->path);
   close(target);
   return rc;
 }
@@ -88,7 +88,7 @@ static int make_node(int root_fd, const device_node *d, berth_error **err) {
   } else if (errno == EPERM) {
     rc = bind_host_node(dir, base, d, err);
   } else {
-    berth_fail_errno(err, "mknod \"%s\"", d->path);
+    berth_fail_errno_id(err, "BERTH-E-DEVICE-MKNOD", "mknod \"%s\"", d->path);
   }
   close(dir);
   return rc;

@@ -14,8 +14,9 @@ int identity_apply_rlimits(const spec_process *p, berth_error **err) {
     const spec_rlimit *r = &p->rlimits[i];
     struct rlimit lim = {.rlim_cur = r->soft, .rlim_max = r->hard};
     if (setrlimit(r->resource, &lim) < 0)
-      return berth_fail_errno(err, "setrlimit %s (soft %llu, hard %llu)", r->type,
-                              (unsigned long long)r->soft, (unsigned long long)r->hard);
+      return berth_fail_errno_id(err, "BERTH-E-PROCESS-RLIMIT",
+                                 "setrlimit %s (soft %llu, hard %llu)", r->type,
+                                 (unsigned long long)r->soft, (unsigned long long)r->hard);
   }
   return 0;
 }
@@ -25,7 +26,8 @@ static int drop_bounding(uint64_t keep, int last_cap, berth_error **err) {
     if (keep & (1ULL << cap))
       continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-      return berth_fail_errno(err, "drop %s from the bounding set", cap_to_name(cap));
+      return berth_fail_errno_id(err, "BERTH-E-PROCESS-CAPS",
+                                 "drop %s from the bounding set", cap_to_name(cap));
   }
   return 0;
 }
@@ -46,11 +48,11 @@ static bool setgroups_denied(void) {
 static int set_ids(const spec_process *p, berth_error **err) {
   if (setgroups(p->n_additional_gids, p->additional_gids) < 0 &&
       !(errno == EPERM && p->n_additional_gids == 0 && setgroups_denied()))
-    return berth_fail_errno(err, "setgroups");
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-USER", "setgroups");
   if (setresgid(p->gid, p->gid, p->gid) < 0)
-    return berth_fail_errno(err, "setresgid %u", p->gid);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-USER", "setresgid %u", p->gid);
   if (setresuid(p->uid, p->uid, p->uid) < 0)
-    return berth_fail_errno(err, "setresuid %u", p->uid);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-USER", "setresuid %u", p->uid);
   return 0;
 }
 
@@ -72,14 +74,14 @@ static int set_cap_sets(const spec_capabilities *c, int last_cap, berth_error **
   int saved = errno;
   cap_free(caps);
   if (rc < 0)
-    return berth_fail(err, saved, "set capabilities");
+    return berth_fail_id(err, "BERTH-E-PROCESS-CAPS", saved, "set capabilities");
   for (int cap = 0; cap <= last_cap; cap++) {
     if (!(c->ambient & (1ULL << cap)))
       continue;
     /* The kernel refuses ambient caps missing from permitted or
      * inheritable; runc ignores those rather than failing. */
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM)
-      return berth_fail_errno(err, "raise ambient %s", cap_to_name(cap));
+      return berth_fail_errno_id(err, "BERTH-E-PROCESS-CAPS", "raise ambient %s", cap_to_name(cap));
   }
   return 0;
 }

@@ -69,11 +69,13 @@ static int plan_mappings(const spec *s, const spec_mount *m, idmap_plan *p, bert
     p->uids = &s->linux.uid_mappings;
     p->gids = &s->linux.gid_mappings;
     if (u == NULL)
-      return berth_fail(err, 0, "idmapped mounts must have both uid and gid mappings "
-                                "specified (or a user namespace to take them from)");
+      return berth_fail_id(err, "BERTH-E-IDMAP-MAPPINGS", 0,
+                           "idmapped mounts must have both uid and gid mappings "
+                           "specified (or a user namespace to take them from)");
   }
   if (p->userns_path == NULL && (p->uids->n == 0 || p->gids->n == 0))
-    return berth_fail(err, 0, "idmapped mounts must have both uid and gid mappings specified");
+    return berth_fail_id(err, "BERTH-E-IDMAP-MAPPINGS", 0,
+                         "idmapped mounts must have both uid and gid mappings specified");
   return 0;
 }
 
@@ -87,11 +89,13 @@ static int plan_mount(const spec *s, const spec_mount *m, idmap_plan *p, berth_e
   p->recursive_idmap = mo.idmap && mo.idmap_recursive;
   mount_options_free(&mo);
   if (!bind)
-    return berth_fail(err, 0, "idmapped mounts are only supported for bind mounts");
+    return berth_fail_id(err, "BERTH-E-IDMAP-NOT-BIND", 0,
+                         "idmapped mounts are only supported for bind mounts");
   if (geteuid() != 0)
-    return berth_fail(err, 0, "idmapped mounts are not supported for rootless containers");
+    return berth_fail_id(err, "BERTH-E-IDMAP-ROOTLESS", 0,
+                         "idmapped mounts are not supported for rootless containers");
   if (m->source == NULL)
-    return berth_fail(err, 0, "a bind mount needs a source");
+    return berth_fail_id(err, "BERTH-E-MOUNT-SOURCE", 0, "a bind mount needs a source");
   return plan_mappings(s, m, p, err);
 }
 
@@ -141,7 +145,8 @@ static int userns_for(userns_cache *c, const idmap_plan *p, berth_error **err) {
   if (p->userns_path != NULL) {
     int fd = open(p->userns_path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-      return berth_fail_errno(err, "open user namespace \"%s\"", p->userns_path);
+      return berth_fail_errno_id(err, "BERTH-E-IDMAP-USERNS",
+                                 "open user namespace \"%s\"", p->userns_path);
     c->v[c->n++] = (struct cached_userns){.fd = fd};
     return fd;
   }
@@ -160,7 +165,8 @@ static int userns_for(userns_cache *c, const idmap_plan *p, berth_error **err) {
 static int explain_idmap_failure(const char *source, berth_error **err) {
   int saved = errno;
   if (saved != EINVAL)
-    return berth_fail(err, saved, "set MOUNT_ATTR_IDMAP on \"%s\"", source);
+    return berth_fail_id(err, "BERTH-E-IDMAP-UNSUPPORTED", saved,
+                         "set MOUNT_ATTR_IDMAP on \"%s\"", source);
   char real[PATH_MAX], fstype[64] = "unknown";
   mountinfo mi;
   berth_error *ignored = NULL;
@@ -171,8 +177,9 @@ static int explain_idmap_failure(const char *source, berth_error **err) {
     mountinfo_free(&mi);
   }
   berth_error_free(ignored);
-  return berth_fail(err, EINVAL, "set MOUNT_ATTR_IDMAP on \"%s\": its filesystem (%s) does "
-                                 "not support idmapped mounts on this kernel", source, fstype);
+  return berth_fail_id(err, "BERTH-E-IDMAP-UNSUPPORTED", EINVAL,
+                       "set MOUNT_ATTR_IDMAP on \"%s\": its filesystem (%s) does "
+                       "not support idmapped mounts on this kernel", source, fstype);
 }
 
 /* Slave, as a bind made inside the container's rslave mount namespace
@@ -182,7 +189,7 @@ static int make_tree(const char *source, const idmap_plan *p, int userns_fd,
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (p->recursive_bind ? AT_RECURSIVE : 0);
   int tree = open_tree(AT_FDCWD, source, flags);
   if (tree < 0)
-    return berth_fail_errno(err, "bind source \"%s\"", source);
+    return berth_fail_errno_id(err, "BERTH-E-MOUNT-SOURCE", "bind source \"%s\"", source);
   struct mount_attr slave = {.propagation = MS_SLAVE};
   struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
   unsigned idmap_at = AT_EMPTY_PATH | (p->recursive_idmap ? AT_RECURSIVE : 0);

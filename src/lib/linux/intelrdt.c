@@ -54,8 +54,9 @@ static int find_resctrl(char *root) {
 static int need_resctrl(char *root, berth_error **err) {
   if (find_resctrl(root) == 0)
     return 0;
-  return berth_fail(err, 0, "linux.intelRdt: intelRdt is specified in config, but Intel RDT is "
-                            "not supported or enabled (the resctrl filesystem is not mounted)");
+  return berth_fail_id(err, "BERTH-E-INTELRDT-UNSUPPORTED", 0,
+                       "linux.intelRdt: intelRdt is specified in config, but Intel RDT is "
+                       "not supported or enabled (the resctrl filesystem is not mounted)");
 }
 
 /* ---- files ---- */
@@ -204,8 +205,9 @@ static int check_existing(const char *group, const lines *want, berth_error **er
   have[n] = '\0';
   for (size_t i = 0; i < want->n; i++)
     if (!line_matches(want->v[i], have))
-      return berth_fail(err, 0, "linux.intelRdt: existing group %s does not have schema \"%s\"",
-                        group, want->v[i]);
+      return berth_fail_id(err, "BERTH-E-INTELRDT-CLOSID", 0,
+                           "linux.intelRdt: existing group %s does not have schema \"%s\"",
+                           group, want->v[i]);
   return 0;
 }
 
@@ -216,8 +218,9 @@ static int write_lines(const char *root, const char *group, const lines *l, bert
     if (write_file(group, "schemata", data) < 0) {
       int saved = errno;
       last_status(root, why, sizeof(why));
-      return berth_fail(err, saved, "linux.intelRdt: write \"%s\" to %s/schemata%s%s%s",
-                        l->v[i], group, *why ? " (" : "", why, *why ? ")" : "");
+      return berth_fail_id(err, "BERTH-E-INTELRDT-SCHEMA", saved,
+                           "linux.intelRdt: write \"%s\" to %s/schemata%s%s%s",
+                           l->v[i], group, *why ? " (" : "", why, *why ? ")" : "");
     }
   }
   return 0;
@@ -235,8 +238,9 @@ int intelrdt_check(const spec_intel_rdt *r, berth_error **err) {
                  (r->mem_bw_schema && *r->mem_bw_schema) || r->schemata.n > 0;
   snprintf(group, sizeof(group), "%s/%s", root, r->clos_id ? r->clos_id : "");
   if (r->clos_id && !schemas && access(group, F_OK) != 0)
-    return berth_fail(err, 0, "linux.intelRdt.closID: group \"%s\" does not exist in %s",
-                      r->clos_id, root);
+    return berth_fail_id(err, "BERTH-E-INTELRDT-CLOSID", 0,
+                         "linux.intelRdt.closID: group \"%s\" does not exist in %s",
+                         r->clos_id, root);
   return 0;
 }
 

@@ -60,8 +60,9 @@ int keyring_join_session(const char *id, const char *selinux_label, berth_error 
   int rc = 0;
   long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
   if (key < 0 && errno != ENOSYS)
-    rc = berth_fail_errno(err, "join session keyring \"%s\" (--no-new-keyring does without)",
-                          name);
+    rc = berth_fail_errno_id(err, "BERTH-E-KEYRING-JOIN",
+                             "join session keyring \"%s\" (--no-new-keyring does without)",
+                             name);
   else if (key > 0) /* 0: it is our session keyring already, set up when made */
     rc = grant_owner_setattr(key, err);
   /* Keys the process makes later get their label from its own context. */

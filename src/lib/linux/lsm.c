@@ -156,7 +156,8 @@ static int open_attr(int task_dir, const char *attr, bool require_procfs, berth_
 static int write_attr(int task_dir, const char *attr, const char *value, bool require_procfs,
                       berth_error **err) {
   if (strchr(value, '\n') != NULL) /* would read as a second command */
-    return berth_fail(err, EINVAL, "write %s: the value contains a newline", attr);
+    return berth_fail_id(err, "BERTH-E-LSM-PROFILE", EINVAL,
+                         "write %s: the value contains a newline", attr);
   int fd = open_attr(task_dir, attr, require_procfs, err);
   if (fd < 0)
     return -1;
@@ -165,7 +166,7 @@ static int write_attr(int task_dir, const char *attr, const char *value, bool re
   int saved = errno;
   close(fd);
   if (n < 0)
-    return berth_fail(err, saved, "write %s", attr);
+    return berth_fail_id(err, "BERTH-E-LSM-PROFILE", saved, "write %s", attr);
   if ((size_t)n != len)
     return berth_fail(err, EIO, "write %s: short write", attr);
   return 0;
@@ -225,8 +226,9 @@ static int apply_selinux(int procfd, const char *attr, const char *label, berth_
   if (label == NULL || *label == '\0')
     return 0;
   if (!lsm_selinux_enabled()) /* runc's wording */
-    return berth_fail(err, 0, "process.selinuxLabel: selinux label is specified in config, but "
-                              "selinux is disabled or not supported");
+    return berth_fail_id(err, "BERTH-E-LSM-DISABLED", 0,
+                         "process.selinuxLabel: selinux label is specified in config, but "
+                         "selinux is disabled or not supported");
   int task = lsm_open_thread_self(procfd, err);
   if (task < 0)
     return berth_wrap(err, "process.selinuxLabel");

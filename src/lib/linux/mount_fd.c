@@ -44,9 +44,9 @@ int mount_labelled_data(const char *label, const char *data, char **out, berth_e
   }
   *out = lsm_mount_data_with_context(data, label);
   if (*out == NULL)
-    return berth_fail(err, errno, "linux.mountLabel \"%s\"%s", label,
-                      errno == EINVAL ? ": quotes, backslashes and control characters "
-                                        "cannot be passed as a mount option" : "");
+    return berth_fail_id(err, "BERTH-E-MOUNT-LABEL", errno, "linux.mountLabel \"%s\"%s", label,
+                         errno == EINVAL ? ": quotes, backslashes and control characters "
+                                           "cannot be passed as a mount option" : "");
   return 0;
 }
 

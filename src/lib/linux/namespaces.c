@@ -46,13 +46,15 @@ bool ns_is_private(const spec *s, enum spec_ns_type type) {
 static int join_one(const spec_namespace *ns, berth_error **err) {
   int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return berth_fail_errno(err, "open %s namespace \"%s\"", spec_ns_type_name(ns->type), ns->path);
+    return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-PATH",
+                               "open %s namespace \"%s\"", spec_ns_type_name(ns->type), ns->path);
   int rc = setns(fd, ns->clone_flag);
   int saved = errno;
   close(fd);
   if (rc < 0)
-    return berth_fail(err, saved, "join %s namespace \"%s\"", spec_ns_type_name(ns->type),
-                      ns->path);
+    return berth_fail_id(err, "BERTH-E-NAMESPACE-JOIN", saved,
+                         "join %s namespace \"%s\"", spec_ns_type_name(ns->type),
+                         ns->path);
   return 0;
 }
 
@@ -84,32 +86,35 @@ static int write_time_offsets(const spec *s, berth_error **err) {
     return 0;
   int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return berth_fail_errno(err, "open /proc/self/timens_offsets");
+    return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-TIME-OFFSET",
+                               "open /proc/self/timens_offsets");
   ssize_t n = write(fd, buf, (size_t)len);
   int saved = errno;
   close(fd);
   if (n != len)
-    return berth_fail(err, n < 0 ? saved : EIO, "write linux.timeOffsets");
+    return berth_fail_id(err, "BERTH-E-NAMESPACE-TIME-OFFSET", n < 0 ? saved : EIO,
+                         "write linux.timeOffsets");
   return 0;
 }
 
 int ns_unshare_late(const spec *s, berth_error **err) {
   if (ipc_made_late(s) && unshare(CLONE_NEWIPC) < 0)
-    return berth_fail_errno(err, "create ipc namespace");
+    return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-CREATE", "create ipc namespace");
   const spec_namespace *t = spec_find_namespace(s, NS_TIME);
   if (t != NULL && t->path == NULL) {
     /* Only children (and this process after execve) enter the new time
      * namespace, and offsets can be set only until someone is inside. */
     if (unshare(CLONE_NEWTIME) < 0)
-      return berth_fail_errno(err, "create time namespace");
+      return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-CREATE", "create time namespace");
     if (write_time_offsets(s, err) < 0)
       return -1;
   } else if (s->linux.time_monotonic.set || s->linux.time_boottime.set) {
-    return berth_fail(err, 0, "linux.timeOffsets: requires a new time namespace");
+    return berth_fail_id(err, "BERTH-E-NAMESPACE-NEEDED", 0,
+                         "linux.timeOffsets: requires a new time namespace");
   }
   const spec_namespace *c = spec_find_namespace(s, NS_CGROUP);
   if (c != NULL && c->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
-    return berth_fail_errno(err, "create cgroup namespace");
+    return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-CREATE", "create cgroup namespace");
   return 0;
 }
 
@@ -156,15 +161,18 @@ static bool maps_zero(const spec_idmaps *m) {
 int ns_check_id_maps(const spec *s, berth_error **err) {
   if (!new_userns(s)) {
     if (s->linux.uid_mappings.n || s->linux.gid_mappings.n)
-      return berth_fail(err, 0, "linux.uidMappings: user mappings need a new user namespace");
+      return berth_fail_id(err, "BERTH-E-NAMESPACE-NEEDED", 0,
+                           "linux.uidMappings: user mappings need a new user namespace");
     return 0;
   }
   if (!maps_zero(&s->linux.uid_mappings))
-    return berth_fail(err, 0, "linux.uidMappings: user namespaces enabled, but no root user "
-                              "mapping found");
+    return berth_fail_id(err, "BERTH-E-USERNS-NO-ROOT", 0,
+                         "linux.uidMappings: user namespaces enabled, but no root user "
+                         "mapping found");
   if (!maps_zero(&s->linux.gid_mappings))
-    return berth_fail(err, 0, "linux.gidMappings: user namespaces enabled, but no root group "
-                              "mapping found");
+    return berth_fail_id(err, "BERTH-E-USERNS-NO-ROOT", 0,
+                         "linux.gidMappings: user namespaces enabled, but no root group "
+                         "mapping found");
   return 0;
 }
 
@@ -182,12 +190,12 @@ int ns_write_id_map(pid_t pid, const char *file, const spec_idmaps *m, berth_err
   snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return berth_fail_errno(err, "open %s", path);
+    return berth_fail_errno_id(err, "BERTH-E-USERNS-MAP", "open %s", path);
   ssize_t w = write(fd, buf, len);
   int saved = errno;
   close(fd);
   if (w != (ssize_t)len)
-    return berth_fail(err, w < 0 ? saved : EIO, "write %s", path);
+    return berth_fail_id(err, "BERTH-E-USERNS-MAP", w < 0 ? saved : EIO, "write %s", path);
   return 0;
 }
 
@@ -196,6 +204,13 @@ int ns_write_id_map(pid_t pid, const char *file, const spec_idmaps *m, berth_err
  * setuid helpers newuidmap/newgidmap, which check /etc/subuid. */
 static bool self_mapping(const spec_idmaps *m, uint32_t own) {
   return m->n == 1 && m->v[0].host_id == own && m->v[0].size == 1;
+}
+
+/* 127 is the child's own exit when execvp found no helper; any other
+ * failure is the helper refusing the mapping. */
+static const char *helper_code(int status) {
+  return WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "BERTH-E-USERNS-HELPER-MISSING"
+                                                          : "BERTH-E-USERNS-HELPER-FAILED";
 }
 
 static int run_map_helper(const char *helper, pid_t pid, const spec_idmaps *m,
@@ -228,9 +243,10 @@ static int run_map_helper(const char *helper, pid_t pid, const spec_idmaps *m,
   while (waitpid(child, &status, 0) < 0 && errno == EINTR)
     ;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return berth_fail(err, 0, "%s failed (exit status %d); is the uidmap package installed "
-                              "and /etc/subuid set up?", helper,
-                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return berth_fail_id(err, helper_code(status), 0,
+                         "%s failed (exit status %d); is the uidmap package installed "
+                         "and /etc/subuid set up?", helper,
+                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   return 0;
 }
 
@@ -239,11 +255,11 @@ static int deny_setgroups(pid_t pid, berth_error **err) {
   snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return berth_fail_errno(err, "open %s", path);
+    return berth_fail_errno_id(err, "BERTH-E-USERNS-MAP", "open %s", path);
   ssize_t n = write(fd, "deny", 4);
   int saved = errno;
   close(fd);
-  return n == 4 ? 0 : berth_fail(err, saved, "write %s", path);
+  return n == 4 ? 0 : berth_fail_id(err, "BERTH-E-USERNS-MAP", saved, "write %s", path);
 }
 
 static int map_ids(pid_t pid, const spec *s, berth_error **err) {

@@ -293,7 +293,8 @@ static int fail_dev(berth_error **err, const char *host_name, int neg_errno, con
   va_start(ap, fmt);
   vsnprintf(what, sizeof(what), fmt, ap);
   va_end(ap);
-  return berth_fail(err, -neg_errno, "linux.netDevices[\"%s\"]: %s", host_name, what);
+  return berth_fail_id(err, "BERTH-E-NETDEV-MOVE", -neg_errno,
+                       "linux.netDevices[\"%s\"]: %s", host_name, what);
 }
 
 /* After the move: addresses back on, link up, in the target namespace. */

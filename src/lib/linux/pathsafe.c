@@ -37,7 +37,7 @@ static int openat2_in_root(int root_fd, const char *path, int flags, mode_t mode
 int pathsafe_open(int root_fd, const char *path, int flags, mode_t mode, berth_error **err) {
   int fd = openat2_in_root(root_fd, path, flags, mode);
   if (fd < 0)
-    return berth_fail_errno(err, "open \"%s\"", path);
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-PATH", "open \"%s\"", path);
   return fd;
 }
 
@@ -155,7 +155,7 @@ int pathsafe_mkdir_all(int root_fd, const char *path, mode_t mode, berth_error *
   if (rc < 0) {
     if (w.parent >= 0)
       close(w.parent);
-    return berth_fail(err, saved, "mkdir \"%s\"", path);
+    return berth_fail_id(err, "BERTH-E-ROOTFS-PATH", saved, "mkdir \"%s\"", path);
   }
   return w.parent;
 }
@@ -187,7 +187,7 @@ static int create_file(int root_fd, const char *path, berth_error **err) {
    * as the last component is followed inside the root. */
   int fd = openat2_in_root(root_fd, path, O_CREAT | O_WRONLY | O_NONBLOCK | O_NOCTTY, 0644);
   if (fd < 0)
-    return berth_fail_errno(err, "create \"%s\"", path);
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-PATH", "create \"%s\"", path);
   close(fd);
   return pathsafe_open(root_fd, path, O_PATH, 0, err);
 }
@@ -199,6 +199,6 @@ int pathsafe_mount_target(int root_fd, const char *path, int want_dir, berth_err
   if (fd >= 0)
     return fd;
   if (errno != ENOENT)
-    return berth_fail_errno(err, "open \"%s\"", path);
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-PATH", "open \"%s\"", path);
   return create_file(root_fd, path, err);
 }

@@ -77,12 +77,15 @@ static int parse_element(const char *field, const char *s, const char *end, proc
   if (rc == 0)
     rc = dash ? parse_id(dash + 1, end, &hi) : (hi = lo, 0);
   if (rc == -2)
-    return berth_fail(err, 0, "%s: \"%.*s\" is out of range (the largest id is %d)", field, len,
-                      s, PROC_LIST_MAX_ID);
+    return berth_fail_id(err, "BERTH-E-PROCESS-CPU-AFFINITY", 0,
+                         "%s: \"%.*s\" is out of range (the largest id is %d)", field, len,
+                         s, PROC_LIST_MAX_ID);
   if (rc < 0)
-    return berth_fail(err, 0, "%s: invalid element \"%.*s\" (expected N or N-M)", field, len, s);
+    return berth_fail_id(err, "BERTH-E-PROCESS-CPU-AFFINITY", 0,
+                         "%s: invalid element \"%.*s\" (expected N or N-M)", field, len, s);
   if (lo > hi)
-    return berth_fail(err, 0, "%s: invalid range \"%.*s\" (start is after end)", field, len, s);
+    return berth_fail_id(err, "BERTH-E-PROCESS-CPU-AFFINITY", 0,
+                         "%s: invalid range \"%.*s\" (start is after end)", field, len, s);
   if (set_range(set, lo, hi) < 0)
     return berth_fail(err, ENOMEM, "%s", field);
   return 0;
@@ -117,7 +120,8 @@ static int parse_nonempty(const char *field, const char *list, proc_idset *out,
   if (proc_idset_parse(field, list, out, err) < 0)
     return -1;
   if (out->count == 0)
-    return berth_fail(err, 0, "%s: no CPUs found in \"%s\"", field, list);
+    return berth_fail_id(err, "BERTH-E-PROCESS-CPU-AFFINITY", 0,
+                         "%s: no CPUs found in \"%s\"", field, list);
   return 0;
 }
 
@@ -126,15 +130,17 @@ static int parse_nonempty(const char *field, const char *list, proc_idset *out,
 static int check_personality(const spec_personality *p, unsigned long *persona,
                              berth_error **err) {
   if (p->flags.n > 0)
-    return berth_fail(err, 0, "linux.personality.flags: \"%s\" is not supported (no personality "
-                              "flags are implemented; remove them)", p->flags.v[0]);
+    return berth_fail_id(err, "BERTH-E-PROCESS-PERSONALITY", 0,
+                         "linux.personality.flags: \"%s\" is not supported (no personality "
+                         "flags are implemented; remove them)", p->flags.v[0]);
   if (p->domain != NULL && strcmp(p->domain, "LINUX") == 0)
     *persona = PER_LINUX;
   else if (p->domain != NULL && strcmp(p->domain, "LINUX32") == 0)
     *persona = PER_LINUX32;
   else
-    return berth_fail(err, 0, "linux.personality.domain: invalid personality domain \"%s\"",
-                      p->domain ? p->domain : "");
+    return berth_fail_id(err, "BERTH-E-PROCESS-PERSONALITY", 0,
+                         "linux.personality.domain: invalid personality domain \"%s\"",
+                         p->domain ? p->domain : "");
   return 0;
 }
 
@@ -145,7 +151,8 @@ int proc_apply_personality(const spec_personality *p, berth_error **err) {
   if (check_personality(p, &persona, err) < 0)
     return -1;
   if (personality(persona) < 0)
-    return berth_fail_errno(err, "linux.personality: set personality %s", p->domain);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-PERSONALITY",
+                               "linux.personality: set personality %s", p->domain);
   return 0;
 }
 
@@ -156,12 +163,14 @@ int proc_apply_io_priority(const spec_io_priority *io, berth_error **err) {
     return 0;
   if (io->class_num < IOPRIO_CLASS_RT || io->class_num > IOPRIO_CLASS_IDLE ||
       io->priority < 0 || io->priority >= IOPRIO_NR_LEVELS)
-    return berth_fail(err, 0, "process.ioPriority: invalid class %d or priority %d",
-                      io->class_num, io->priority);
+    return berth_fail_id(err, "BERTH-E-PROCESS-IOPRIO", 0,
+                         "process.ioPriority: invalid class %d or priority %d",
+                         io->class_num, io->priority);
   int value = IOPRIO_PRIO_VALUE(io->class_num, io->priority);
   if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, value) < 0)
-    return berth_fail_errno(err, "process.ioPriority: set I/O priority %s/%d",
-                            io->class_name ? io->class_name : "?", io->priority);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-IOPRIO",
+                               "process.ioPriority: set I/O priority %s/%d",
+                               io->class_name ? io->class_name : "?", io->priority);
   return 0;
 }
 
@@ -206,7 +215,8 @@ static int sched_flags_of(const spec_strv *names, uint64_t *out, berth_error **e
     while (k < n && strcmp(names->v[i], sched_flag_names[k].name) != 0)
       k++;
     if (k == n)
-      return berth_fail(err, 0, "process.scheduler.flags: unknown flag \"%s\"", names->v[i]);
+      return berth_fail_id(err, "BERTH-E-PROCESS-SCHEDULER", 0,
+                           "process.scheduler.flags: unknown flag \"%s\"", names->v[i]);
     *out |= sched_flag_names[k].value;
   }
   return 0;
@@ -216,18 +226,21 @@ static int sched_flags_of(const spec_strv *names, uint64_t *out, berth_error **e
 static int check_deadline_params(const spec_scheduler *s, berth_error **err) {
   bool deadline = s->policy_num == SCHED_DEADLINE;
   if (!deadline && (s->runtime.set || s->deadline.set || s->period.set))
-    return berth_fail(err, 0, "process.scheduler: runtime, deadline and period can only be "
-                              "specified for SCHED_DEADLINE, not %s", s->policy);
+    return berth_fail_id(err, "BERTH-E-PROCESS-SCHEDULER", 0,
+                         "process.scheduler: runtime, deadline and period can only be "
+                         "specified for SCHED_DEADLINE, not %s", s->policy);
   if (!deadline)
     return 0;
   uint64_t runtime = s->runtime.v, dl = s->deadline.v;
   uint64_t period = s->period.set && s->period.v ? s->period.v : dl;
   if (dl == 0)
-    return berth_fail(err, 0, "process.scheduler.deadline: SCHED_DEADLINE needs a deadline");
+    return berth_fail_id(err, "BERTH-E-PROCESS-SCHEDULER", 0,
+                         "process.scheduler.deadline: SCHED_DEADLINE needs a deadline");
   if (runtime > dl || dl > period)
-    return berth_fail(err, 0, "process.scheduler: SCHED_DEADLINE needs runtime <= deadline <= "
-                              "period, got %" PRIu64 " <= %" PRIu64 " <= %" PRIu64,
-                      runtime, dl, period);
+    return berth_fail_id(err, "BERTH-E-PROCESS-SCHEDULER", 0,
+                         "process.scheduler: SCHED_DEADLINE needs runtime <= deadline <= "
+                         "period, got %" PRIu64 " <= %" PRIu64 " <= %" PRIu64,
+                         runtime, dl, period);
   return 0;
 }
 
@@ -240,11 +253,13 @@ static int build_sched_attr(const spec_scheduler *s, struct sched_attr_v1 *a, be
     return -1;
   if (s->priority.set && s->priority.v != 0 && s->policy_num != SCHED_FIFO &&
       s->policy_num != SCHED_RR)
-    return berth_fail(err, 0, "process.scheduler.priority: only SCHED_FIFO and SCHED_RR take a "
-                              "priority, not %s", s->policy);
+    return berth_fail_id(err, "BERTH-E-PROCESS-SCHEDULER", 0,
+                         "process.scheduler.priority: only SCHED_FIFO and SCHED_RR take a "
+                         "priority, not %s", s->policy);
   if (s->priority.set && (s->priority.v < 0 || s->priority.v > 99))
-    return berth_fail(err, 0, "process.scheduler.priority: %" PRId64 " is not in 0..99",
-                      s->priority.v);
+    return berth_fail_id(err, "BERTH-E-PROCESS-SCHEDULER", 0,
+                         "process.scheduler.priority: %" PRId64 " is not in 0..99",
+                         s->priority.v);
   a->sched_flags = flags;
   a->sched_nice = s->nice.set ? (int32_t)s->nice.v : 0;
   a->sched_priority = s->priority.set ? (uint32_t)s->priority.v : 0;
@@ -263,9 +278,11 @@ int proc_apply_scheduler(const spec_scheduler *s, berth_error **err) {
   if (syscall(SYS_sched_setattr, 0, &attr, 0) == 0)
     return 0;
   if (errno == EPERM && s->policy_num == SCHED_DEADLINE)
-    return berth_fail_errno(err, "process.scheduler: set %s (the kernel refuses SCHED_DEADLINE "
-                                 "in a cgroup with a restricted cpuset)", s->policy);
-  return berth_fail_errno(err, "process.scheduler: set %s", s->policy);
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-SCHEDULER",
+                               "process.scheduler: set %s (the kernel refuses SCHED_DEADLINE "
+                               "in a cgroup with a restricted cpuset)", s->policy);
+  return berth_fail_errno_id(err, "BERTH-E-PROCESS-SCHEDULER",
+                             "process.scheduler: set %s", s->policy);
 }
 
 /* ---- CPU affinity ---- */
@@ -280,9 +297,10 @@ int proc_apply_cpu_affinity_to(pid_t pid, const char *field, const char *cpulist
   int rc = sched_setaffinity(pid, set.nwords * sizeof(unsigned long), (cpu_set_t *)set.words);
   proc_idset_free(&set);
   if (rc < 0)
-    return berth_fail_errno(err, "%s: set CPU affinity to \"%s\"%s", field, cpulist,
-                            errno == EINVAL ? " (no CPU of the list is online and allowed "
-                                              "by the cgroup's cpuset)" : "");
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-CPU-AFFINITY",
+                               "%s: set CPU affinity to \"%s\"%s", field, cpulist,
+                               errno == EINVAL ? " (no CPU of the list is online and allowed "
+                                                 "by the cgroup's cpuset)" : "");
   return 0;
 }
 
@@ -351,8 +369,9 @@ static int mpol_mode_of(const spec_memory_policy *m, size_t *index, berth_error 
       return 0;
     }
   }
-  return berth_fail(err, 0, "linux.memoryPolicy.mode: invalid memory policy mode \"%s\"",
-                    m->mode ? m->mode : "");
+  return berth_fail_id(err, "BERTH-E-PROCESS-MEMORY-POLICY", 0,
+                       "linux.memoryPolicy.mode: invalid memory policy mode \"%s\"",
+                       m->mode ? m->mode : "");
 }
 
 static int mpol_flags_of(const spec_memory_policy *m, int *out, berth_error **err) {
@@ -362,13 +381,15 @@ static int mpol_flags_of(const spec_memory_policy *m, int *out, berth_error **er
     while (k < n && strcmp(m->flags.v[i], mpol_flags[k].name) != 0)
       k++;
     if (k == n)
-      return berth_fail(err, 0, "linux.memoryPolicy.flags: invalid memory policy flag \"%s\"",
-                        m->flags.v[i]);
+      return berth_fail_id(err, "BERTH-E-PROCESS-MEMORY-POLICY", 0,
+                           "linux.memoryPolicy.flags: invalid memory policy flag \"%s\"",
+                           m->flags.v[i]);
     *out |= mpol_flags[k].flag;
   }
   if ((*out & MPOL_FLAG_RELATIVE) && (*out & MPOL_FLAG_STATIC))
-    return berth_fail(err, 0, "linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and "
-                              "MPOL_F_RELATIVE_NODES exclude each other");
+    return berth_fail_id(err, "BERTH-E-PROCESS-MEMORY-POLICY", 0,
+                         "linux.memoryPolicy.flags: MPOL_F_STATIC_NODES and "
+                         "MPOL_F_RELATIVE_NODES exclude each other");
   return 0;
 }
 
@@ -389,7 +410,8 @@ static int mpol_prepare(const spec_memory_policy *m, int *mode_flags, proc_idset
     problem = "takes no flags";
   if (problem != NULL) {
     proc_idset_free(nodes);
-    return berth_fail(err, 0, "linux.memoryPolicy: %s %s", m->mode, problem);
+    return berth_fail_id(err, "BERTH-E-PROCESS-MEMORY-POLICY", 0,
+                         "linux.memoryPolicy: %s %s", m->mode, problem);
   }
   *mode_flags = mpol_modes[i].mode | flags;
   return 0;
@@ -407,10 +429,11 @@ int proc_apply_memory_policy(const spec_memory_policy *m, berth_error **err) {
   long rc = syscall(SYS_set_mempolicy, mode, nodes.count ? nodes.words : NULL, maxnode);
   proc_idset_free(&nodes);
   if (rc < 0)
-    return berth_fail_errno(err, "linux.memoryPolicy: set_mempolicy %s nodes \"%s\"%s", m->mode,
-                            m->nodes ? m->nodes : "",
-                            errno == EINVAL ? " (are the nodes online and in cpuset.mems, and "
-                                              "does this kernel know the mode and flags?)" : "");
+    return berth_fail_errno_id(err, "BERTH-E-PROCESS-MEMORY-POLICY",
+                               "linux.memoryPolicy: set_mempolicy %s nodes \"%s\"%s", m->mode,
+                               m->nodes ? m->nodes : "",
+                               errno == EINVAL ? " (are the nodes online and in cpuset.mems, and "
+                                                 "does this kernel know the mode and flags?)" : "");
   return 0;
 }
 

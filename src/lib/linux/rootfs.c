@@ -21,7 +21,8 @@ static int root_propagation(const spec *s, unsigned long *flags, berth_error **e
   if (name == NULL || name[0] == '\0')
     return 0;
   if (mount_propagation_flags(name, flags) < 0)
-    return berth_fail(err, EINVAL, "linux.rootfsPropagation: unknown value \"%s\"", name);
+    return berth_fail_id(err, "BERTH-E-ROOTFS-PROPAGATION", EINVAL,
+                         "linux.rootfsPropagation: unknown value \"%s\"", name);
   return 0;
 }
 
@@ -114,7 +115,7 @@ static int pivot(const char *rootfs, berth_error **err) {
   } else if (fchdir(new_root) < 0) {
     berth_fail_errno(err, "chdir to rootfs \"%s\"", rootfs);
   } else if (syscall(SYS_pivot_root, ".", ".") < 0) {
-    berth_fail_errno(err, "pivot_root to \"%s\"", rootfs);
+    berth_fail_errno_id(err, "BERTH-E-ROOTFS-PIVOT", "pivot_root to \"%s\"", rootfs);
   } else if (fchdir(old_root) < 0) {
     berth_fail_errno(err, "chdir to the old root");
     /* The old root now sits on top of ".": keep its unmount from
@@ -206,7 +207,7 @@ static int readonly_late_mounts(const spec *s, berth_error **err) {
 static int readonly_root(berth_error **err) {
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
   if (mount_setattr(AT_FDCWD, "/", 0, &attr, sizeof(attr)) < 0)
-    return berth_fail_errno(err, "make \"/\" read-only");
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-READONLY", "make \"/\" read-only");
   return 0;
 }
 
@@ -227,6 +228,6 @@ int rootfs_finalize(const rootfs_opts *o, berth_error **err) {
   if (root_propagation(s, &flags, err) < 0)
     return -1;
   if (flags != 0 && (flags & MS_PRIVATE) == 0 && mount(NULL, "/", NULL, flags, NULL) < 0)
-    return berth_fail_errno(err, "set rootfsPropagation of \"/\"");
+    return berth_fail_errno_id(err, "BERTH-E-ROOTFS-PROPAGATION", "set rootfsPropagation of \"/\"");
   return 0;
 }

@@ -75,15 +75,17 @@ static int check_proc_destination(const char *dest, const spec_mount *m, bool bi
     if (bind && statfs(source, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC &&
         stat(source, &st) == 0 && st.st_ino == 1)
       return 0;
-    return berth_fail(err, 0, "\"%s\" cannot be mounted on \"/proc\": not a procfs root",
-                      m->source ? m->source : "");
+    return berth_fail_id(err, "BERTH-E-MOUNT-PROC", 0,
+                         "\"%s\" cannot be mounted on \"/proc\": not a procfs root",
+                         m->source ? m->source : "");
   }
   if (strncmp(dest, "/proc/", 6) != 0)
     return 0;
   for (size_t i = 0; proc_overlays[i] != NULL; i++)
     if (strcmp(dest, proc_overlays[i]) == 0)
       return 0;
-  return berth_fail(err, 0, "\"%s\" cannot be mounted because it is inside /proc", dest);
+  return berth_fail_id(err, "BERTH-E-MOUNT-PROC", 0,
+                       "\"%s\" cannot be mounted because it is inside /proc", dest);
 }
 
 /* proc and sysfs land on an ordinary directory: a symlink there (created by
@@ -103,8 +105,9 @@ static int open_plain_directory(rootfs_ctx *ctx, const char *dest, const char *w
   struct stat st;
   int fd = -1;
   if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
-    berth_fail(err, 0, "\"%s\" is not a directory (a symlink?): refusing to mount %s on it",
-               dest, what);
+    berth_fail_id(err, "BERTH-E-MOUNT-DEST-SYMLINK", 0,
+                  "\"%s\" is not a directory (a symlink?): refusing to mount %s on it",
+                  dest, what);
   } else if (mkdirat(dir, base, 0755) < 0 && errno != EEXIST) {
     berth_fail_errno(err, "mkdir \"%s\"", dest);
   } else if ((fd = openat(dir, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
@@ -129,7 +132,7 @@ static int open_bind_source(rootfs_ctx *ctx, const char *source, berth_error **e
   bind_source_path(ctx, source, path, sizeof(path));
   int fd = open(path, O_PATH | O_CLOEXEC);
   if (fd < 0)
-    return berth_fail_errno(err, "bind source \"%s\"", path);
+    return berth_fail_errno_id(err, "BERTH-E-MOUNT-SOURCE", "bind source \"%s\"", path);
   return fd;
 }
 
@@ -162,7 +165,7 @@ static int remount_bind(rootfs_ctx *ctx, const char *dest, unsigned long flags,
   if (rc < 0 && errno == EPERM)
     rc = mount_on_fd(NULL, fd, NULL, f | (locked_flags(fd) & ~MS_RDONLY), NULL);
   if (rc < 0)
-    berth_fail_errno(err, "remount \"%s\"", dest);
+    berth_fail_errno_id(err, "BERTH-E-MOUNT-REMOUNT", "remount \"%s\"", dest);
   close(fd);
   return rc;
 }
@@ -170,7 +173,7 @@ static int remount_bind(rootfs_ctx *ctx, const char *dest, unsigned long flags,
 static int mount_bind(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
                       const mount_options *mo, berth_error **err) {
   if (m->source == NULL)
-    return berth_fail(err, 0, "a bind mount needs a source");
+    return berth_fail_id(err, "BERTH-E-MOUNT-SOURCE", 0, "a bind mount needs a source");
   int src = open_bind_source(ctx, m->source, err);
   if (src < 0)
     return -1;
@@ -187,7 +190,8 @@ static int mount_bind(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
   pathsafe_fd_path(src, src_path, sizeof(src_path));
   rc = mount_on_fd(src_path, target, NULL, MS_BIND | (mo->flags & MS_REC), NULL);
   if (rc < 0)
-    berth_fail_errno(err, "bind \"%s\" on \"%s\"", m->source, m->destination);
+    berth_fail_errno_id(err, "BERTH-E-MOUNT-BIND",
+                        "bind \"%s\" on \"%s\"", m->source, m->destination);
   close(target);
   if (rc == 0 && (mo->flags & ~(MS_REC | MS_REMOUNT | MS_BIND)) != 0)
     rc = remount_bind(ctx, dest, mo->flags, err);
@@ -258,7 +262,8 @@ static int label_mqueue(rootfs_ctx *ctx, const spec_mount *m, berth_error **err)
     return -1;
   int rc = fsetxattr(fd, "security.selinux", label, strlen(label), 0);
   if (rc < 0)
-    berth_fail_errno(err, "label \"%s\" with linux.mountLabel \"%s\"", m->destination, label);
+    berth_fail_errno_id(err, "BERTH-E-MOUNT-LABEL",
+                        "label \"%s\" with linux.mountLabel \"%s\"", m->destination, label);
   close(fd);
   return rc;
 }
@@ -294,8 +299,9 @@ static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *de
   int rc = mount_on_fd(source, target, m->type, flags, labelled ? data : mo->data);
   char note[PATH_MAX];
   if (rc < 0)
-    berth_fail_errno(err, "mount \"%s\" on \"%s\"%s", source, m->destination,
-                     mount_label_note(labelled ? ctx->o->mount_label : NULL, note, sizeof(note)));
+    berth_fail_errno_id(err, "BERTH-E-MOUNT-FILESYSTEM",
+                        "mount \"%s\" on \"%s\"%s", source, m->destination,
+                        mount_label_note(labelled ? ctx->o->mount_label : NULL, note, sizeof(note)));
   free(data);
   close(target);
   if (rc == 0 && keep_mode)
@@ -316,13 +322,14 @@ static int apply_propagation_and_attrs(rootfs_ctx *ctx, const char *dest,
   for (size_t i = 0; i < mo->n_propagation && rc == 0; i++) {
     rc = mount_on_fd(NULL, fd, NULL, mo->propagation[i], NULL);
     if (rc < 0)
-      berth_fail_errno(err, "set propagation of \"%s\"", dest);
+      berth_fail_errno_id(err, "BERTH-E-MOUNT-PROPAGATION", "set propagation of \"%s\"", dest);
   }
   if (rc == 0 && (mo->rec_attr_set != 0 || mo->rec_attr_clr != 0)) {
     struct mount_attr attr = {.attr_set = mo->rec_attr_set, .attr_clr = mo->rec_attr_clr};
     rc = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
     if (rc < 0)
-      berth_fail_errno(err, "set recursive mount attributes of \"%s\"", dest);
+      berth_fail_errno_id(err, "BERTH-E-MOUNT-PROPAGATION",
+                          "set recursive mount attributes of \"%s\"", dest);
   }
   close(fd);
   return rc;
@@ -331,16 +338,19 @@ static int apply_propagation_and_attrs(rootfs_ctx *ctx, const char *dest,
 static int validate(const spec_mount *m, const mount_options *mo, bool bind, int idmap_tree,
                     berth_error **err) {
   if (idmap_wanted(m) && !bind)
-    return berth_fail(err, 0, "idmapped mounts are only supported for bind mounts");
+    return berth_fail_id(err, "BERTH-E-IDMAP-NOT-BIND", 0,
+                         "idmapped mounts are only supported for bind mounts");
   if (idmap_wanted(m) && idmap_tree < 0)
     return berth_fail(err, 0, "idmapped mount was not prepared by the runtime");
   if (bind && mo->data != NULL)
-    return berth_fail(err, 0, "option \"%s\" is not valid for a bind mount",
-                      mo->first_data_option);
+    return berth_fail_id(err, "BERTH-E-MOUNT-OPTION", 0,
+                         "option \"%s\" is not valid for a bind mount",
+                         mo->first_data_option);
   if (!bind && m->type == NULL)
-    return berth_fail(err, 0, "no type given and not a bind mount");
+    return berth_fail_id(err, "BERTH-E-MOUNT-TYPE", 0, "no type given and not a bind mount");
   if (mo->tmpcopyup && !type_is(m, "tmpfs"))
-    return berth_fail(err, 0, "option \"tmpcopyup\" needs a tmpfs mount");
+    return berth_fail_id(err, "BERTH-E-MOUNT-OPTION", 0,
+                         "option \"tmpcopyup\" needs a tmpfs mount");
   return 0;
 }
 

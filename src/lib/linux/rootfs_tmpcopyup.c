@@ -173,8 +173,9 @@ int rootfs_mount_tmpcopyup(rootfs_ctx *ctx, const spec_mount *m, const mount_opt
   struct stat st;
   if (mnt < 0) {
     char note[PATH_MAX];
-    berth_fail_errno(err, "create tmpfs for \"%s\"%s", m->destination,
-                     mount_label_note(label, note, sizeof(note)));
+    berth_fail_errno_id(err, "BERTH-E-MOUNT-FILESYSTEM",
+                        "create tmpfs for \"%s\"%s", m->destination,
+                        mount_label_note(label, note, sizeof(note)));
     goto out;
   }
   from = pathsafe_open(ctx->root_fd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
@@ -187,7 +188,8 @@ int rootfs_mount_tmpcopyup(rootfs_ctx *ctx, const spec_mount *m, const mount_opt
   }
   rc = move_mount(mnt, "", dir, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
   if (rc < 0)
-    berth_fail_errno(err, "mount \"tmpfs\" on \"%s\"", m->destination);
+    berth_fail_errno_id(err, "BERTH-E-MOUNT-FILESYSTEM",
+                        "mount \"tmpfs\" on \"%s\"", m->destination);
 out:
   if (to >= 0)
     close(to);

@@ -247,11 +247,13 @@ static int check_errno_ret(const char *path, enum action_kind kind, const opt_u6
   if (!ret->set)
     return 0;
   if (kind != ACT_ERRNO && kind != ACT_TRACE)
-    return berth_fail(err, 0, "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno",
-                      path);
+    return berth_fail_id(err, "BERTH-E-SECCOMP-ACTION", 0,
+                         "%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno",
+                         path);
   if (ret->v > 0xffff)
-    return berth_fail(err, 0, "%s: %" PRIu64 " does not fit the filter's 16-bit return value",
-                      path, ret->v);
+    return berth_fail_id(err, "BERTH-E-SECCOMP-ACTION", 0,
+                         "%s: %" PRIu64 " does not fit the filter's 16-bit return value",
+                         path, ret->v);
   return 0;
 }
 
@@ -259,13 +261,15 @@ static int check_default_action(const spec_seccomp *sc, struct plan *pl, struct 
                                 berth_error **err) {
   enum action_kind kind;
   if (find_action(sc->default_action, &kind) < 0)
-    return berth_fail(err, 0, "linux.seccomp.defaultAction: unknown action \"%s\"",
-                      sc->default_action ? sc->default_action : "");
+    return berth_fail_id(err, "BERTH-E-SECCOMP-ACTION", 0,
+                         "linux.seccomp.defaultAction: unknown action \"%s\"",
+                         sc->default_action ? sc->default_action : "");
   /* Every syscall of the init after loading, the one that hands the fd
    * back included, would wait for an agent that has no fd yet. */
   if (kind == ACT_NOTIFY)
-    return berth_fail(err, 0,
-                      "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
+    return berth_fail_id(err, "BERTH-E-SECCOMP-ACTION", 0,
+                         "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default "
+                         "action");
   if (check_errno_ret("linux.seccomp.defaultErrnoRet", kind, &sc->default_errno_ret, err) < 0)
     return -1;
   pl->default_action = action_value(kind, &sc->default_errno_ret);
@@ -278,11 +282,11 @@ static int check_architectures(const spec_seccomp *sc, struct key_buf *k, berth_
     const char *name = sc->architectures.v[i];
     uint32_t token = arch_token(name);
     if (token == 0)
-      return berth_fail(err, 0,
-                        "linux.seccomp.architectures[%zu]: unknown architecture \"%s\" "
-                        "(or one libseccomp %u.%u.%u does not know)",
-                        i, name, seccomp_version()->major, seccomp_version()->minor,
-                        seccomp_version()->micro);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-ARCH", 0,
+                           "linux.seccomp.architectures[%zu]: unknown architecture \"%s\" "
+                           "(or one libseccomp %u.%u.%u does not know)",
+                           i, name, seccomp_version()->major, seccomp_version()->minor,
+                           seccomp_version()->micro);
     key_put_u64(k, token);
   }
   return 0;
@@ -294,11 +298,13 @@ static int check_args(const spec_seccomp_syscall *s, size_t i, struct key_buf *k
     const spec_seccomp_arg *a = &s->args[j];
     enum scmp_compare op;
     if (a->index >= MAX_SYSCALL_ARGS)
-      return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: "
-                        "must be 0 to 5, got %u", i, j, a->index);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-ARG", 0,
+                           "linux.seccomp.syscalls[%zu].args[%zu].index: "
+                           "must be 0 to 5, got %u", i, j, a->index);
     if (find_operator(a->op, &op) < 0)
-      return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].op: "
-                        "unknown operator \"%s\"", i, j, a->op ? a->op : "");
+      return berth_fail_id(err, "BERTH-E-SECCOMP-ARG", 0,
+                           "linux.seccomp.syscalls[%zu].args[%zu].op: "
+                           "unknown operator \"%s\"", i, j, a->op ? a->op : "");
     key_put_u64(k, a->index);
     key_put_u64(k, (uint64_t)op);
     key_put_u64(k, a->value);
@@ -313,24 +319,28 @@ static int check_syscall(const spec_seccomp *sc, size_t i, struct plan *pl, stru
   enum action_kind kind;
   char path[64];
   if (find_action(s->action, &kind) < 0)
-    return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].action: unknown action \"%s\"", i,
-                      s->action ? s->action : "");
+    return berth_fail_id(err, "BERTH-E-SECCOMP-ACTION", 0,
+                         "linux.seccomp.syscalls[%zu].action: unknown action \"%s\"", i,
+                         s->action ? s->action : "");
   snprintf(path, sizeof(path), "linux.seccomp.syscalls[%zu].errnoRet", i);
   if (check_errno_ret(path, kind, &s->errno_ret, err) < 0)
     return -1;
   if (s->names.n == 0)
-    return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].names: must not be empty", i);
+    return berth_fail_id(err, "BERTH-E-SECCOMP-SYSCALL", 0,
+                         "linux.seccomp.syscalls[%zu].names: must not be empty", i);
   uint32_t action = action_value(kind, &s->errno_ret);
   key_put_u64(k, action);
   key_put_u64(k, s->names.n);
   for (size_t j = 0; j < s->names.n; j++) {
     if (s->names.v[j][0] == '\0')
-      return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].names[%zu]: must not be empty",
-                        i, j);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-SYSCALL", 0,
+                           "linux.seccomp.syscalls[%zu].names[%zu]: must not be empty",
+                           i, j);
     /* The init hands the listener fd back with write(2), as runc's does. */
     if (kind == ACT_NOTIFY && strcmp(s->names.v[j], "write") == 0)
-      return berth_fail(err, 0, "linux.seccomp.syscalls[%zu].names[%zu]: "
-                        "SCMP_ACT_NOTIFY cannot be used for the write syscall", i, j);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-SYSCALL", 0,
+                           "linux.seccomp.syscalls[%zu].names[%zu]: "
+                           "SCMP_ACT_NOTIFY cannot be used for the write syscall", i, j);
     key_put_str(k, s->names.v[j]);
   }
   key_put_u64(k, s->n_args);
@@ -351,13 +361,15 @@ static int plan_flags(const spec_seccomp *sc, struct plan *pl, berth_error **err
   for (size_t i = 0; i < sc->flags.n; i++) {
     unsigned bit;
     if (find_flag(sc->flags.v[i], &bit) < 0)
-      return berth_fail(err, 0, "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
-                        sc->flags.v[i]);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-FLAG", 0,
+                           "linux.seccomp.flags[%zu]: unknown flag \"%s\"", i,
+                           sc->flags.v[i]);
     if (bit == SECCOMP_FILTER_FLAG_TSYNC)
       continue;
     if (!kernel_has_flag(bit))
-      return berth_fail(err, 0, "linux.seccomp.flags[%zu]: %s is not supported by this kernel",
-                        i, sc->flags.v[i]);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-FLAG", 0,
+                           "linux.seccomp.flags[%zu]: %s is not supported by this kernel",
+                           i, sc->flags.v[i]);
     /* Without a listener the kernel rejects it; like libseccomp, only pass
      * it where it has a meaning. */
     if (bit == SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV && !pl->uses_notify)
@@ -378,8 +390,9 @@ static int check_spec(const spec_seccomp *sc, struct plan *pl, struct key_buf *k
     if (check_syscall(sc, i, pl, k, err) < 0)
       return -1;
   if (pl->uses_notify && (sc->listener_path == NULL || sc->listener_path[0] == '\0'))
-    return berth_fail(err, 0, "linux.seccomp.listenerPath: must be set when a rule uses "
-                      "SCMP_ACT_NOTIFY");
+    return berth_fail_id(err, "BERTH-E-SECCOMP-LISTENER", 0,
+                         "linux.seccomp.listenerPath: must be set when a rule uses "
+                         "SCMP_ACT_NOTIFY");
   if (k != NULL && k->oom)
     return berth_fail(err, ENOMEM, "seccomp cache key");
   return plan_flags(sc, pl, err);
@@ -442,8 +455,9 @@ static int add_syscall_rules(scmp_filter_ctx ctx, const spec_seccomp *sc, size_t
       continue;
     int rc = add_rules_for_syscall(ctx, action, nr, s);
     if (rc < 0)
-      return berth_fail(err, -rc, "linux.seccomp.syscalls[%zu]: adding the rule for \"%s\"", i,
-                        s->names.v[j]);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-SYSCALL", -rc,
+                           "linux.seccomp.syscalls[%zu]: adding the rule for \"%s\"", i,
+                           s->names.v[j]);
   }
   return 0;
 }
@@ -452,8 +466,9 @@ static int add_architectures(scmp_filter_ctx ctx, const spec_seccomp *sc, berth_
   for (size_t i = 0; i < sc->architectures.n; i++) {
     int rc = seccomp_arch_add(ctx, arch_token(sc->architectures.v[i]));
     if (rc < 0 && rc != -EEXIST) /* the native one is always there */
-      return berth_fail(err, -rc, "linux.seccomp.architectures[%zu]: adding \"%s\"", i,
-                        sc->architectures.v[i]);
+      return berth_fail_id(err, "BERTH-E-SECCOMP-ARCH", -rc,
+                           "linux.seccomp.architectures[%zu]: adding \"%s\"", i,
+                           sc->architectures.v[i]);
   }
   return 0;
 }
@@ -488,9 +503,9 @@ static int export_program(scmp_filter_ctx ctx, struct berth_seccomp *p, berth_er
   size_t n = size / sizeof(struct sock_filter);
   if (n == 0 || size % sizeof(struct sock_filter) != 0 || n > BPF_MAXINSNS) {
     close(fd);
-    return berth_fail(err, n > BPF_MAXINSNS ? E2BIG : EINVAL,
-                      "linux.seccomp: the filter compiles to %zu instructions, the kernel takes "
-                      "1 to %d", n, BPF_MAXINSNS);
+    return berth_fail_id(err, "BERTH-E-SECCOMP-TOO-LARGE", n > BPF_MAXINSNS ? E2BIG : EINVAL,
+                         "linux.seccomp: the filter compiles to %zu instructions, the kernel "
+                         "takes 1 to %d", n, BPF_MAXINSNS);
   }
   p->insns = malloc(size);
   if (p->insns == NULL || read_exactly(fd, p->insns, size, 0) < 0) {
@@ -506,8 +521,9 @@ static int compile_program(const spec_seccomp *sc, const struct plan *pl, struct
                            berth_error **err) {
   scmp_filter_ctx ctx = seccomp_init(pl->default_action);
   if (ctx == NULL)
-    return berth_fail(err, 0, "linux.seccomp.defaultAction: libseccomp refused \"%s\" "
-                      "(not supported by this kernel?)", sc->default_action);
+    return berth_fail_id(err, "BERTH-E-SECCOMP-ACTION", 0,
+                         "linux.seccomp.defaultAction: libseccomp refused \"%s\" "
+                         "(not supported by this kernel?)", sc->default_action);
   int rc = add_architectures(ctx, sc, err);
   /* Not fatal: an older libseccomp just keeps the linear layout. */
   if (rc == 0 && sc->n_syscalls > BINARY_TREE_MIN_SYSCALLS)
@@ -698,10 +714,11 @@ int seccomp_load_prepared(struct berth_seccomp *p, int *notify_fd, berth_error *
     *notify_fd = -1;
   long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p->flags, &prog);
   if (rc < 0 && errno == EACCES)
-    return berth_fail_errno(err, "loading the seccomp filter (without noNewPrivileges this "
-                            "needs CAP_SYS_ADMIN)");
+    return berth_fail_errno_id(err, "BERTH-E-SECCOMP-LOAD",
+                               "loading the seccomp filter (without noNewPrivileges this "
+                               "needs CAP_SYS_ADMIN)");
   if (rc < 0)
-    return berth_fail_errno(err, "loading the seccomp filter");
+    return berth_fail_errno_id(err, "BERTH-E-SECCOMP-LOAD", "loading the seccomp filter");
   if (p->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
     if (notify_fd != NULL)
       *notify_fd = (int)rc;

@@ -30,30 +30,36 @@ static bool is_ipc_key(const char *k) {
 static int check_key(const spec *s, const char *k, berth_error **err) {
   if (is_ipc_key(k)) {
     if (!ns_is_private(s, NS_IPC))
-      return berth_fail(err, 0, "sysctl \"%s\" is not allowed in the hosts ipc namespace", k);
+      return berth_fail_id(err, "BERTH-E-SYSCTL-NOT-ALLOWED", 0,
+                           "sysctl \"%s\" is not allowed in the hosts ipc namespace", k);
     return 0;
   }
   if (has_prefix(k, "net.")) {
     if (!ns_is_private(s, NS_NETWORK))
-      return berth_fail(err, 0, "sysctl \"%s\" is not allowed in the hosts network namespace", k);
+      return berth_fail_id(err, "BERTH-E-SYSCTL-NOT-ALLOWED", 0,
+                           "sysctl \"%s\" is not allowed in the hosts network namespace", k);
     return 0;
   }
   if (strcmp(k, "kernel.hostname") == 0 || strcmp(k, "kernel.domainname") == 0) {
     if (!ns_is_private(s, NS_UTS))
-      return berth_fail(err, 0, "sysctl \"%s\" is not allowed as it conflicts with the OCI "
-                                "\"hostname\" field", k);
+      return berth_fail_id(err, "BERTH-E-SYSCTL-NOT-ALLOWED", 0,
+                           "sysctl \"%s\" is not allowed as it conflicts with the OCI "
+                           "\"hostname\" field", k);
     return 0;
   }
-  return berth_fail(err, 0, "sysctl \"%s\" is not in a separate kernel namespace", k);
+  return berth_fail_id(err, "BERTH-E-SYSCTL-NOT-NAMESPACED", 0,
+                       "sysctl \"%s\" is not in a separate kernel namespace", k);
 }
 
 int sysctl_validate(const spec *s, berth_error **err) {
   for (size_t i = 0; i < s->linux.sysctl.n; i++) {
     const spec_kv *kv = &s->linux.sysctl.v[i];
     if (strstr(kv->key, "..") || strchr(kv->key, '/') == kv->key)
-      return berth_fail(err, 0, "linux.sysctl: invalid key \"%s\"", kv->key);
+      return berth_fail_id(err, "BERTH-E-SYSCTL-KEY", 0,
+                           "linux.sysctl: invalid key \"%s\"", kv->key);
     if (strpbrk(kv->value, "\n\r") != NULL)
-      return berth_fail(err, 0, "linux.sysctl.%s: value must be a single line", kv->key);
+      return berth_fail_id(err, "BERTH-E-SYSCTL-KEY", 0,
+                           "linux.sysctl.%s: value must be a single line", kv->key);
     if (check_key(s, kv->key, err) < 0)
       return berth_wrap(err, "linux.sysctl");
   }
@@ -67,7 +73,7 @@ static int write_one(int procfd, const spec_kv *kv, berth_error **err) {
   char path[512];
   int len = snprintf(path, sizeof(path), "sys/%s", kv->key);
   if (len >= (int)sizeof(path))
-    return berth_fail(err, ENAMETOOLONG, "sysctl \"%s\"", kv->key);
+    return berth_fail_id(err, "BERTH-E-SYSCTL-KEY", ENAMETOOLONG, "sysctl \"%s\"", kv->key);
   for (char *p = path + strlen("sys/"); *p; p++) {
     if (*p == '.')
       *p = '/';
@@ -77,12 +83,13 @@ static int write_one(int procfd, const spec_kv *kv, berth_error **err) {
                                     RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
   int fd = (int)syscall(SYS_openat2, procfd, path, &how, sizeof(how));
   if (fd < 0)
-    return berth_fail_errno(err, "open sysctl \"%s\"", kv->key);
+    return berth_fail_errno_id(err, "BERTH-E-SYSCTL-WRITE", "open sysctl \"%s\"", kv->key);
   ssize_t n = write(fd, kv->value, strlen(kv->value));
   int saved = errno;
   close(fd);
   if (n < 0)
-    return berth_fail(err, saved, "write sysctl \"%s\" = \"%s\"", kv->key, kv->value);
+    return berth_fail_id(err, "BERTH-E-SYSCTL-WRITE", saved,
+                         "write sysctl \"%s\" = \"%s\"", kv->key, kv->value);
   return 0;
 }
 

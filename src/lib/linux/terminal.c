@@ -17,16 +17,16 @@
 int terminal_open_pty(const spec_process *p, int *master, int *slave, berth_error **err) {
   int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (m < 0)
-    return berth_fail_errno(err, "open /dev/ptmx");
+    return berth_fail_errno_id(err, "BERTH-E-TERMINAL-PTY", "open /dev/ptmx");
   int unlock = 0;
   if (ioctl(m, TIOCSPTLCK, &unlock) < 0) {
-    berth_fail_errno(err, "unlock pty");
+    berth_fail_errno_id(err, "BERTH-E-TERMINAL-PTY", "unlock pty");
     close(m);
     return -1;
   }
   int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (s < 0) {
-    berth_fail_errno(err, "open pty peer");
+    berth_fail_errno_id(err, "BERTH-E-TERMINAL-PTY", "open pty peer");
     close(m);
     return -1;
   }
@@ -63,10 +63,12 @@ int terminal_send_fd(const char *socket_path, int fd, const char *name, berth_er
 
 int terminal_check_opts(bool tty, bool detach, const char *console_socket, berth_error **err) {
   if (tty && detach && console_socket == NULL)
-    return berth_fail(err, 0, "cannot allocate tty if berth will detach without setting "
-                              "console socket");
+    return berth_fail_id(err, "BERTH-E-TERMINAL-NO-SOCKET", 0,
+                         "cannot allocate tty if berth will detach without setting "
+                         "console socket");
   if (console_socket != NULL && !(tty && detach))
-    return berth_fail(err, 0, "cannot use console socket if berth will not detach or allocate "
-                              "tty");
+    return berth_fail_id(err, "BERTH-E-TERMINAL-SOCKET-UNUSED", 0,
+                         "cannot use console socket if berth will not detach or allocate "
+                         "tty");
   return 0;
 }

@@ -11,13 +11,13 @@ int unixsock_connect(const char *path, berth_error **err) {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   size_t len = strlen(path);
   if (len == 0 || len >= sizeof(addr.sun_path))
-    return berth_fail(err, ENAMETOOLONG, "socket path \"%s\"", path);
+    return berth_fail_id(err, "BERTH-E-SOCKET-CONNECT", ENAMETOOLONG, "socket path \"%s\"", path);
   memcpy(addr.sun_path, path, len + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return berth_fail_errno(err, "create a socket for \"%s\"", path);
   if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-    berth_fail_errno(err, "connect to \"%s\"", path);
+    berth_fail_errno_id(err, "BERTH-E-SOCKET-CONNECT", "connect to \"%s\"", path);
     close(fd);
     return -1;
   }
