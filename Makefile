@@ -44,7 +44,7 @@ check-vm: deps all
 	tests/vm/run-vm.sh $(BERTH)
 
 # berth cross-built for arm64, ppc64le, s390x and riscv64, its unit tests
-# run under qemu-user (tests/cross/run-cross.sh); `make check` runs arm64's.
+# run under qemu-user (tests/cross/run-cross.sh); suite cross of `make check`.
 check-cross: deps
 	tests/cross/run-cross.sh
 
@@ -58,7 +58,7 @@ check-security: deps all
 	tests/security/run-security.sh $(BERTH)
 
 # The Debian package, built from a clean clone of HEAD and checked (about
-# 3 minutes, so not part of `make check`).
+# 3 minutes; suite deb of `make check`).
 check-deb: deps
 	tests/deb/run-deb.sh
 
@@ -68,8 +68,8 @@ criu:
 
 # Everything: unit tests under ASan+UBSan, the bats suites (integration,
 # differential against runc, security), the fault suite, a short fuzz, the
-# VM suites, the real clients and the arm64 cross build. Ends with one
-# "N passed, N failed, N skipped" line.
+# VM suites, the real clients, the cross builds of four architectures and
+# the Debian package. Ends with one "N passed, N failed, N skipped" line.
 check: deps all $(ASAN_BUILD)/build.ninja
 	@scripts/refresh-build.sh $(ASAN_BUILD)
 	ninja -C $(ASAN_BUILD)
@@ -81,10 +81,9 @@ check: deps all $(ASAN_BUILD)/build.ninja
 fuzz:
 	tests/fuzz/run-fuzz.sh $${FUZZ_SECONDS:-600}
 
-# The long runs kept out of make check: the cross builds of all four other
-# architectures, the Debian package, the soak (10,000 lifecycle cycles, the
-# curve of peak RSS, fds, mounts and cgroups) and the long fuzz.
-check-long: deps all check-cross check-deb
+# The long runs kept out of make check: the soak (10,000 lifecycle cycles,
+# the curve of peak RSS, fds, mounts and cgroups) and the long fuzz.
+check-long: deps all
 	tests/faults/soak.sh $(BERTH) $${SOAK_CYCLES:-10000}
 	tests/fuzz/run-fuzz.sh $${FUZZ_SECONDS:-600}
 

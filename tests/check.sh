@@ -9,7 +9,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 berth=${1:?usage: check.sh BERTH ASAN_BUILD_DIR}
 asan_build=${2:?usage: check.sh BERTH ASAN_BUILD_DIR}
-suites=${BERTH_CHECK_SUITES:-unit integration faults fuzz systemd vm clients cross}
+suites=${BERTH_CHECK_SUITES:-unit integration faults fuzz systemd vm clients cross deb}
 
 total_passed=0 total_failed=0 total_skipped=0
 report=()
@@ -77,8 +77,12 @@ for suite in $suites; do
     systemd) run_suite systemd "$here/vm/systemd-tests.sh" "$berth" ;;
     vm) run_suite vm "$here/vm/run-vm.sh" "$berth" ;;
     clients) run_suite clients "$here/clients/run-clients.sh" "$berth" ;;
-    # arm64 only here; `make check-cross` (in check-long) builds all four.
-    cross) run_suite cross "$here/cross/run-cross.sh" arm64 ;;
+    # All four other architectures (scripts/cross-arch.sh), each built and
+    # its unit tests run under qemu-user.
+    cross) run_suite cross "$here/cross/run-cross.sh" ;;
+    # The Debian package from a clean clone of HEAD, checked and installed
+    # into a private root.
+    deb) run_suite deb "$here/deb/run-deb.sh" ;;
     *) echo "check: unknown suite $suite" >&2; total_failed=$((total_failed + 1)) ;;
   esac
 done
