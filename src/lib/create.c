@@ -276,6 +276,13 @@ static int finish(struct create_job *j, berth_error **err) {
   if ((cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err) < 0)
     return -1;
   faultpoint("create.state-saved");
+  /* The init dies with create until it hears this (see container_init). */
+  struct sync_msg m;
+  enum sync_phase phase = PHASE_WAIT_RELEASED;
+  if (sync_send(j->sock[0], SYNC_SAVED, 0, -1, err) < 0 ||
+      sync_expect(j->sock[0], &phase, &m, NULL, err) < 0)
+    return -1;
+  faultpoint("create.init-on-its-own");
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)
     return -1;
   if (j->o->pidfd_socket && unixsock_send_pidfd(j->o->pidfd_socket, j->pid, err) < 0)

@@ -167,7 +167,7 @@ static bool names_before_go(const spec *s) {
 
 void container_init(struct init_ctx *ctx) {
   berth_error *e = NULL;
-  /* Until READY the parent is waiting on us; if it dies, so do we. */
+  /* Until state.json names us (SAVED), if the parent dies, so do we. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
   int keep[] = {ctx->sync_fd, ctx->fifo_fd, idmap_trees_holder_fd(ctx->idmap)};
@@ -205,8 +205,16 @@ void container_init(struct init_ctx *ctx) {
   if (setup_inside(ctx, &launch, &e) < 0)
     fail_to_parent(ctx, e);
 
-  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send(ctx->sync_fd, SYNC_READY, 0, -1, &e) < 0)
+    _exit(1);
+  /* Until state.json names this process, a create killed meanwhile would
+   * leave it running in a container that reads as stopped: it dies with
+   * its parent until SAVED, and says RELEASED before the parent may exit. */
+  phase = PHASE_WAIT_SAVED;
+  if (sync_expect(ctx->sync_fd, &phase, &m, NULL, &e) < 0)
+    _exit(1);
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (sync_send(ctx->sync_fd, SYNC_RELEASED, 0, -1, &e) < 0)
     _exit(1);
   close(ctx->sync_fd);
 

@@ -19,6 +19,8 @@ const char *sync_type_name(uint32_t type) {
   case SYNC_ERROR: return "ERROR";
   case SYNC_SECCOMP: return "SECCOMP";
   case SYNC_SECCOMP_DONE: return "SECCOMP_DONE";
+  case SYNC_SAVED: return "SAVED";
+  case SYNC_RELEASED: return "RELEASED";
   }
   return "UNKNOWN";
 }
@@ -112,6 +114,8 @@ static const char *phase_name(enum sync_phase p) {
   case PHASE_WAIT_HOOKS: return "waiting for HOOKS";
   case PHASE_WAIT_READY: return "waiting for READY";
   case PHASE_WAIT_EXEC: return "waiting for exec";
+  case PHASE_WAIT_SAVED: return "waiting for SAVED";
+  case PHASE_WAIT_RELEASED: return "waiting for RELEASED";
   case PHASE_DONE: return "done";
   case PHASE_FAILED: return "failed";
   }
@@ -150,6 +154,14 @@ int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error *
   case PHASE_WAIT_EXEC:
     if (m->type == SYNC_CONSOLE || m->type == SYNC_SECCOMP)
       next = PHASE_WAIT_EXEC;
+    break;
+  case PHASE_WAIT_SAVED:
+    if (m->type == SYNC_SAVED)
+      next = PHASE_DONE;
+    break;
+  case PHASE_WAIT_RELEASED:
+    if (m->type == SYNC_RELEASED)
+      next = PHASE_DONE;
     break;
   case PHASE_WAIT_READY:
     if (m->type == SYNC_CONSOLE || m->type == SYNC_SECCOMP)

@@ -37,6 +37,8 @@ enum sync_type {
   SYNC_ERROR,      /* either: code + text */
   SYNC_SECCOMP,    /* child: value is the fd number of a seccomp listener */
   SYNC_SECCOMP_DONE, /* parent: it took the listener (pidfd_getfd) */
+  SYNC_SAVED,      /* parent: state.json names the init, which may outlive create now */
+  SYNC_RELEASED,   /* child: no longer dies with its parent */
 };
 
 enum sync_phase {
@@ -46,6 +48,8 @@ enum sync_phase {
   PHASE_WAIT_HOOKS,      /* parent side */
   PHASE_WAIT_READY,      /* parent side: CONSOLE may come first */
   PHASE_WAIT_EXEC,       /* exec's parent side: CONSOLE, then EOF */
+  PHASE_WAIT_SAVED,      /* child side, after READY */
+  PHASE_WAIT_RELEASED,   /* parent side, after SAVED */
   PHASE_DONE,
   PHASE_FAILED,
 };

@@ -81,10 +81,9 @@ nothing_runs() {
 # state_truthful ID: `list` and `state` work, and what they say of ID
 # agrees with the kernel: created/running/paused means its init lives,
 # stopped means it does not. A container whose state is unreadable must
-# be said not to exist, with a clear error, and nothing of it may run.
-# With STOPPED_MEANS_NOTHING_RUNS set, nothing of a stopped one may run
-# either: not so for create, whose provisional state (pid 0) reads
-# "stopped" while an init past READY runs until create records it.
+# be said not to exist, with a clear error, and nothing of it may run;
+# nothing of a stopped one may run either (a create killed before its
+# state names the init takes the init along: SYNC_SAVED in sync.h).
 state_truthful() {
   local id=$1 st pid s
   capture rt list --format json
@@ -104,7 +103,7 @@ state_truthful() {
       pid_alive "$pid" || { echo "state says $s but pid $pid is gone" >&2; return 1; } ;;
     stopped)
       [ "$pid" = 0 ] || { echo "state says stopped with pid $pid" >&2; return 1; }
-      [ -z "${STOPPED_MEANS_NOTHING_RUNS:-}" ] || nothing_runs "$id" "state says stopped" ;;
+      nothing_runs "$id" "state says stopped" ;;
     *) echo "state: unknown status '$s'" >&2; return 1 ;;
   esac
 }

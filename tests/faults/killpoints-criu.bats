@@ -11,8 +11,8 @@ load faults
 
 # A restore records its init at CRIU's post-restore notification; before
 # that, a restore killed leaves a "stopped" container whose tasks CRIU
-# kills as it undoes the restore. So "stopped" means nothing of it runs.
-STOPPED_MEANS_NOTHING_RUNS=1
+# kills as it undoes the restore, so "stopped" means nothing of it runs
+# here too (state_truthful).
 
 # scripts/install-criu.sh's wrapper, when it was installed there, comes
 # first; otherwise whatever criu is on PATH.
