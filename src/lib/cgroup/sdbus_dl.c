@@ -35,6 +35,7 @@ static const struct {
     {"sd_bus_start", offsetof(struct sdbus_api, start)},
     {"sd_bus_unref", offsetof(struct sdbus_api, unref)},
     {"sd_bus_wait", offsetof(struct sdbus_api, wait)},
+    {"free", offsetof(struct sdbus_api, lib_free)},
 };
 
 int sdbus_load(berth_error **err) {

@@ -36,6 +36,10 @@ struct sdbus_api {
   int (*start)(sd_bus *bus);
   sd_bus * (*unref)(sd_bus *bus);
   int (*wait)(sd_bus *bus, uint64_t timeout_usec);
+  /* The free of the libc that libsystemd allocates with: in a static berth
+   * that is the host's libc.so.6, not berth's own, so memory libsystemd
+   * hands over must go back through it. */
+  void (*lib_free)(void *p);
 };
 
 extern struct sdbus_api sdbus;

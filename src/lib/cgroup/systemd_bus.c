@@ -288,20 +288,20 @@ static char *control_group(struct conn *c, const char *unit) {
   sd_bus_error e = SD_BUS_ERROR_NULL;
   sd_bus_message *reply = NULL;
   const char *path = NULL;
-  char *group = NULL;
+  char *lib_group = NULL;
   size_t n = strlen(unit);
   bool slice = n > 6 && strcmp(unit + n - 6, ".slice") == 0;
   const char *iface = slice ? "org.freedesktop.systemd1.Slice" : "org.freedesktop.systemd1.Scope";
   if (sd_bus_call_method(c->bus, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "GetUnit", &e,
                          &reply, "s", unit) >= 0 &&
       sd_bus_message_read(reply, "o", &path) > 0)
-    sd_bus_get_property_string(c->bus, SYSTEMD_DEST, path, iface, "ControlGroup", &e, &group);
+    sd_bus_get_property_string(c->bus, SYSTEMD_DEST, path, iface, "ControlGroup", &e,
+                               &lib_group);
   sd_bus_message_unref(reply);
   sd_bus_error_free(&e);
-  if (group != NULL && group[0] != '/') {
-    free(group);
-    group = NULL;
-  }
+  /* libsystemd's string is freed by libsystemd's libc (sdbus_api.lib_free). */
+  char *group = lib_group != NULL && lib_group[0] == '/' ? strdup(lib_group) : NULL;
+  sdbus.lib_free(lib_group);
   return group;
 }
 
