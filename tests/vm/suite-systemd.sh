@@ -28,6 +28,10 @@ suite_stage() {
   lib=$(ldconfig -p | awk '$1 == "libsystemd.so.0" && $NF ~ /^\// && !found { print $NF; found = 1 }')
   [ -n "$lib" ] || { echo "suite systemd: no libsystemd.so.0 on this host" >&2; return 1; }
   install_dynamic "$lib"
+  # A static berth has no loader of its own mapped, so dlopen looks the
+  # loader up as libc.so.6 names it, in the library directories, where
+  # Debian keeps it too (ldd names only the /lib64 path).
+  install_file "$(readlink -f /lib64/ld-linux-x86-64.so.2)" /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 0755
   install_file "$here/systemd-vm-tests.sh" /tests/systemd-vm-tests.sh 0755
   install_file /etc/os-release /etc/os-release 0644
   # A machine id makes this a boot like any other, not a first boot (which
