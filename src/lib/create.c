@@ -317,7 +317,12 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   snprintf(state_dir, sizeof(state_dir), "%s/%s", j->o->root, j->o->id);
   if (notify_prepare(j->spec, j->dirfd, state_dir, err) < 0)
     return -1;
-  if (setup_cgroup(j, err) < 0 || save_provisional_state(j, err) < 0)
+  if (setup_cgroup(j, err) < 0)
+    return -1;
+  /* The cgroup exists and nothing records it yet: delete --force must find
+   * it from the copy of config.json. */
+  faultpoint("create.cgroup-made");
+  if (save_provisional_state(j, err) < 0)
     return -1;
   faultpoint("create.cgroup");
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)
