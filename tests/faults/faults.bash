@@ -17,6 +17,8 @@ fault_setup() {
 # reading it waits on the memory map lock a process dying in D state may
 # hold, and other work on the machine leaves such processes about. One
 # process reads all the files: a fork per pid makes a scan take seconds.
+# A pid found and then dead (or a zombie) is not listed, and does not make
+# the scan fail: callers run it under errexit.
 own_processes() {
   local id=$1 live
   live=$(awk 'FNR == 1 { s = $0; sub(/^.*\) /, "", s); split(s, f, " ");
@@ -27,7 +29,9 @@ own_processes() {
     grep -lsF -- "$id" /proc/[0-9]*/cgroup
     [ -z "$live" ] || xargs grep -lsaF -- "$id" <<<"$live"
   } | cut -d/ -f3 | sort -un | grep -vx "$$" | while read -r pid; do
-    pid_alive "$pid" && echo "$pid $(cat "/proc/$pid/comm" 2>/dev/null)"
+    if pid_alive "$pid"; then
+      echo "$pid $(cat "/proc/$pid/comm" 2>/dev/null)"
+    fi
   done
 }
 
