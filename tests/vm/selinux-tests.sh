@@ -283,9 +283,21 @@ cat /proc/self/mountinfo' "$(with_mount_label "$MOUNT_LABEL") | del(.linux.resou
     rc=$?
     # The v1 hierarchies go with their last mount once they are empty,
     # and the devices controller back to the VM.
+    # A removed cgroup is freed a moment after its rmdir; a hierarchy
+    # unmounted while it still counts one is kept (cgroup_kill_sb leaves a
+    # root with children alive) and lingers unmounted. So the devices
+    # hierarchy is unmounted only once /proc/cgroups counts its root
+    # alone: a runtime that removes its cgroup quickly must not fail this.
     "$RT" delete --force cg1 >/dev/null 2>&1
     for h in devices berthtest; do
       find "/sys/fs/cgroup/$h" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+    i=0
+    while [ "$(awk '\''$1 == "devices" { print $3 }'\'' /proc/cgroups)" != 1 ] && [ $i -lt 50 ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    for h in devices berthtest; do
       umount "/sys/fs/cgroup/$h"
     done
     exit "$rc"' ||
