@@ -138,6 +138,7 @@ static int fill_state(struct create_job *j, berth_error **err) {
   j->st.created = state_timestamp_now();
   j->st.owner = "";
   j->st.no_new_keyring = j->o->no_new_keyring;
+  j->st.init_named = true;
   j->st.annotations = annotations_json(j->spec);
   if (j->st.created == NULL || j->st.annotations == NULL)
     return berth_fail(err, ENOMEM, "build state");

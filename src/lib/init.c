@@ -169,6 +169,10 @@ void container_init(struct init_ctx *ctx) {
   berth_error *e = NULL;
   /* Until state.json names us (SAVED), if the parent dies, so do we. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* What state_process_status tells a created container by: the execve
+   * of the container's process renames it. Before state.json names this
+   * pid, so no reader sees the pid with another name before start. */
+  prctl(PR_SET_NAME, STATE_INIT_COMM, 0, 0, 0);
 
   int keep[] = {ctx->sync_fd, ctx->fifo_fd, idmap_trees_holder_fd(ctx->idmap)};
   process_close_fds_except(ctx->extra_fds, keep, sizeof(keep) / sizeof(keep[0]));

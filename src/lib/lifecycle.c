@@ -18,7 +18,6 @@
 #include "hooks.h"
 #include "notify.h"
 #include "linux/netdev.h"
-#include "linux/passwd.h"
 #include "spec.h"
 #include "state.h"
 #include "handle.h"
@@ -363,94 +362,5 @@ int container_get_state(const char *root, const char *id, json_t **out, berth_er
   handle_close(&h);
   if (*out == NULL)
     return berth_fail(err, ENOMEM, "encode state");
-  return 0;
-}
-
-/* The user owning a state directory, looked up once per uid: each lookup
- * reads /etc/passwd again, and a list has one owner for every container as
- * a rule. */
-struct owner_cache {
-  uid_t uid;
-  bool known;
-  char name[64];
-};
-
-static const char *owner_name(uid_t uid, struct owner_cache *c) {
-  if (c->known && c->uid == uid)
-    return c->name;
-  if (passwd_name(uid, c->name, sizeof(c->name)) < 0)
-    snprintf(c->name, sizeof(c->name), "#%u", (unsigned)uid);
-  c->uid = uid;
-  c->known = true;
-  return c->name;
-}
-
-/* What list keeps open from one container to the next. */
-struct list_reader {
-  int rootfd;
-  struct owner_cache owners;
-  struct cgroup_dir_cache freezers;
-};
-
-/* The status of a container read by state_load_listed, from the freezer
- * path in state.json without the cgroup; a state that predates that path
- * loads its cgroup as any command does. */
-static enum container_status listed_status(struct list_reader *r, const char *id,
-                                           container_state **st) {
-  enum container_status s = state_process_status_in(r->rootfd, id, *st);
-  if (s != STATUS_RUNNING && s != STATUS_CREATED)
-    return s;
-  if ((*st)->freezer != NULL)
-    return *(*st)->freezer != '\0' &&
-                   cgroup_dir_is_frozen_cached(&r->freezers, (*st)->freezer,
-                                               (*st)->freezer_v2) == 1
-               ? STATUS_PAUSED
-               : s;
-  berth_error *e = NULL;
-  struct handle h = {.dirfd = openat(r->rootfd, id, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-  if (h.dirfd >= 0 && state_load(h.dirfd, &h.st, &e) == 0) {
-    container_state_free(*st);
-    *st = h.st;
-    if (h.st->cgroup == NULL || cgroup_from_json(h.st->cgroup, &h.cg, &e) == 0)
-      s = handle_status(&h);
-    cgroup_free(h.cg);
-  }
-  if (h.dirfd >= 0)
-    close(h.dirfd);
-  berth_error_free(e);
-  return s;
-}
-
-/* list reads each container without its lock: state.json is only ever
- * replaced whole by a rename, so a reader sees the old file or the new one,
- * and a container being created (no state.json yet) or deleted meanwhile
- * drops out of the list. Waiting on every lock would make a list of a
- * thousand containers wait for each create and delete in flight. */
-int container_list(const char *root, json_t **out, berth_error **err) {
-  char **ids;
-  size_t n;
-  if (state_list_ids(root, &ids, &n, err) < 0)
-    return -1;
-  json_t *arr = json_array();
-  struct list_reader r = {.rootfd = n > 0 ? open(root, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1,
-                          .freezers = {NULL, -1}};
-  for (size_t i = 0; i < n; i++) {
-    container_state *st = NULL;
-    uid_t owner;
-    if (r.rootfd >= 0 && state_load_listed(r.rootfd, ids[i], &st, &owner, NULL) == 0) {
-      json_t *o = state_oci_json(st, listed_status(&r, ids[i], &st));
-      if (o != NULL) {
-        json_object_set_new(o, "owner", json_string(owner_name(owner, &r.owners)));
-        json_array_append_new(arr, o);
-      }
-    }
-    container_state_free(st);
-    free(ids[i]);
-  }
-  cgroup_dir_cache_close(&r.freezers);
-  if (r.rootfd >= 0)
-    close(r.rootfd);
-  free(ids);
-  *out = arr;
   return 0;
 }

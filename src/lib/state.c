@@ -210,6 +210,8 @@ static json_t *state_to_json(const container_state *st) {
   }
   if (st->no_new_keyring)
     json_object_set_new(j, "no_new_keyring", json_true());
+  if (st->init_named)
+    json_object_set_new(j, "init_named", json_true());
   return j;
 }
 
@@ -385,6 +387,7 @@ static int state_from_json(json_t *j, container_state **out, berth_error **err) 
   st->freezer = freezer ? strdup(freezer) : NULL;
   st->freezer_v2 = json_is_true(json_object_get(j, "freezer_v2"));
   st->no_new_keyring = json_is_true(json_object_get(j, "no_new_keyring"));
+  st->init_named = json_is_true(json_object_get(j, "init_named"));
   json_decref(j);
   *out = st;
   return 0;
@@ -509,10 +512,10 @@ int state_write_pid_file(const char *path, pid_t pid, berth_error **err) {
   return 0;
 }
 
-int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter) {
+int proc_stat_at(int procfd, pid_t pid, struct proc_stat *out) {
   char path[64], buf[1024];
-  snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  snprintf(path, sizeof(path), procfd == AT_FDCWD ? "/proc/%d/stat" : "%d/stat", (int)pid);
+  int fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
   ssize_t n = read(fd, buf, sizeof(buf) - 1);
@@ -520,12 +523,17 @@ int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter) {
   if (n <= 0)
     return -1;
   buf[n] = '\0';
-  /* comm may contain spaces and parentheses: fields restart after the last ')'. */
+  /* "PID (COMM) S ...": comm may contain spaces and parentheses, so it
+   * ends at the last ')'. */
+  char *open_paren = strchr(buf, '(');
   char *p = strrchr(buf, ')');
-  if (p == NULL || p[1] != ' ')
+  if (open_paren == NULL || p == NULL || p < open_paren || p[1] != ' ')
     return -1;
+  size_t comm_len = (size_t)(p - open_paren - 1);
+  out->init_comm = comm_len == strlen(STATE_INIT_COMM) &&
+                   memcmp(open_paren + 1, STATE_INIT_COMM, comm_len) == 0;
   p += 2;
-  char letter = *p;
+  out->state = *p;
   /* p is field 3 (state); start time is field 22. */
   for (int field = 3; field < 22; field++) {
     p = strchr(p, ' ');
@@ -533,36 +541,48 @@ int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter) {
       return -1;
     p++;
   }
-  if (start_time)
-    *start_time = strtoull(p, NULL, 10);
-  if (state_letter)
-    *state_letter = letter;
+  out->start_time = strtoull(p, NULL, 10);
   return 0;
 }
 
-/* FIFO: the path of exec.fifo relative to DIRFD. */
-static enum container_status process_status(int dirfd, const char *fifo,
+int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter) {
+  struct proc_stat ps;
+  if (proc_stat_at(AT_FDCWD, pid, &ps) < 0)
+    return -1;
+  if (start_time)
+    *start_time = ps.start_time;
+  if (state_letter)
+    *state_letter = ps.state;
+  return 0;
+}
+
+/* FIFO: the path of exec.fifo relative to DIRFD. An init that no longer
+ * bears STATE_INIT_COMM has executed the container's process, which it
+ * does only after start took the fifo away: running, without a lookup.
+ * One that bears it (or a process that named itself so) is created while
+ * the fifo is there. A state without init_named (restored, or written by
+ * an older berth whose init kept its name) is always asked the fifo. */
+static enum container_status process_status(int procfd, int dirfd, const char *fifo,
                                             const container_state *st) {
-  uint64_t start;
-  char letter;
-  if (st->pid <= 0 || proc_stat_of(st->pid, &start, &letter) < 0)
+  struct proc_stat ps;
+  if (st->pid <= 0 || proc_stat_at(procfd, st->pid, &ps) < 0)
     return STATUS_STOPPED;
-  if (start != st->start_time || letter == 'Z' || letter == 'X')
+  if (ps.start_time != st->start_time || ps.state == 'Z' || ps.state == 'X')
     return STATUS_STOPPED;
-  if (faccessat(dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  if ((ps.init_comm || !st->init_named) && faccessat(dirfd, fifo, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return STATUS_CREATED;
   return STATUS_RUNNING;
 }
 
 enum container_status state_process_status(int dirfd, const container_state *st) {
-  return process_status(dirfd, STATE_FIFO, st);
+  return process_status(AT_FDCWD, dirfd, STATE_FIFO, st);
 }
 
-enum container_status state_process_status_in(int rootfd, const char *id,
+enum container_status state_process_status_in(int procfd, int rootfd, const char *id,
                                               const container_state *st) {
   char fifo[NAME_MAX + sizeof("/" STATE_FIFO)];
   snprintf(fifo, sizeof(fifo), "%s/%s", id, STATE_FIFO);
-  return process_status(rootfd, fifo, st);
+  return process_status(procfd, rootfd, fifo, st);
 }
 
 char *state_timestamp_now(void) {

@@ -18,6 +18,10 @@
 #define STATE_FIFO "exec.fifo"
 #define STATE_CONFIG "config.json"
 #define STATE_CGROUP "cgroup.json"
+/* The name (comm) a container's init takes until it executes the
+ * container's process: a pid whose name differs has executed it, so its
+ * container is running without a look at exec.fifo. */
+#define STATE_INIT_COMM "berth:[INIT]"
 
 enum container_status {
   STATUS_CREATING,
@@ -42,6 +46,9 @@ typedef struct container_state {
   char *freezer;
   bool freezer_v2;
   bool no_new_keyring; /* create --no-new-keyring: exec joins no keyring either */
+  /* The init bears STATE_INIT_COMM until its execve. False for a restored
+   * process and for a state written by a berth that did not name it. */
+  bool init_named;
 } container_state;
 
 const char *state_status_name(enum container_status s);
@@ -84,14 +91,25 @@ int state_write_pid_file(const char *path, pid_t pid, berth_error **err);
 
 /* Kernel view of the init process: STATUS_STOPPED when it is gone, a
  * zombie, or another process reusing the pid; otherwise CREATED while
- * exec.fifo exists, else RUNNING. Pausing is the cgroup's business. */
+ * exec.fifo exists, else RUNNING (at once when the init's name is no
+ * longer STATE_INIT_COMM). Pausing is the cgroup's business. */
 enum container_status state_process_status(int dirfd, const container_state *st);
-/* The same for container ID under the state root ROOTFD. */
-enum container_status state_process_status_in(int rootfd, const char *id,
+/* The same for container ID under the state root ROOTFD, reading /proc
+ * through PROCFD (an fd of /proc kept across many calls, or AT_FDCWD). */
+enum container_status state_process_status_in(int procfd, int rootfd, const char *id,
                                               const container_state *st);
 
 /* Start time (clock ticks since boot) and state letter of a pid. */
 int proc_stat_of(pid_t pid, uint64_t *start_time, char *state_letter);
+
+/* What state_process_status needs of /proc/PID/stat. */
+struct proc_stat {
+  uint64_t start_time; /* clock ticks since boot */
+  char state;          /* R, S, D, Z, ... */
+  bool init_comm;      /* the name is STATE_INIT_COMM */
+};
+/* /proc/PID/stat read through PROCFD (an fd of /proc, or AT_FDCWD). */
+int proc_stat_at(int procfd, pid_t pid, struct proc_stat *out);
 
 /* "2026-11-27T19:30:00.123456789Z" for now; caller frees. */
 char *state_timestamp_now(void);

@@ -3,6 +3,14 @@
 
 load ../lib/helpers
 
+# Copies of state directories a test made (copies_of) go first: they name
+# the processes of the containers they were copied from, which a delete
+# --force of a copy would kill.
+teardown() {
+  [ -z "${TEST_ROOT:-}" ] || rm -rf "$TEST_ROOT"/copy-*
+  common_teardown
+}
+
 # Two containers: one created, one running.
 make_two() {
   set_args sleep 1000
@@ -174,4 +182,61 @@ make_two() {
   assert_status 0
   grep -qE "^$B +[0-9]+ +running +.* +#$uid\$" <<<"$stdout" || fail "no #$uid owner: $stdout"
   chown 0 "$TEST_ROOT/$B/state.json"
+}
+
+# A created init bears the name berth:[INIT] until it executes the
+# container's process, and its state says so (init_named): list and state
+# take any other name as proof of a start without looking for exec.fifo
+# (tests/unit/test_state.c: with and without init_named, every case).
+@test "list: the created init is named berth:[INIT], the started process by its program" {
+  skip_if_runc "berth's own name for its init"
+  make_two
+  local pa pb
+  pa=$(rt state "$A" | jq -r .pid)
+  pb=$(rt state "$B" | jq -r .pid)
+  [ "$(cat "/proc/$pa/comm")" = "berth:[INIT]" ] || fail "created init named '$(cat "/proc/$pa/comm")'"
+  [ "$(cat "/proc/$pb/comm")" = sleep ] || fail "running init named '$(cat "/proc/$pb/comm")'"
+  jq -e '.init_named == true' "$TEST_ROOT/$A/state.json" >/dev/null
+  rtc start "$A"
+  assert_status 0
+  wait_status "$A" running
+  [ "$(cat "/proc/$pa/comm")" = sleep ]
+}
+
+
+# copies_of ID N PREFIX: N copies of ID's state directory, named PREFIX-1 ...
+# (an exec.fifo copied as a fifo): as many containers for list to read,
+# each the same as ID to the kernel, made without starting a process.
+copies_of() {
+  local id=$1 n=$2 prefix=$3 i d
+  for ((i = 1; i <= n; i++)); do
+    d=$TEST_ROOT/$prefix-$i
+    mkdir "$d"
+    cp "$TEST_ROOT/$id/cgroup.json" "$TEST_ROOT/$id/config.json" "$d/"
+    jq -c --arg id "$prefix-$i" '.id = $id' "$TEST_ROOT/$id/state.json" >"$d/state.json"
+    [ ! -p "$TEST_ROOT/$id/exec.fifo" ] || mkfifo "$d/exec.fifo"
+  done
+}
+
+# A long list is read by several threads (one per CPU, src/lib/list.c):
+# every container comes out once, in the order of their ids, each with
+# the status of its own init.
+@test "list: 300 containers, read in parallel, each once, in order, with its own status" {
+  skip_if_runc "the copies are made of berth's state directory layout"
+  make_two
+  copies_of "$A" 150 copy-created
+  copies_of "$B" 150 copy-running
+  rtc list --format json
+  assert_status 0
+  [ "$(jq length <<<"$stdout")" -eq 302 ] || fail "listed $(jq length <<<"$stdout") of 302"
+  diff <(jq -r '.[].id' <<<"$stdout") <(ls "$TEST_ROOT" | LC_ALL=C sort) ||
+    fail "list is not every id once in order"
+  [ "$(jq '[.[] | select(.id | startswith("copy-created-")) | select(.status == "created")] | length' <<<"$stdout")" -eq 150 ]
+  [ "$(jq '[.[] | select(.id | startswith("copy-running-")) | select(.status == "running")] | length' <<<"$stdout")" -eq 150 ]
+  [ "$(jq -r --arg id "$A" '.[] | select(.id == $id) | .status' <<<"$stdout")" = created ]
+  [ "$(jq -r --arg id "$B" '.[] | select(.id == $id) | .status' <<<"$stdout")" = running ]
+  [ "$(jq '[.[] | select(.owner != "root")] | length' <<<"$stdout")" -eq 0 ]
+  rtc list --quiet
+  assert_status 0
+  [ "$(wc -l <<<"$stdout")" -eq 302 ]
 }

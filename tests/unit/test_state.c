@@ -1,0 +1,120 @@
+/* How a container's status is read from the kernel: /proc/PID/stat of a
+ * real child process, named as a created init is or as a started one, and
+ * a real exec.fifo beside it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "unit.h"
+
+/* A child that names itself NAME, says so on a pipe and waits to be
+ * killed; its pid, or -1. */
+static pid_t named_child(const char *name) {
+  int p[2];
+  if (pipe(p) < 0)
+    return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+    if (write(p[1], "x", 1) != 1)
+      _exit(1);
+    for (;;)
+      pause();
+  }
+  char c;
+  close(p[1]);
+  if (pid < 0 || read(p[0], &c, 1) != 1)
+    pid = -1;
+  close(p[0]);
+  return pid;
+}
+
+static void end_child(pid_t pid) {
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+}
+
+static void test_proc_stat_reads_name_state_and_start(void) {
+  pid_t init = named_child(STATE_INIT_COMM);
+  pid_t odd = named_child("a) (b c)");
+  CHECK(init > 0 && odd > 0);
+  if (init <= 0 || odd <= 0)
+    return;
+  int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHECK(procfd >= 0);
+  struct proc_stat a, b, c;
+  CHECK(proc_stat_at(AT_FDCWD, init, &a) == 0);
+  CHECK(proc_stat_at(procfd, init, &b) == 0);
+  CHECK(a.init_comm && b.init_comm);
+  CHECK(a.start_time > 0 && a.start_time == b.start_time);
+  CHECK(a.state == 'S');
+  uint64_t start;
+  char letter;
+  CHECK(proc_stat_of(init, &start, &letter) == 0 && start == a.start_time && letter == 'S');
+  /* A name with spaces and parentheses ends at the last ')'. */
+  CHECK(proc_stat_at(procfd, odd, &c) == 0);
+  CHECK(!c.init_comm && c.state == 'S' && c.start_time > 0);
+  end_child(init);
+  end_child(odd);
+  CHECK(proc_stat_at(procfd, init, &a) < 0);
+  close(procfd);
+}
+
+/* The status of a container whose init is CHILD, with or without its
+ * exec.fifo in DIR, and with its state saying init_named or not. */
+static enum container_status status_of(int dirfd, pid_t child, uint64_t start, bool init_named) {
+  container_state st = {.pid = child, .start_time = start, .init_named = init_named};
+  return state_process_status(dirfd, &st);
+}
+
+static void test_status_from_name_and_fifo(void) {
+  char dir[] = "/tmp/berth-test-state.XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  CHECK(dirfd >= 0);
+  CHECK(mkfifoat(dirfd, STATE_FIFO, 0600) == 0);
+  pid_t init = named_child(STATE_INIT_COMM);
+  pid_t started = named_child("sleep");
+  struct proc_stat pi, ps;
+  CHECK(init > 0 && started > 0);
+  if (init <= 0 || started <= 0 || proc_stat_at(AT_FDCWD, init, &pi) < 0 ||
+      proc_stat_at(AT_FDCWD, started, &ps) < 0) {
+    CHECK(!"children to read");
+    return;
+  }
+  /* The fifo is there: a named init is created. */
+  CHECK(status_of(dirfd, init, pi.start_time, true) == STATUS_CREATED);
+  /* An init that executed its program is running: its name says so. */
+  CHECK(status_of(dirfd, started, ps.start_time, true) == STATUS_RUNNING);
+  /* A state without init_named is asked the fifo whatever the name. */
+  CHECK(status_of(dirfd, started, ps.start_time, false) == STATUS_CREATED);
+  CHECK(status_of(dirfd, init, pi.start_time, false) == STATUS_CREATED);
+  /* Another process on the pid (another start time) is not the init. */
+  CHECK(status_of(dirfd, init, pi.start_time + 1, true) == STATUS_STOPPED);
+  CHECK(status_of(dirfd, 0, 0, true) == STATUS_STOPPED);
+  /* Without the fifo every live init is running. */
+  CHECK(unlinkat(dirfd, STATE_FIFO, 0) == 0);
+  CHECK(status_of(dirfd, init, pi.start_time, true) == STATUS_RUNNING);
+  CHECK(status_of(dirfd, started, ps.start_time, false) == STATUS_RUNNING);
+  /* A zombie is stopped. */
+  kill(init, SIGKILL);
+  siginfo_t si;
+  CHECK(waitid(P_PID, (id_t)init, &si, WEXITED | WNOWAIT) == 0);
+  CHECK(status_of(dirfd, init, pi.start_time, true) == STATUS_STOPPED);
+  waitpid(init, NULL, 0);
+  end_child(started);
+  close(dirfd);
+  rmdir(dir);
+}
+
+int main(void) {
+  test_proc_stat_reads_name_state_and_start();
+  test_status_from_name_and_fifo();
+  return unit_summary("state");
+}
