@@ -31,6 +31,7 @@ static const struct {
     {"lib/validate.c", "BERTH-E-UNSUPPORTED"},
     {"lib/state.c", "BERTH-E-STATE"},
     {"lib/lifecycle.c", "BERTH-E-LIFECYCLE"},
+    {"lib/list.c", "BERTH-E-STATE"},
     {"lib/freeze.c", "BERTH-E-LIFECYCLE"},
     {"lib/events.c", "BERTH-E-EVENTS"},
     {"lib/update.c", "BERTH-E-UPDATE"},
