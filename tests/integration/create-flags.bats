@@ -167,3 +167,27 @@ keyring_cmd() {
   assert_status 0
   assert_not_contains "$stdout" "_ses.$ID"
 }
+
+# As root berth re-executes from its own binary seen through an overlay of
+# two read-only layers mounted nowhere (src/lib/linux/cloned_binary.c): a
+# created init's executable is that view, which refuses every write, and
+# no mount of it shows in the host's mount table.
+@test "create: the init runs from a read-only view of berth, attached to no mount table" {
+  skip_if_runc "berth's own protection of its binary"
+  set_args sleep 1000
+  new_id
+  rtc create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local pid exe
+  pid=$(rt state "$ID" | jq -r .pid)
+  exe=$(readlink "/proc/$pid/exe")
+  [ "$exe" = "/$(basename "$BERTH")" ] || fail "the init runs from '$exe'"
+  [ "$(stat -f -c %T "/proc/$pid/exe")" = overlayfs ] || fail "not an overlay: $(stat -f -c %T "/proc/$pid/exe")"
+  run sh -c 'printf x >>"/proc/$1/exe"' sh "$pid"
+  [ "$status" -ne 0 ]
+  grep -q "Read-only file system" <<<"$output" || fail "write: $output"
+  cmp -s "/proc/$pid/exe" "$BERTH" || fail "the view is not the binary"
+  local shown
+  shown=$(grep -F " - overlay " /proc/self/mountinfo | grep -F "lowerdir=$(dirname "$BERTH")" || true)
+  [ -z "$shown" ] || fail "an overlay of berth's directory is in the mount table: $shown"
+}

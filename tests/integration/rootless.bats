@@ -98,3 +98,21 @@ rootless_config() {
   assert_contains "$output" "newuidmap"
   [ ! -e "$RL_DIR/xdg/berth/$ID" ] || fail "state left behind"
 }
+
+# An unprivileged berth cannot mount the read-only overlay it re-executes
+# from as root (src/lib/linux/cloned_binary.c): it falls back to a sealed
+# memfd copy, and the host's binary is still never the init's executable.
+@test "rootless: the created init runs from a sealed memfd copy, not the host's binary" {
+  skip_if_runc "berth's own protection of its binary"
+  rootless_config sleep 1000
+  new_id
+  as_user "$BERTH" create "$ID" </dev/null >"$TEST_DIR/create.out" 2>&1 ||
+    fail "create: $(cat "$TEST_DIR/create.out")"
+  local pid exe
+  pid=$(as_user "$BERTH" state "$ID" | jq -r .pid)
+  exe=$(readlink "/proc/$pid/exe")
+  [ "$exe" = "/memfd:berth (deleted)" ] || fail "the init runs from '$exe'"
+  # The seals refuse a write even to root.
+  run sh -c 'printf x | dd of="/proc/$1/exe" conv=notrunc 2>&1' sh "$pid"
+  [ "$status" -ne 0 ] || fail "a write to the init's executable worked"
+}

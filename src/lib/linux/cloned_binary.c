@@ -6,30 +6,41 @@
  * the link), it would let the container replace the runtime that the host
  * runs next as root (CVE-2019-5736).
  *
- * The defence here is to run from a copy: berth copies its own binary into
- * a memfd, seals it against every change, and re-executes itself from
- * it. /proc/<pid>/exe then names that memfd, which no one can write, and
- * the host's file is never the executable of a process in a container.
+ * The defence here is to re-execute berth from a file no one can write,
+ * so that /proc/<pid>/exe names that file and the host's binary is never
+ * the executable of a process in a container:
+ *
+ * - First choice: the binary as seen through an overlayfs made of two
+ *   read-only layers, its own directory over an empty tmpfs, mounted
+ *   nowhere (fsopen/fsmount give only a descriptor). An overlay without an
+ *   upper layer refuses every write (EROFS) and cannot be remounted
+ *   writable; no mount table changes; nothing is copied, and the second
+ *   execve maps the page cache the first one already filled. It needs
+ *   CAP_SYS_ADMIN (or a user namespace's own overlay) and Linux 5.2.
+ * - Otherwise (rootless, an old kernel, a directory overlayfs will not
+ *   take): a copy in a memfd sealed against every change.
  *
  * Why not prctl(PR_SET_MM_EXE_FILE) onto a harmless file instead: it needs
  * CAP_SYS_RESOURCE in the initial user namespace, which container hosts
  * and unprivileged callers often drop, and it leaves the mapped text of
  * the host binary in place for /proc/<pid>/map_files. Why not a read-only
  * bind mount of the binary: it is a host-wide change a runtime should not
- * make behind the administrator's back.
+ * make behind the administrator's back (the overlay is attached nowhere).
  *
- * Why only when the binary sits on a writable filesystem: the copy costs a
- * read of the whole binary and a second execve on every berth call, and a
- * read-only filesystem (an image, a read-only /usr) already refuses the
- * write, so the cost buys nothing there. */
+ * Why only when the binary sits on a writable filesystem: a read-only one
+ * (an image, a read-only /usr, or the overlay above once re-executed)
+ * already refuses the write, so a second execve buys nothing there. */
 #include "linux/cloned_binary.h"
 
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -144,6 +155,92 @@ static int sealed_copy_of(int exe) {
   return mfd;
 }
 
+/* An empty read-only tmpfs attached nowhere, the lower layer under the
+ * binary's directory (an overlay without an upper layer needs two). */
+static int empty_layer(void) {
+  int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+  if (fs < 0)
+    return -1;
+  int mnt = -1;
+  if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) == 0 &&
+      fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) == 0 &&
+      fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+    mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+  int saved = errno;
+  close(fs);
+  errno = saved;
+  return mnt;
+}
+
+/* The layers, for FS: "lowerdir+" one at a time (Linux 6.8), else the
+ * older "lowerdir" list, whose ':' and ',' a directory may not contain. */
+static int set_layers(int fs, const char *dir, const char *empty) {
+  if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) == 0)
+    return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", empty, 0);
+  if (strpbrk(dir, ":,\\") != NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  char both[PATH_MAX + 64];
+  if (snprintf(both, sizeof(both), "%s:%s", dir, empty) >= (int)sizeof(both)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", both, 0);
+}
+
+/* The binary EXE (open, at PATH) as a file of a read-only overlay mounted
+ * nowhere, or -1. The file found there must be EXE still: same size and
+ * modification time, or the directory changed under us and the memfd copy
+ * of what runs is made instead. */
+static int overlay_view_of(int exe, const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (path[0] != '/' || slash == NULL || slash[1] == '\0') {
+    errno = EINVAL;
+    return -1;
+  }
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+  int empty = empty_layer();
+  if (empty < 0)
+    return -1;
+  char empty_path[64];
+  snprintf(empty_path, sizeof(empty_path), "/proc/self/fd/%d", empty);
+  int fd = -1, mnt = -1;
+  int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+  if (fs >= 0 && set_layers(fs, dir, empty_path) == 0 &&
+      fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+    mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV);
+  if (mnt >= 0)
+    fd = openat(mnt, slash + 1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  struct stat a, b;
+  if (fd >= 0 && (fstat(fd, &a) < 0 || fstat(exe, &b) < 0 || !S_ISREG(a.st_mode) ||
+                  a.st_size != b.st_size || a.st_mtim.tv_sec != b.st_mtim.tv_sec ||
+                  a.st_mtim.tv_nsec != b.st_mtim.tv_nsec)) {
+    close(fd);
+    fd = -1;
+    errno = ESTALE;
+  }
+  int saved = errno;
+  if (mnt >= 0)
+    close(mnt);
+  if (fs >= 0)
+    close(fs);
+  close(empty);
+  errno = saved;
+  return fd;
+}
+
+/* Where /proc/self/exe points, or "" (a deleted binary, an odd link). */
+static void exe_path(char *buf, size_t len) {
+  ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+  buf[n > 0 ? n : 0] = '\0';
+  static const char deleted[] = " (deleted)";
+  size_t l = strlen(buf), d = sizeof(deleted) - 1;
+  if (l >= d && strcmp(buf + l - d, deleted) == 0)
+    buf[0] = '\0';
+}
+
 int cloned_binary_ensure(int argc, char **argv, char **envp) {
   (void)argc; /* argv is NULL-terminated; the count is for the reader */
   if (skip_requested(envp))
@@ -154,6 +251,19 @@ int cloned_binary_ensure(int argc, char **argv, char **envp) {
   if (is_sealed_copy(exe) || on_readonly_fs(exe)) {
     close(exe);
     return 0;
+  }
+  char path[PATH_MAX];
+  exe_path(path, sizeof(path));
+  int view = path[0] != '\0' ? overlay_view_of(exe, path) : -1;
+  if (view >= 0) {
+    close(exe);
+    execveat(view, "", argv, envp, AT_EMPTY_PATH);
+    /* Refused (an LSM, noexec somewhere): the copy, as if there were no
+     * overlay. */
+    close(view);
+    exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    if (exe < 0)
+      return -1;
   }
   int mfd = sealed_copy_of(exe);
   int saved = errno;
