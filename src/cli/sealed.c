@@ -1,5 +1,6 @@
-/* The sealed copy of berth that create and exec re-execute from: the
- * command line it is started with, kept by main before the command runs. */
+/* The read-only view of berth (or its sealed copy) that create and exec
+ * re-execute from: the command line it is started with, kept by main
+ * before the command runs. */
 #include <unistd.h>
 
 #include "commands.h"
