@@ -35,6 +35,17 @@ static pid_t named_child(const char *name) {
   return pid;
 }
 
+/* The child has written to the pipe but may not be in pause() yet: wait
+ * (up to a second) until its state letter says it sleeps. */
+static void wait_sleeping(pid_t pid) {
+  struct proc_stat ps;
+  for (int i = 0; i < 200; i++) {
+    if (proc_stat_at(AT_FDCWD, pid, &ps) == 0 && ps.state == 'S')
+      return;
+    usleep(5000);
+  }
+}
+
 static void end_child(pid_t pid) {
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
@@ -46,6 +57,8 @@ static void test_proc_stat_reads_name_state_and_start(void) {
   CHECK(init > 0 && odd > 0);
   if (init <= 0 || odd <= 0)
     return;
+  wait_sleeping(init);
+  wait_sleeping(odd);
   int procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   CHECK(procfd >= 0);
   struct proc_stat a, b, c;
