@@ -24,7 +24,8 @@ struct create_opts {
   /* Foreground `run` with a terminal keeps the pty master itself instead of
    * sending it to a console socket. */
   bool keep_pty_master;
-  /* Re-executes berth from a sealed copy of itself (cloned_binary.h),
+  /* Re-executes berth from a read-only view or a sealed copy of itself
+   * (cloned_binary.h),
    * before the config is loaded and anything is made: a process
    * in the container can reach the binary of berth's clones, if only by
    * exec'ing /proc/self/exe. May be NULL. */
