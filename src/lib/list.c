@@ -3,8 +3,9 @@
  * Each container costs a few system calls (its state.json, its init's
  * /proc stat, its freezer), and nothing one container's reading needs
  * comes from another's, so a long list is read by as many threads as the
- * process may run on: a list of a thousand on two CPUs takes about half
- * the time. The entries are put in order afterwards. */
+ * process may run on (a list of a thousand on two CPUs: 47.6 ms serial,
+ * 41.6 ms with two threads, which share procfs's and cgroupfs's locks).
+ * The entries are put in order afterwards. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -96,9 +97,10 @@ static json_t *listed_entry(struct list_reader *r, const char *id) {
   return o;
 }
 
-/* One thread's share: entries FROM to TO of IDS into OUT. */
+/* One thread's share: entries FROM to TO of IDS into OUT, read with its
+ * own reader. */
 struct list_part {
-  int rootfd, procfd;
+  struct list_reader r;
   char **ids;
   json_t **out;
   size_t from, to;
@@ -108,10 +110,9 @@ struct list_part {
 
 static void *read_part(void *arg) {
   struct list_part *p = arg;
-  struct list_reader r = {.rootfd = p->rootfd, .procfd = p->procfd, .freezers = {NULL, -1}};
   for (size_t i = p->from; i < p->to; i++)
-    p->out[i] = listed_entry(&r, p->ids[i]);
-  cgroup_dir_cache_close(&r.freezers);
+    p->out[i] = listed_entry(&p->r, p->ids[i]);
+  cgroup_dir_cache_close(&p->r.freezers);
   return NULL;
 }
 
@@ -150,7 +151,9 @@ int container_list(const char *root, json_t **out, berth_error **err) {
     size_t threads = list_threads(n);
     struct list_part parts[LIST_MAX_THREADS];
     for (size_t t = 0; t < threads; t++) {
-      parts[t] = (struct list_part){.rootfd = rootfd, .procfd = procfd >= 0 ? procfd : AT_FDCWD,
+      parts[t] = (struct list_part){.r = {.rootfd = rootfd,
+                                          .procfd = procfd >= 0 ? procfd : AT_FDCWD,
+                                          .freezers = {NULL, -1}},
                                     .ids = ids, .out = entries,
                                     .from = n * t / threads, .to = n * (t + 1) / threads};
       /* The first share is read here; a thread that cannot be made
