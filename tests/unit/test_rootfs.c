@@ -50,6 +50,16 @@ static char *read_file(const char *path) {
   return buf;
 }
 
+/* The directory part of PATH, in a static buffer. */
+static const char *dirname_of(const char *path) {
+  static char buf[256];
+  snprintf(buf, sizeof(buf), "%s", path);
+  char *slash = strrchr(buf, '/');
+  if (slash != NULL)
+    *slash = '\0';
+  return buf;
+}
+
 static void mkdirs(const char *base, const char *const *names) {
   char path[512];
   for (size_t i = 0; names[i] != NULL; i++) {
@@ -243,6 +253,7 @@ static void check_dev_inside(void) {
   check_device("/dev/tty", S_IFCHR, 5, 0, 0666);
   check_device("/dev/mynull", S_IFCHR, 1, 3, 0600);
   check_device("/dev/myfifo", S_IFIFO, 0, 0, 0640);
+  check_device("/dev/sub/myzero", S_IFCHR, 1, 5, 0620);
   struct stat st;
   CHECK(lstat("/dev/myfifo", &st) == 0 && st.st_uid == 1000 && st.st_gid == 1001);
   check_link("/dev/ptmx", "pts/ptmx");
@@ -304,13 +315,16 @@ static int full_scenario(void *arg) {
   };
   spec_device devices[] = {
       {.type = 'c', .path = "/dev/mynull", .major = 1, .minor = 3, .file_mode = {true, 0600}},
+      /* In a directory of its own, between two in /dev: the kept parent
+       * directory changes and comes back. */
+      {.type = 'c', .path = "/dev/sub/myzero", .major = 1, .minor = 5, .file_mode = {true, 0620}},
       {.type = 'p', .path = "/dev/myfifo", .file_mode = {true, 0640}, .uid = {true, 1000},
        .gid = {true, 1001}},
   };
   spec s = {.mounts = mounts, .n_mounts = sizeof(mounts) / sizeof(mounts[0]),
             .root_readonly = true};
   s.linux.devices = devices;
-  s.linux.n_devices = 2;
+  s.linux.n_devices = 3;
   s.linux.masked_paths = STRV("/proc/kcore", "/proc/keys", "/proc/acpi", "/etc/secret", "/secretdir", "/secretdir2",
                               "/does/not/exist");
   s.linux.readonly_paths = STRV("/proc/sys", "/rwdir", "/missing");
@@ -476,6 +490,49 @@ static void test_failures(const scenario *sc) {
 }
 
 /* pathsafe alone: creation through symlinks stays in the root. */
+/* pathsafe_mkdir_all looks the whole path up first, then its parent,
+ * before it walks component by component: each shortcut must end where
+ * the walk would. */
+static void test_pathsafe_shortcuts(const char *root, int root_fd) {
+  char path[256];
+  struct stat want, got;
+  berth_error *err = NULL;
+  /* An existing directory, reached through an in-root symlink. */
+  snprintf(path, sizeof(path), "%s/deep/er", root);
+  CHECK(mkdir(path, 0755) == 0 || (errno == ENOENT && mkdir(dirname_of(path), 0755) == 0 &&
+                                   mkdir(path, 0755) == 0));
+  CHECK(stat(path, &want) == 0);
+  snprintf(path, sizeof(path), "%s/to-deep", root);
+  CHECK(symlink("/deep", path) == 0);
+  int fd = pathsafe_mkdir_all(root_fd, "/to-deep/er", 0755, &err);
+  CHECK(fd >= 0 && fstat(fd, &got) == 0 && got.st_ino == want.st_ino);
+  if (fd >= 0)
+    close(fd);
+  /* Only the last component missing: made in its parent. */
+  fd = pathsafe_mkdir_all(root_fd, "/deep/er/new", 0755, &err);
+  snprintf(path, sizeof(path), "%s/deep/er/new", root);
+  CHECK(fd >= 0 && stat(path, &want) == 0 && fstat(fd, &got) == 0 && got.st_ino == want.st_ino);
+  if (fd >= 0)
+    close(fd);
+  /* The last component a dangling absolute symlink: followed inside the
+   * root, never to the host's path of the same name. */
+  snprintf(path, sizeof(path), "%s/deep/dangle", root);
+  CHECK(symlink(escape_dir, path) == 0);
+  fd = pathsafe_mkdir_all(root_fd, "/deep/dangle", 0755, &err);
+  report(err);
+  snprintf(path, sizeof(path), "%s%s", root, escape_dir);
+  CHECK(fd >= 0 && stat(path, &want) == 0 && fstat(fd, &got) == 0 && got.st_ino == want.st_ino);
+  if (fd >= 0)
+    close(fd);
+  /* A file where a directory is wanted: an error naming the path. */
+  snprintf(path, sizeof(path), "%s/deep/plain", root);
+  write_file(path, "x");
+  fd = pathsafe_mkdir_all(root_fd, "/deep/plain", 0755, &err);
+  CHECK(fd < 0);
+  CHECK_STR_CONTAINS(err ? berth_error_text(err) : NULL, "mkdir \"/deep/plain\"");
+  berth_error_free(err);
+}
+
 static void test_pathsafe(void) {
   char root[128], path[256];
   snprintf(root, sizeof(root), "%s/ps", tmp_dir);
@@ -511,6 +568,8 @@ static void test_pathsafe(void) {
   CHECK(fd < 0);
   CHECK_STR_CONTAINS(err ? berth_error_text(err) : NULL, "open \"/missing\"");
   berth_error_free(err);
+  err = NULL;
+  test_pathsafe_shortcuts(root, root_fd);
   close(root_fd);
 }
 

@@ -39,9 +39,17 @@ static mode_t type_bits(char type) {
   }
 }
 
-/* Opens the parent directory of `path` inside the rootfs (creating it) and
- * points *base at the last component. */
-static int open_parent(int root_fd, const char *path, const char **base, berth_error **err) {
+/* The directory the last node went into, kept open for the next: nodes
+ * come mostly in /dev. */
+typedef struct node_dir {
+  char path[PATH_MAX];
+  int fd;
+} node_dir;
+
+/* The parent directory of `path` inside the rootfs (created if missing),
+ * owned by `cache`; *base points at the last component. */
+static int open_parent(int root_fd, node_dir *cache, const char *path, const char **base,
+                       berth_error **err) {
   char parent[PATH_MAX];
   snprintf(parent, sizeof(parent), "%s", path);
   char *slash = strrchr(parent, '/');
@@ -49,7 +57,16 @@ static int open_parent(int root_fd, const char *path, const char **base, berth_e
     return berth_fail(err, EINVAL, "device path \"%s\"", path);
   *slash = '\0';
   *base = path + (slash - parent) + 1;
-  return pathsafe_mkdir_all(root_fd, parent[0] ? parent : "/", 0755, err);
+  if (cache->fd >= 0 && strcmp(cache->path, parent) == 0)
+    return cache->fd;
+  int fd = pathsafe_mkdir_all(root_fd, parent[0] ? parent : "/", 0755, err);
+  if (fd < 0)
+    return -1;
+  if (cache->fd >= 0)
+    close(cache->fd);
+  snprintf(cache->path, sizeof(cache->path), "%s", parent);
+  cache->fd = fd;
+  return fd;
 }
 
 /* The host's node of the same path on an empty file: what a user
@@ -70,16 +87,15 @@ static int bind_host_node(int dir, const char *base, const device_node *d, berth
   return rc;
 }
 
-static int make_node(int root_fd, const device_node *d, berth_error **err) {
+/* Runs with a umask of 0 (devices_setup): the mode is exactly what the
+ * spec says. */
+static int make_node(int root_fd, node_dir *cache, const device_node *d, berth_error **err) {
   const char *base;
-  int dir = open_parent(root_fd, d->path, &base, err);
+  int dir = open_parent(root_fd, cache, d->path, &base, err);
   if (dir < 0)
     return -1;
   dev_t dev = d->type == 'p' ? 0 : makedev(d->major, d->minor);
-  /* The mode is exactly what the spec says, not filtered by our umask. */
-  mode_t old_umask = umask(0);
   int rc = mknodat(dir, base, type_bits(d->type) | (d->mode & 07777), dev);
-  umask(old_umask);
   if (rc == 0) {
     if (fchownat(dir, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
       rc = berth_fail_errno(err, "chown \"%s\"", d->path);
@@ -90,7 +106,6 @@ static int make_node(int root_fd, const device_node *d, berth_error **err) {
   } else {
     berth_fail_errno_id(err, "BERTH-E-DEVICE-MKNOD", "mknod \"%s\"", d->path);
   }
-  close(dir);
   return rc;
 }
 
@@ -140,19 +155,26 @@ static int make_links(int root_fd, berth_error **err) {
   return rc;
 }
 
-int devices_setup(int root_fd, const spec *s, berth_error **err) {
-  for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
-    if (spec_has_device(s, default_devices[i].path))
-      continue;
-    if (make_node(root_fd, &default_devices[i], err) < 0)
-      return -1;
+static int make_nodes(int root_fd, const spec *s, berth_error **err) {
+  node_dir cache = {.fd = -1};
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
+    if (!spec_has_device(s, default_devices[i].path))
+      rc = make_node(root_fd, &cache, &default_devices[i], err);
   }
-  for (size_t i = 0; i < s->linux.n_devices; i++) {
+  for (size_t i = 0; rc == 0 && i < s->linux.n_devices; i++) {
     device_node n = from_spec(&s->linux.devices[i]);
-    if (n.path == NULL)
-      continue;
-    if (make_node(root_fd, &n, err) < 0)
-      return berth_wrap(err, "linux.devices[%zu]", i);
+    if (n.path != NULL && (rc = make_node(root_fd, &cache, &n, err)) < 0)
+      berth_wrap(err, "linux.devices[%zu]", i);
   }
-  return make_links(root_fd, err);
+  if (cache.fd >= 0)
+    close(cache.fd);
+  return rc;
+}
+
+int devices_setup(int root_fd, const spec *s, berth_error **err) {
+  mode_t old_umask = umask(0);
+  int rc = make_nodes(root_fd, s, err);
+  umask(old_umask);
+  return rc < 0 ? -1 : make_links(root_fd, err);
 }

@@ -127,8 +127,7 @@ out:
   return rc;
 }
 
-static int walk_all(walk *w, mode_t mode) {
-  size_t i = 0;
+static int walk_all(walk *w, size_t i, mode_t mode) {
   for (;;) {
     while (w->path[i] == '/')
       i++;
@@ -144,12 +143,49 @@ static int walk_all(walk *w, mode_t mode) {
   }
 }
 
+/* Where the walk of `path` may start: the offset of its last component
+ * when the directory before it exists (*parent: that directory), else 0
+ * with the root. Resolving a prefix whole is what the walk's own lookups
+ * do one component at a time, in the same root, so the result is the same;
+ * a container path is made mostly of directories the image has. */
+static size_t walk_start(int root_fd, char *path, int *parent) {
+  size_t end = strlen(path);
+  while (end > 0 && path[end - 1] == '/')
+    end--;
+  size_t last = end;
+  while (last > 0 && path[last - 1] != '/')
+    last--;
+  if (last > 0) {
+    char saved = path[last];
+    path[last] = '\0';
+    *parent = openat2_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
+    path[last] = saved;
+    if (*parent >= 0)
+      return last;
+  }
+  *parent = openat2_in_root(root_fd, "/", O_PATH | O_DIRECTORY, 0);
+  return 0;
+}
+
 int pathsafe_mkdir_all(int root_fd, const char *path, mode_t mode, berth_error **err) {
+  /* A mount target that exists already: one lookup. */
+  int whole = openat2_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
+  if (whole >= 0)
+    return whole;
   walk w = {.root_fd = root_fd, .path = strdup(path), .parent = -1};
   if (w.path == NULL)
     return berth_fail(err, ENOMEM, "mkdir \"%s\"", path);
-  w.parent = openat2_in_root(root_fd, "/", O_PATH | O_DIRECTORY, 0);
-  int rc = w.parent < 0 ? -1 : walk_all(&w, mode);
+  size_t start = walk_start(root_fd, w.path, &w.parent);
+  if (start > 0 && (mkdirat(w.parent, w.path + start, mode) == 0 || errno == EEXIST)) {
+    /* Only the last component was missing (or came meanwhile). */
+    whole = openat2_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
+    if (whole >= 0) {
+      close(w.parent);
+      free(w.path);
+      return whole;
+    }
+  }
+  int rc = w.parent < 0 ? -1 : walk_all(&w, start, mode);
   int saved = errno;
   free(w.path);
   if (rc < 0) {

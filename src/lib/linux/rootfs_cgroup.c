@@ -35,30 +35,48 @@ static bool list_has(const char *list, const char *item, size_t item_len) {
   return false;
 }
 
-/* The container's path in the hierarchy mounted as `e`, from
- * /proc/self/cgroup; NULL when it is not found. */
-static char *own_cgroup_path(const mountinfo_entry *e) {
+/* /proc/self/cgroup, read once for all the hierarchies; NULL on error. */
+static char *read_self_cgroup(void) {
   FILE *f = fopen("/proc/self/cgroup", "re");
   if (f == NULL)
     return NULL;
-  bool v2 = strcmp(e->fstype, "cgroup2") == 0;
-  char *line = NULL, *found = NULL;
+  char *text = NULL;
   size_t cap = 0;
-  while (found == NULL && getline(&line, &cap, f) >= 0) {
-    line[strcspn(line, "\n")] = '\0';
-    char *controllers = strchr(line, ':');
-    char *path = controllers ? strchr(controllers + 1, ':') : NULL;
-    if (path == NULL)
-      continue;
-    controllers++;
-    size_t first = strcspn(controllers, ",:");
-    bool match = v2 ? (path == controllers)
-                    : (path != controllers && list_has(e->super_opts, controllers, first));
-    if (match)
-      found = strdup(path + 1);
-  }
-  free(line);
+  ssize_t n = getdelim(&text, &cap, '\0', f);
   fclose(f);
+  if (n < 0) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* The container's path in the hierarchy mounted as `e`, from the text of
+ * /proc/self/cgroup; NULL when it is not found. */
+static char *own_cgroup_path(const char *self_cgroup, const mountinfo_entry *e) {
+  if (self_cgroup == NULL)
+    return NULL;
+  bool v2 = strcmp(e->fstype, "cgroup2") == 0;
+  char *found = NULL;
+  for (const char *line = self_cgroup; found == NULL && *line != '\0';) {
+    const char *eol = strchr(line, '\n');
+    size_t len = eol ? (size_t)(eol - line) : strlen(line);
+    char *copy = strndup(line, len);
+    if (copy == NULL)
+      return NULL;
+    char *controllers = strchr(copy, ':');
+    char *path = controllers ? strchr(controllers + 1, ':') : NULL;
+    if (path != NULL) {
+      controllers++;
+      size_t first = strcspn(controllers, ",:");
+      bool match = v2 ? (path == controllers)
+                      : (path != controllers && list_has(e->super_opts, controllers, first));
+      if (match)
+        found = strdup(path + 1);
+    }
+    free(copy);
+    line += len + (eol != NULL);
+  }
   return found;
 }
 
@@ -79,9 +97,9 @@ static int remount_flags(rootfs_ctx *ctx, const char *dest, unsigned long flags,
 }
 
 /* Binds the container's own cgroup of hierarchy `e` onto `dest`. */
-static int bind_own_cgroup(rootfs_ctx *ctx, const mountinfo_entry *e, const char *dest,
-                           int target, unsigned long flags, berth_error **err) {
-  char *own = own_cgroup_path(e);
+static int bind_own_cgroup(rootfs_ctx *ctx, const char *self_cgroup, const mountinfo_entry *e,
+                           const char *dest, int target, unsigned long flags, berth_error **err) {
+  char *own = own_cgroup_path(self_cgroup, e);
   if (own == NULL)
     return berth_fail(err, ENOENT, "find the container's cgroup for \"%s\"", e->mount_point);
   size_t root_len = strcmp(e->root, "/") == 0 ? 0 : strlen(e->root);
@@ -105,7 +123,9 @@ static int mount_v2(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
      * kernel refuses cgroup2: show the container its cgroup by a bind. */
     mountinfo_entry e = {.root = "/", .mount_point = HOST_CGROUP_ROOT, .fstype = "cgroup2",
                          .super_opts = ""};
-    rc = bind_own_cgroup(ctx, &e, m->destination, target, mo->flags, err);
+    char *self_cgroup = read_self_cgroup();
+    rc = bind_own_cgroup(ctx, self_cgroup, &e, m->destination, target, mo->flags, err);
+    free(self_cgroup);
   } else if (rc < 0) {
     berth_fail_errno(err, "mount \"cgroup2\" on \"%s\"", m->destination);
   }
@@ -147,7 +167,8 @@ static void controllers_of(const char *super_opts, char *out, size_t len) {
 }
 
 static int mount_hierarchy(rootfs_ctx *ctx, const char *dest, const mountinfo_entry *e,
-                           bool cgroupns, unsigned long flags, berth_error **err) {
+                           bool cgroupns, const char *self_cgroup, unsigned long flags,
+                           berth_error **err) {
   const char *name = strrchr(e->mount_point, '/') + 1;
   char sub[PATH_MAX];
   snprintf(sub, sizeof(sub), "%s/%s", dest, name);
@@ -163,7 +184,7 @@ static int mount_hierarchy(rootfs_ctx *ctx, const char *dest, const mountinfo_en
     if (rc < 0)
       berth_fail_errno(err, "mount \"%s\" on \"%s\"", e->fstype, sub);
   } else {
-    rc = bind_own_cgroup(ctx, e, sub, target, flags, err);
+    rc = bind_own_cgroup(ctx, self_cgroup, e, sub, target, flags, err);
   }
   close(target);
   return rc;
@@ -221,13 +242,15 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
   if (mountinfo_read(&mi, err) < 0)
     return -1;
   bool cgroupns = has_cgroup_namespace(ctx->o->spec);
+  char *self_cgroup = cgroupns ? NULL : read_self_cgroup();
   for (size_t i = 0; i < mi.n && rc == 0; i++) {
     if (!is_host_hierarchy(&mi.v[i]))
       continue;
-    rc = mount_hierarchy(ctx, m->destination, &mi.v[i], cgroupns, mo->flags, err);
+    rc = mount_hierarchy(ctx, m->destination, &mi.v[i], cgroupns, self_cgroup, mo->flags, err);
     if (rc == 0)
       link_comounted(ctx, m->destination, strrchr(mi.v[i].mount_point, '/') + 1);
   }
+  free(self_cgroup);
   mountinfo_free(&mi);
   if (rc == 0 && (mo->flags & MS_RDONLY))
     rc = remount_flags(ctx, m->destination, mo->flags, err);

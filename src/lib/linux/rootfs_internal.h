@@ -3,6 +3,7 @@
 #ifndef BERTH_ROOTFS_INTERNAL_H
 #define BERTH_ROOTFS_INTERNAL_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "error.h"
@@ -15,6 +16,9 @@
 typedef struct rootfs_ctx {
   const rootfs_opts *o;
   int root_fd; /* O_PATH of the rootfs (after its bind onto itself) */
+  /* Where root_fd is on the host, read once for every mount's check of
+   * where its destination resolves; "" until then. */
+  char root_path[PATH_MAX];
 } rootfs_ctx;
 
 /* mounts[index] of the spec, with options already parsed. */

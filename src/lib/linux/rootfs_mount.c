@@ -104,11 +104,12 @@ static int open_plain_directory(rootfs_ctx *ctx, const char *dest, const char *w
     return -1;
   struct stat st;
   int fd = -1;
-  if (fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+  bool exists = fstatat(dir, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+  if (exists && !S_ISDIR(st.st_mode)) {
     berth_fail_id(err, "BERTH-E-MOUNT-DEST-SYMLINK", 0,
                   "\"%s\" is not a directory (a symlink?): refusing to mount %s on it",
                   dest, what);
-  } else if (mkdirat(dir, base, 0755) < 0 && errno != EEXIST) {
+  } else if (!exists && mkdirat(dir, base, 0755) < 0 && errno != EEXIST) {
     berth_fail_errno(err, "mkdir \"%s\"", dest);
   } else if ((fd = openat(dir, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
     berth_fail_errno(err, "open \"%s\"", dest);
@@ -354,6 +355,20 @@ static int validate(const spec_mount *m, const mount_options *mo, bool bind, int
   return 0;
 }
 
+static const char *root_host_path(rootfs_ctx *ctx) {
+  if (ctx->root_path[0] != '\0')
+    return ctx->root_path;
+  char link[64];
+  ssize_t r = readlink(pathsafe_fd_path(ctx->root_fd, link, sizeof(link)), ctx->root_path,
+                       sizeof(ctx->root_path) - 1);
+  if (r <= 0) {
+    ctx->root_path[0] = '\0';
+    return NULL;
+  }
+  ctx->root_path[r] = '\0';
+  return ctx->root_path;
+}
+
 /* Where `dest` really lands inside the rootfs: its longest existing
  * prefix resolved in the root (symlinks followed the way the mount will
  * follow them), then the components still to be made. */
@@ -366,15 +381,14 @@ static int resolve_in_root(rootfs_ctx *ctx, const char *dest, char *out, size_t 
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
     int fd = (int)syscall(SYS_openat2, ctx->root_fd, prefix[0] ? prefix : "/", &how, sizeof(how));
     if (fd >= 0) {
-      char link[64], host[PATH_MAX], root[PATH_MAX];
+      char link[64], host[PATH_MAX];
       ssize_t n = readlink(pathsafe_fd_path(fd, link, sizeof(link)), host, sizeof(host) - 1);
-      ssize_t r = readlink(pathsafe_fd_path(ctx->root_fd, link, sizeof(link)), root,
-                           sizeof(root) - 1);
       close(fd);
-      if (n < 0 || r < 0)
+      if (n < 0 || root_host_path(ctx) == NULL)
         return -1;
-      host[n] = root[r] = '\0';
-      size_t rl = strcmp(root, "/") == 0 ? 0 : (size_t)r;
+      host[n] = '\0';
+      const char *root = ctx->root_path;
+      size_t rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
       if (strncmp(host, root, rl) != 0)
         return -1;
       snprintf(out, len, "%s%s%s", host[rl] ? host + rl : "/", *rest ? "/" : "", rest);
