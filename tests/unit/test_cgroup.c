@@ -537,6 +537,43 @@ static void expect_apply_error(cgroup *cg, const spec_resources *res, const char
   berth_error_free(err);
 }
 
+/* Device rules go through devices.allow and devices.deny opened once
+ * each, in the order given; a rule the kernel refuses still names its
+ * field and the file. */
+static void test_device_rules_in_order(void) {
+  cgroup *cg = make("devrules");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  cg_dir *devices = cg_find_v1(cg, "devices");
+  if (devices != NULL) {
+    spec_device_rule rules[] = {
+        {.allow = false, .type = 'a'},
+        {.allow = true, .type = 'c', .major = {true, 1}, .minor = {true, 3}, .access = "rwm"},
+        {.allow = true, .type = 'b', .major = {true, 8}, .access = "r"},
+        {.allow = false, .type = 'c', .major = {true, 1}, .minor = {true, 3}, .access = "w"},
+        {.allow = true, .type = 'c', .major = {true, 5}, .minor = {true, 1}, .access = "rwz"},
+    };
+    spec_resources res = {.devices = rules, .n_devices = 4};
+    berth_error *err = NULL;
+    CHECK(cgroup_apply(cg, &res, &err) == 0);
+    if (err != NULL)
+      fprintf(stderr, "  device rules: %s\n", err_text(err));
+    berth_error_clear(&err);
+    char *list = read_text(devices->path, "devices.list");
+    CHECK(strstr(list, "c 1:3 rm\n") != NULL && strstr(list, "b 8:* r\n") != NULL &&
+          strstr(list, "c 1:3 rwm") == NULL);
+    free(list);
+    res.n_devices = 5;
+    expect_apply_error(cg, &res, "linux.resources.devices[4]: write \"");
+    expect_apply_error(cg, &res, "devices.allow\": ");
+  }
+  berth_error *err = NULL;
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
 static void test_apply_errors(void) {
   cgroup *cg = make("errors");
   CHECK(cg != NULL);
@@ -641,6 +678,31 @@ static void test_processes(void) {
   CHECK(cgroup_destroy(cg, &err) == 0);
   if (err != NULL)
     fprintf(stderr, "  destroy: %s\n", err_text(err));
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(!exists(cg->dirs[i].path));
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
+/* destroy removes what the container made below its directories, deepest
+ * first (the first rmdir of a directory that holds more fails, and the
+ * tree is walked then). */
+static void test_destroy_nested(void) {
+  cgroup *cg = make("nested");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  char sub[PATH_MAX];
+  for (size_t i = 0; i < cg->n_dirs; i++) {
+    snprintf(sub, sizeof(sub), "%s/made-inside", cg->dirs[i].path);
+    CHECK(mkdir(sub, 0755) == 0);
+    snprintf(sub, sizeof(sub), "%s/made-inside/deeper", cg->dirs[i].path);
+    CHECK(mkdir(sub, 0755) == 0);
+  }
+  berth_error *err = NULL;
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  destroy nested: %s\n", err_text(err));
   for (size_t i = 0; i < cg->n_dirs; i++)
     CHECK(!exists(cg->dirs[i].path));
   cgroup_free(cg);
@@ -773,6 +835,8 @@ int main(void) {
   test_apply_errors();
   test_processes();
   test_destroy_busy();
+  test_destroy_nested();
+  test_device_rules_in_order();
   test_pure_v2_view();
   cleanup();
   return unit_summary("cgroup");

@@ -2,10 +2,12 @@
  * fields runc reads that way (memory limits, cpu quota and period, blkio
  * weight), so a config that spells out zeros changes nothing. */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroup_internal.h"
 
@@ -34,9 +36,35 @@ static void device_number(char *buf, size_t n, const opt_i64 *v) {
     snprintf(buf, n, "*");
 }
 
+/* devices.allow and devices.deny, each opened once for all the rules (a
+ * runtime's default list is a dozen): every write is one rule to the
+ * kernel, as through a fresh open. */
+struct device_files {
+  const char *dir;
+  int allow, deny;
+};
+
+/* One rule through the open file; a failure is taken again through
+ * cg_write_field, which names the field and the file as everywhere else. */
+static int write_rule(struct device_files *f, const char *file, const char *rule,
+                      const char *field, berth_error **err) {
+  bool allow = strcmp(file, "devices.allow") == 0;
+  int *fd = allow ? &f->allow : &f->deny;
+  if (*fd < 0) {
+    char *path = cg_join(f->dir, file);
+    if (path != NULL)
+      *fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    free(path);
+  }
+  size_t len = strlen(rule);
+  if (*fd >= 0 && write(*fd, rule, len) == (ssize_t)len)
+    return 0;
+  return cg_write_field(f->dir, file, rule, field, NULL, err);
+}
+
 /* The kernel reads type 'a' as "every device" whatever follows it, so a
  * narrower 'a' rule is written as the same rule for 'c' and for 'b'. */
-static int write_device_rule(const char *dir, const spec_device_rule *r, size_t idx,
+static int write_device_rule(struct device_files *files, const spec_device_rule *r, size_t idx,
                              berth_error **err) {
   const char *access = r->access && *r->access ? r->access : "rwm";
   const char *file = r->allow ? "devices.allow" : "devices.deny";
@@ -48,11 +76,11 @@ static int write_device_rule(const char *dir, const spec_device_rule *r, size_t 
                     strlen(access) == 3 && strchr(access, 'r') && strchr(access, 'w') &&
                     strchr(access, 'm');
   if (r->type == 'a' && everything)
-    return cg_write_field(dir, file, "a", field, NULL, err);
+    return write_rule(files, file, "a", field, err);
   const char *types = r->type == 'a' ? "cb" : (r->type == 'b' ? "b" : "c");
   for (const char *t = types; *t; t++) {
     snprintf(rule, sizeof(rule), "%c %s:%s %s", *t, major, minor, access);
-    if (cg_write_field(dir, file, rule, field, NULL, err) < 0)
+    if (write_rule(files, file, rule, field, err) < 0)
       return -1;
   }
   return 0;
@@ -63,10 +91,15 @@ static int write_device_rule(const char *dir, const spec_device_rule *r, size_t 
  * devices.deny empties the allow list and denies by default, and each
  * later rule adds or removes an exception. */
 int cg_v1_devices(const char *dir, const spec_resources *res, berth_error **err) {
-  for (size_t i = 0; i < res->n_devices; i++)
-    if (write_device_rule(dir, &res->devices[i], i, err) < 0)
-      return -1;
-  return 0;
+  struct device_files files = {.dir = dir, .allow = -1, .deny = -1};
+  int rc = 0;
+  for (size_t i = 0; i < res->n_devices && rc == 0; i++)
+    rc = write_device_rule(&files, &res->devices[i], i, err);
+  if (files.allow >= 0)
+    close(files.allow);
+  if (files.deny >= 0)
+    close(files.deny);
+  return rc;
 }
 
 /* ---- memory ---- */

@@ -39,6 +39,10 @@ static int rmdir_patiently(const char *path, long deadline) {
 /* Remove a container directory and any cgroups the container made below
  * it, deepest first. */
 static int remove_tree(const char *path, long deadline, berth_error **err) {
+  /* Most containers make no cgroups of their own: the directory alone
+   * first, and a listing only when the kernel says it holds more. */
+  if (rmdir(path) == 0 || errno == ENOENT)
+    return 0;
   DIR *dir = opendir(path);
   if (dir == NULL) {
     if (errno == ENOENT)
