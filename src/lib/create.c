@@ -139,6 +139,12 @@ static int fill_state(struct create_job *j, berth_error **err) {
   j->st.owner = "";
   j->st.no_new_keyring = j->o->no_new_keyring;
   j->st.init_named = true;
+  const spec *sp = j->spec;
+  j->st.config_uses_known = true;
+  j->st.config_uses = (sp->hooks[HOOK_POSTSTART].n > 0 ? CONFIG_FOR_POSTSTART : 0) |
+                      (sp->hooks[HOOK_POSTSTOP].n > 0 ? CONFIG_FOR_POSTSTOP : 0) |
+                      (sp->linux.n_net_devices > 0 ? CONFIG_FOR_NET_DEVICES : 0) |
+                      (spec_find_namespace(sp, NS_PID) == NULL ? CONFIG_FOR_KILL : 0);
   j->st.annotations = annotations_json(j->spec);
   if (j->st.created == NULL || j->st.annotations == NULL)
     return berth_fail(err, ENOMEM, "build state");

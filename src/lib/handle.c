@@ -43,6 +43,10 @@ int handle_load_spec(struct handle *h, spec **out, berth_error **err) {
   return 0;
 }
 
+bool handle_config_needed(const struct handle *h, unsigned use) {
+  return !h->st->config_uses_known || (h->st->config_uses & use) != 0;
+}
+
 /* A pidfd for the init, checked against the start time recorded at
  * create, so a recycled pid is never signalled. */
 int handle_init_pidfd(struct handle *h) {

@@ -50,6 +50,8 @@ static void wait_init_gone(struct handle *h, int timeout_ms) {
 }
 
 static int poststart(struct handle *h, berth_error **err) {
+  if (!handle_config_needed(h, CONFIG_FOR_POSTSTART))
+    return 0;
   spec *s = NULL;
   if (handle_load_spec(h, &s, err) < 0)
     return -1;
@@ -164,6 +166,8 @@ int container_start(const char *root, const char *id, berth_error **err) {
 }
 
 static bool shares_host_pid_ns(struct handle *h) {
+  if (!handle_config_needed(h, CONFIG_FOR_KILL))
+    return false;
   spec *s = NULL;
   berth_error *e = NULL;
   if (handle_load_spec(h, &s, &e) < 0) {
@@ -202,11 +206,9 @@ int container_kill(const char *root, const char *id, int sig, bool all, berth_er
   return rc;
 }
 
-static int destroy(const char *root, const char *id, struct handle *h, berth_error **err) {
-  faultpoint("delete.stopped");
-  if (h->cg != NULL && cgroup_destroy(h->cg, err) < 0)
-    return -1;
-  faultpoint("delete.cgroup-removed");
+static void run_poststop(struct handle *h) {
+  if (!handle_config_needed(h, CONFIG_FOR_POSTSTOP))
+    return;
   spec *s = NULL;
   berth_error *e = NULL;
   if (handle_load_spec(h, &s, &e) == 0) {
@@ -220,6 +222,14 @@ static int destroy(const char *root, const char *id, struct handle *h, berth_err
     berth_warn("poststop hooks not run: %s", berth_error_text(e));
     berth_error_free(e);
   }
+}
+
+static int destroy(const char *root, const char *id, struct handle *h, berth_error **err) {
+  faultpoint("delete.stopped");
+  if (h->cg != NULL && cgroup_destroy(h->cg, err) < 0)
+    return -1;
+  faultpoint("delete.cgroup-removed");
+  run_poststop(h);
   faultpoint("delete.poststop-done");
   return state_dir_remove(root, id, h->dirfd, err);
 }
@@ -228,6 +238,8 @@ static int destroy(const char *root, const char *id, struct handle *h, berth_err
  * namespace still exists; once it is gone the kernel returns physical
  * devices by itself and destroys virtual ones. */
 static void return_net_devices(struct handle *h) {
+  if (!handle_config_needed(h, CONFIG_FOR_NET_DEVICES))
+    return;
   spec *s = NULL;
   berth_error *e = NULL;
   if (handle_load_spec(h, &s, &e) == 0 && s->linux.n_net_devices > 0 &&

@@ -194,6 +194,36 @@ int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **
 /* The cgroup record is most of the state, and goes to cgroup.json: a list
  * of a thousand containers then parses a few hundred bytes of each instead
  * of kilobytes, reading the freezer at the path kept here. */
+static const struct {
+  unsigned bit;
+  const char *name;
+} config_use_names[] = {
+    {CONFIG_FOR_POSTSTART, "poststart"},
+    {CONFIG_FOR_POSTSTOP, "poststop"},
+    {CONFIG_FOR_NET_DEVICES, "net_devices"},
+    {CONFIG_FOR_KILL, "kill"},
+};
+#define CONFIG_USE_COUNT (sizeof(config_use_names) / sizeof(config_use_names[0]))
+
+static void config_uses_from_json(json_t *uses, container_state *st) {
+  st->config_uses_known = json_is_array(uses);
+  st->config_uses = 0;
+  size_t i;
+  json_t *v;
+  json_array_foreach(uses, i, v) {
+    const char *name = json_string_value(v);
+    bool found = false;
+    for (size_t k = 0; name != NULL && k < CONFIG_USE_COUNT; k++)
+      if (strcmp(name, config_use_names[k].name) == 0) {
+        st->config_uses |= config_use_names[k].bit;
+        found = true;
+      }
+    /* A use this berth does not know of: read the config for everything. */
+    if (!found)
+      st->config_uses_known = false;
+  }
+}
+
 static json_t *state_to_json(const container_state *st) {
   json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "id", st->id, "pid",
                         (json_int_t)st->pid, "start_time", (json_int_t)st->start_time, "bundle",
@@ -212,6 +242,13 @@ static json_t *state_to_json(const container_state *st) {
     json_object_set_new(j, "no_new_keyring", json_true());
   if (st->init_named)
     json_object_set_new(j, "init_named", json_true());
+  if (st->config_uses_known) {
+    json_t *uses = json_array();
+    for (size_t i = 0; uses != NULL && i < CONFIG_USE_COUNT; i++)
+      if (st->config_uses & config_use_names[i].bit)
+        json_array_append_new(uses, json_string(config_use_names[i].name));
+    json_object_set_new(j, "config_uses", uses);
+  }
   return j;
 }
 
@@ -388,6 +425,7 @@ static int state_from_json(json_t *j, container_state **out, berth_error **err) 
   st->freezer_v2 = json_is_true(json_object_get(j, "freezer_v2"));
   st->no_new_keyring = json_is_true(json_object_get(j, "no_new_keyring"));
   st->init_named = json_is_true(json_object_get(j, "init_named"));
+  config_uses_from_json(json_object_get(j, "config_uses"), st);
   json_decref(j);
   *out = st;
   return 0;

@@ -31,6 +31,16 @@ enum container_status {
   STATUS_STOPPED,
 };
 
+/* What later commands read the copy of config.json for, found at create,
+ * so that a container needing none of it is started, killed and deleted
+ * without parsing its config again. */
+enum state_config_use {
+  CONFIG_FOR_POSTSTART = 1 << 0,   /* poststart hooks, run by start */
+  CONFIG_FOR_POSTSTOP = 1 << 1,    /* poststop hooks, run by delete */
+  CONFIG_FOR_NET_DEVICES = 1 << 2, /* linux.netDevices, given back by delete */
+  CONFIG_FOR_KILL = 1 << 3,        /* no pid namespace of its own: SIGKILL takes the cgroup */
+};
+
 typedef struct container_state {
   char *id;
   pid_t pid;
@@ -49,6 +59,10 @@ typedef struct container_state {
   /* The init bears STATE_INIT_COMM until its execve. False for a restored
    * process and for a state written by a berth that did not name it. */
   bool init_named;
+  /* CONFIG_FOR_* bits. False known: a state from before them, for which
+   * every later use reads the config. */
+  unsigned config_uses;
+  bool config_uses_known;
 } container_state;
 
 const char *state_status_name(enum container_status s);

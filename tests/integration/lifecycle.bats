@@ -168,3 +168,38 @@ load ../lib/helpers
   wait_status "$a" running
   [ "$(status_of "$b")" = created ]
 }
+
+# create records in state.json what later commands need config.json for
+# (hooks, net devices, a shared pid namespace); a container needing none of
+# it is started, killed and deleted without the copy being parsed again.
+@test "lifecycle: start, kill and delete do not read the config copy of a container with no hooks" {
+  set_args sleep 1000
+  new_id
+  rt create --bundle "$BUNDLE" "$ID"
+  [ "$(jq -c .config_uses "$TEST_ROOT/$ID/state.json")" = "[]" ]
+  echo "not json" >"$TEST_ROOT/$ID/config.json"
+  rtc start "$ID"
+  assert_status 0
+  wait_status "$ID" running
+  rtc kill "$ID" KILL
+  assert_status 0
+  wait_status "$ID" stopped
+  rtc delete "$ID"
+  assert_status 0
+  assert_not_contains "$output" "config.json"
+  [ ! -e "$TEST_ROOT/$ID" ]
+}
+
+@test "lifecycle: start reads the config copy when there are poststart hooks" {
+  set_args sleep 1000
+  jq '.hooks.poststart = [{"path": "/bin/true"}]' "$BUNDLE/config.json" >"$TEST_DIR/c.json"
+  mv "$TEST_DIR/c.json" "$BUNDLE/config.json"
+  new_id
+  rt create --bundle "$BUNDLE" "$ID"
+  [ "$(jq -c .config_uses "$TEST_ROOT/$ID/state.json")" = '["poststart"]' ]
+  echo "not json" >"$TEST_ROOT/$ID/config.json"
+  rtc start "$ID"
+  assert_failure
+  assert_contains "$output" "load the container's copy of config.json"
+  rt delete --force "$ID"
+}

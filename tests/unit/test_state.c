@@ -126,7 +126,56 @@ static void test_status_from_name_and_fifo(void) {
   rmdir(dir);
 }
 
+/* state.json says what later commands need the config for; a state that
+ * does not say, or names a use this berth does not know, needs it for all. */
+static void test_config_uses_round_trip(void) {
+  char dir[] = "/tmp/berth-state-uses-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK(dirfd >= 0);
+  container_state st = {.id = "uses", .bundle = "/b", .rootfs = "/b/rootfs",
+                        .created = "2026-01-01T00:00:00Z", .owner = "",
+                        .config_uses_known = true,
+                        .config_uses = CONFIG_FOR_POSTSTOP | CONFIG_FOR_KILL};
+  berth_error *err = NULL;
+  container_state *back = NULL;
+  CHECK(state_save(dirfd, &st, &err) == 0);
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && back->config_uses_known &&
+        back->config_uses == (CONFIG_FOR_POSTSTOP | CONFIG_FOR_KILL));
+  container_state_free(back);
+  back = NULL;
+  st.config_uses = 0;
+  CHECK(state_save(dirfd, &st, &err) == 0);
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && back->config_uses_known && back->config_uses == 0);
+  container_state_free(back);
+  back = NULL;
+  st.config_uses_known = false;
+  CHECK(state_save(dirfd, &st, &err) == 0);
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && !back->config_uses_known);
+  container_state_free(back);
+  back = NULL;
+  static const char unknown_use[] =
+      "{\"id\":\"uses\",\"pid\":0,\"start_time\":0,\"bundle\":\"/b\",\"rootfs\":\"/r\","
+      "\"created\":\"c\",\"owner\":\"\",\"config_uses\":[\"poststop\",\"later\"]}";
+  int fd = openat(dirfd, "state.json", O_WRONLY | O_TRUNC | O_CLOEXEC);
+  CHECK(fd >= 0 && write(fd, unknown_use, sizeof(unknown_use) - 1) == (ssize_t)sizeof(unknown_use) - 1);
+  if (fd >= 0)
+    close(fd);
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && !back->config_uses_known);
+  container_state_free(back);
+  berth_error_free(err);
+  unlinkat(dirfd, "state.json", 0);
+  unlinkat(dirfd, "cgroup.json", 0);
+  close(dirfd);
+  CHECK(rmdir(dir) == 0);
+}
+
 int main(void) {
+  test_config_uses_round_trip();
   test_proc_stat_reads_name_state_and_start();
   test_status_from_name_and_fifo();
   return unit_summary("state");
