@@ -48,6 +48,9 @@ declare -A LABEL=(
 
 WORK=$(mktemp -d /tmp/berth-bench.XXXXXX)
 BUNDLE=$WORK/bundle
+# Each runtime's --root: on a tmpfs of the bench's own (use_state_tmpfs), as
+# a runtime's default root under /run is on a host where /run is a tmpfs.
+ROOTS=$WORK/state
 ID_PREFIX=bench-$$-
 declare -A BIN=()     # runtime -> binary, for runtimes that passed the smoke test
 declare -A SKIP=()    # runtime, or section.runtime -> reason it is not measured
@@ -108,6 +111,15 @@ runs_workload() {
 	((status == 7)) || { echo "run of 'exit 7' returned $status" >&2; return 1; }
 }
 
+# The runtimes' state roots on a tmpfs, in our mount namespace only: their
+# default roots (/run/runc, /run/crun, /run/berth) are on one wherever /run
+# is a tmpfs, as on a Debian host with systemd. On a disk, every create and
+# delete also pays the filesystem's journal for a few small files.
+use_state_tmpfs() {
+	mkdir -p "$ROOTS"
+	mount -t tmpfs -o mode=700,size=64m bench-state "$ROOTS"
+}
+
 # Runs `run` once per runtime; a runtime that cannot is reported, not measured.
 select_runtimes() {
 	local runc_bin crun_bin floor_bin name
@@ -124,10 +136,10 @@ select_runtimes() {
 	if [[ -x "$crun_bin" ]]; then BIN[crun]=$crun_bin; else SKIP[crun]="not installed"; fi
 	if floor_bin=$(find_floor); then BIN[floor]=$floor_bin; else SKIP[floor]="does not compile"; fi
 
-	for name in "${!LABEL[@]}"; do mkdir -p "$WORK/root-$name"; done
+	for name in "${!LABEL[@]}"; do mkdir -p "$ROOTS/root-$name"; done
 	for name in "${RUNTIMES[@]}"; do
 		[[ -n "${BIN[$name]:-}" ]] || continue
-		[[ "$name" == floor ]] || mkdir -p "$WORK/root-$name"
+		[[ "$name" == floor ]] || mkdir -p "$ROOTS/root-$name"
 		if ! { measure_run "$name" "${ID_PREFIX}smoke-$name" &&
 			{ [[ "$name" == floor ]] || runs_workload "$name"; }; } 2>"$WORK/smoke-$name.err"; then
 			SKIP[$name]="fails: $(head -n 1 "$WORK/smoke-$name.err")"
@@ -147,7 +159,7 @@ runtime() {
 	local name=$1 no_clone=
 	shift
 	[[ "$name" != berth-nocopy ]] || no_clone=1
-	BERTH_NO_CLONED_BINARY=$no_clone "${BIN[${name%%-*}]}" --root "$WORK/root-$name" "$@"
+	BERTH_NO_CLONED_BINARY=$no_clone "${BIN[${name%%-*}]}" --root "$ROOTS/root-$name" "$@"
 }
 
 # Why NAME is not measured in SECTION, or nothing when it is.
@@ -237,10 +249,10 @@ measure_rss() {
 			floor_command "$name" "$BUNDLE/rootfs"
 			command=("${FLOOR_COMMAND[@]}")
 		elif [[ "$section" == exec ]]; then
-			command=("${BIN[${name%%-*}]}" --root "$WORK/root-$name"
+			command=("${BIN[${name%%-*}]}" --root "$ROOTS/root-$name"
 				exec "${ID_PREFIX}exec-$name" /bin/true)
 		else
-			command=("${BIN[${name%%-*}]}" --root "$WORK/root-$name"
+			command=("${BIN[${name%%-*}]}" --root "$ROOTS/root-$name"
 				run --bundle "$BUNDLE" "${ID_PREFIX}rss-$name-$i")
 		fi
 		BERTH_NO_CLONED_BINARY=$no_clone /usr/bin/time -a -o "$out" -f %M \
@@ -290,7 +302,7 @@ teardown_exec() {
 # --- seccomp: a profile the size of a container engine's default -------------------
 
 # The cache of compiled filters is berth's: <root>/.seccomp-cache.
-seccomp_cache() { echo "$WORK/root-$1/.seccomp-cache"; }
+seccomp_cache() { echo "$ROOTS/root-$1/.seccomp-cache"; }
 
 # Each runtime must show the filter installed in its container (a runtime
 # that ignored linux.seccomp would look fast), then runs the workload once,
@@ -446,8 +458,8 @@ cleanup() {
 	# Each runtime keeps one directory per container under its --root; a
 	# variant has a root of its own.
 	for name in berth runc crun "${!LABEL[@]}"; do
-		[[ -n "${BIN[${name%%-*}]:-}" && -d "$WORK/root-$name" ]] || continue
-		force_delete_all "$WORK/root-$name" runtime "$name"
+		[[ -n "${BIN[${name%%-*}]:-}" && -d "$ROOTS/root-$name" ]] || continue
+		force_delete_all "$ROOTS/root-$name" runtime "$name"
 	done
 	# A floor killed half-way leaves its cgroup; its pid names it.
 	for dir in $(leftover_cgroups "*${ID_PREFIX}*" 'floor-*'); do
@@ -456,6 +468,7 @@ cleanup() {
 		fi
 		rmdir "$dir" 2>/dev/null || log "leftover cgroup: $dir"
 	done
+	! mountpoint -q "$ROOTS" || umount "$ROOTS"
 	rm -rf "$WORK"
 	exit "$status"
 }
@@ -470,6 +483,7 @@ main() {
 	install_missing_tools
 	command -v jq >/dev/null || die "jq is needed to edit config.json"
 	use_plain_cgroup_v1
+	use_state_tmpfs
 	make_bundle
 	select_runtimes
 

@@ -26,7 +26,7 @@ FAKE
       trap - EXIT INT TERM
       mkdir -p "$WORK/bundle/rootfs"
       for name in berth runc crun floor; do BIN[$name]=$FAKE; done
-      for name in berth berth-cold berth-nocopy runc crun; do mkdir -p "$WORK/root-$name"; done
+      for name in berth berth-cold berth-nocopy runc crun; do mkdir -p "$ROOTS/root-$name"; done
       for section in run cycle exec; do
         for name in berth berth-nocopy runc crun floor floor-cgroups; do
           [[ $section == run || $name != floor* ]] || continue

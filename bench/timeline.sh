@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Where the time of `berth run` goes next to `floor --cgroups`, phase by
+# phase, with little disturbance: ftrace records raw syscall entry and exit
+# and the exec, fork and exit of every process the run starts (a tracing
+# instance of our own, removed at the end), and bench/timeline.py prints the
+# median of each phase. Alternates berth and the floor, N runs each.
+#
+# Usage: bench/timeline.sh [BERTH] [N]   (as root; default 15 runs)
+# TIMELINE_KEEP=DIR keeps the raw traces there (berth.N, floor.N).
+# Runs in a private mount namespace with cgroup2 hidden, as bench/run.sh.
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+BERTH=$(realpath -m -- "${1:-$REPO_DIR/build/berth}")
+RUNS=${2:-15}
+
+in_private_namespace "${BASH_SOURCE[0]}" "$BERTH" "$RUNS"
+use_plain_cgroup_v1
+
+TRACEFS=/sys/kernel/tracing
+# Mounted in our namespace only, where the host has not mounted it.
+mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS"
+INSTANCE=$TRACEFS/instances/berth-timeline-$$
+WORK=$(mktemp -d /tmp/berth-timeline.XXXXXX)
+cleanup() {
+	[[ -d "$INSTANCE" ]] && { echo 0 >"$INSTANCE/tracing_on"; rmdir "$INSTANCE"; }
+	for d in "$WORK"/root/*/; do
+		[[ -d "$d" ]] && "$WORK/berth" --root "$WORK/root" delete -f "$(basename "$d")" 2>/dev/null
+	done
+	! mountpoint -q "$WORK/root" || umount "$WORK/root"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+# The state root on a tmpfs, as bench/run.sh keeps it.
+mkdir "$WORK/root"
+mount -t tmpfs -o mode=700,size=64m timeline-state "$WORK/root"
+mkdir "$INSTANCE"
+echo 16384 >"$INSTANCE/buffer_size_kb"
+echo 1 >"$INSTANCE/options/event-fork"
+for event in raw_syscalls/sys_enter raw_syscalls/sys_exit sched/sched_process_exec \
+	sched/sched_process_fork sched/sched_process_exit; do
+	echo 1 >"$INSTANCE/events/$event/enable"
+done
+
+cp "$BERTH" "$WORK/berth"
+FLOOR=${FLOOR:-$(dirname "$BERTH")/floor}
+[[ -x "$FLOOR" ]] || FLOOR=$REPO_DIR/build/floor
+"$REPO_DIR/scripts/make-bundle.sh" "$WORK/bundle" /bin/true >/dev/null
+
+# trace OUT CMD...: CMD and its descendants, from its exec to its exit.
+trace() {
+	local out=$1
+	shift
+	echo >"$INSTANCE/trace"
+	bash -c 'echo $$ >"$1/set_event_pid"; echo 1 >"$1/tracing_on"; shift; exec "$@"' \
+		trace "$INSTANCE" "$@" </dev/null >/dev/null
+	echo 0 >"$INSTANCE/tracing_on"
+	echo >"$INSTANCE/set_event_pid"
+	cat "$INSTANCE/trace" >"$out"
+}
+
+for ((i = 0; i < RUNS; i++)); do
+	trace "$WORK/berth.$i" "$WORK/berth" --root "$WORK/root" run -b "$WORK/bundle" "timeline-$$-$i"
+	trace "$WORK/floor.$i" "$FLOOR" --cgroups "$WORK/bundle/rootfs"
+done
+"$BENCH_DIR/timeline.py" "$WORK"/berth.* -- "$WORK"/floor.*
+if [[ -n "${TIMELINE_KEEP:-}" ]]; then
+	mkdir -p "$TIMELINE_KEEP"
+	cp "$WORK"/berth.* "$WORK"/floor.* "$TIMELINE_KEEP"/
+fi
