@@ -158,13 +158,22 @@ t_criu_check() {
   iptables-restore --version | grep -q legacy || fail "iptables-restore is not the legacy one: $(iptables-restore --version)"
 }
 
+# A shell counting into /out/count. The write runs in a subshell: a shell
+# that runs `echo > file` itself parks its stdout (the caller's file,
+# outside the container) on fd 10 for a moment. checkpoint declares
+# external the files on the init's fds 0-2 as it finds them (as runc
+# does), so a checkpoint that reads them in that moment misses the
+# caller's file, and CRIU fails with "Can't lookup mount" (seen once in a
+# full `make check`).
+COUNTER='i=0; while true; do i=$((i+1)); (echo "$i $$" > /out/count.new); mv /out/count.new /out/count; sleep 0.1; done'
+
 # The whole flow of checkpoint.bats' first test: a counting shell is
 # dumped (which ends the container), stays stopped, comes back counting on
 # from its saved value with the same pid inside, and is a normal container
 # afterwards (exec, checkpoint --leave-running, kill, delete).
 t_checkpoint_restore() {
   require_criu
-  bundle cr 'i=0; while true; do i=$((i+1)); echo "$i $$" > /out/count.new; mv /out/count.new /out/count; sleep 0.1; done' \
+  bundle cr "$COUNTER" \
     "$(with_out cr)"
   run_bg cr
   wait_count_above cr 3
@@ -234,7 +243,7 @@ t_restore_new_container() {
 # limit again in memory.max, and its init is in its cgroup.
 t_restore_memory_limit() {
   require_criu
-  bundle ml 'i=0; while true; do i=$((i+1)); echo "$i $$" > /out/count.new; mv /out/count.new /out/count; sleep 0.1; done' \
+  bundle ml "$COUNTER" \
     "$(with_out ml) | .linux.resources.memory = {\"limit\": 268435456}"
   run_bg ml
   wait_count_above ml 3
