@@ -23,7 +23,9 @@ FAKE
   unshare --pid --fork --mount --propagation private env BENCH_SOURCE_ONLY=1 BENCH_IN_NAMESPACE=1 FAKE="$fake" \
     bash -c '
       source "$1/bench/run.sh" >/dev/null
-      trap - EXIT INT TERM
+      trap - INT TERM
+      remove_work() { rm -rf "$WORK"; }
+      trap remove_work EXIT
       mkdir -p "$WORK/bundle/rootfs"
       for name in berth runc crun floor; do BIN[$name]=$FAKE; done
       for name in berth berth-cold berth-nocopy runc crun; do mkdir -p "$ROOTS/root-$name"; done
@@ -36,8 +38,7 @@ FAKE
           read -r after </proc/sys/kernel/ns_last_pid
           echo "$section $name $((after - before))"
         done
-      done
-      rm -rf "$WORK"' bash "$REPO_ROOT"
+      done' bash "$REPO_ROOT"
 }
 
 @test "bench: every runtime of a section starts as many processes around its timed call" {
