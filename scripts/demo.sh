@@ -15,10 +15,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/berth-demo.XXXXXX") || exit 1
 id="berth-demo-$$-$RANDOM"
+# A state root of the demo's own: the default, /run/berth, would be made
+# and left behind on a host that had none.
+root=$work/state
 cleanup() {
   # --force succeeds for a container that is already gone, so this is safe
   # whether the run got as far as creating it or not.
-  "$BERTH" delete --force "$id" >/dev/null 2>&1
+  "$BERTH" --root "$root" delete --force "$id" >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -28,7 +31,7 @@ script='echo "== hostname"; hostname; echo "== id"; id; echo "== processes"; ps;
 RUNTIME=$BERTH "$here/make-bundle.sh" "$work/bundle" sh -c "$script" || exit 1
 
 echo "== running container $id with $BERTH"
-"$BERTH" run --bundle "$work/bundle" "$id"
+"$BERTH" --root "$root" run --bundle "$work/bundle" "$id"
 rc=$?
 if [ "$rc" -ne 0 ]; then
   echo "demo: container $id failed with exit status $rc" >&2

@@ -350,6 +350,39 @@ remove_cgroup() {
   done
 }
 
+# A runtime's default root may get the runtime's own cache (berth's
+# compiled seccomp filters) from a client that keeps that root; it is the
+# test's to remove when the test made it, even in a root that was there.
+RUNTIME_CACHE=.seccomp-cache
+
+# Which of HOST_DIRS, and of the caches in them, exist before the test.
+remember_host_dirs() {
+  local p
+  for p in "${HOST_DIRS[@]}"; do
+    [ -e "$p" ] && HOST_DIRS_BEFORE+=("$p")
+    [ -e "$p/$RUNTIME_CACHE" ] && HOST_DIRS_BEFORE+=("$p/$RUNTIME_CACHE")
+  done
+  return 0
+}
+
+existed_before() {
+  case " ${HOST_DIRS_BEFORE[*]} " in
+    *" $1 "*) return 0 ;;
+  esac
+  return 1
+}
+
+# What the test made of them: a cache goes whole, a directory when empty.
+remove_host_dirs() {
+  local p
+  for p in "${HOST_DIRS[@]}"; do
+    [ -d "$p" ] || continue
+    existed_before "$p/$RUNTIME_CACHE" || rm -rf "${p:?}/$RUNTIME_CACHE"
+    existed_before "$p" || rmdir "$p" 2>/dev/null
+  done
+  return 0
+}
+
 cleanup() {
   local rc=$? i root id p
   trap - EXIT INT TERM HUP
@@ -383,17 +416,7 @@ cleanup() {
     [ -n "$m" ] || break
     printf '%s\n' "$m" | while read -r p; do umount -l "$p" 2>/dev/null; done
   done
-  # Directories the clients create outside their configured paths: removed
-  # when they did not exist before and are empty now.
-  for p in "${HOST_DIRS[@]}"; do
-    case " ${HOST_DIRS_BEFORE[*]} " in
-      *" $p "*) continue ;;
-    esac
-    [ -d "$p" ] || continue
-    # A runtime's default root may hold its own cache, nothing of ours.
-    [ -d "$p/.seccomp-cache" ] && rm -rf "$p/.seccomp-cache"
-    rmdir "$p" 2>/dev/null
-  done
+  remove_host_dirs
   if [ "${KEEP_WORK:-0}" = 1 ]; then
     say "kept $WORK"
     exit "$rc"
@@ -412,10 +435,7 @@ client_main() {
   trap 'exit 130' INT
   trap 'exit 143' TERM HUP
   mkdir -p "$WORK/logs"
-  local p
-  for p in "${HOST_DIRS[@]}"; do
-    [ -e "$p" ] && HOST_DIRS_BEFORE+=("$p")
-  done
+  remember_host_dirs
   # In this shell (not a subshell): it sets variables the steps use.
   if ! client_prepare >"$WORK/logs/prepare.log" 2>&1; then
     tail -n 20 "$WORK/logs/prepare.log" | sed 's/^/    | /'
