@@ -191,9 +191,7 @@ int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **
   return 0;
 }
 
-/* The cgroup record is most of the state, and goes to cgroup.json: a list
- * of a thousand containers then parses a few hundred bytes of each instead
- * of kilobytes, reading the freezer at the path kept here. */
+/* The CONFIG_FOR_* bits by their names in state.json's config_uses. */
 static const struct {
   unsigned bit;
   const char *name;
@@ -224,6 +222,9 @@ static void config_uses_from_json(json_t *uses, container_state *st) {
   }
 }
 
+/* The cgroup record is most of the state, and goes to cgroup.json: a list
+ * of a thousand containers then parses a few hundred bytes of each instead
+ * of kilobytes, reading the freezer at the path kept here. */
 static json_t *state_to_json(const container_state *st) {
   json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s}", "id", st->id, "pid",
                         (json_int_t)st->pid, "start_time", (json_int_t)st->start_time, "bundle",

@@ -639,6 +639,18 @@ static void test_apply_errors(void) {
   berth_error_free(err);
 }
 
+/* cgroup_destroy succeeds and none of cg's directories is left; frees cg. */
+static void destroy_all_gone(cgroup *cg, const char *what) {
+  berth_error *err = NULL;
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  %s: %s\n", what, err_text(err));
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(!exists(cg->dirs[i].path));
+  cgroup_free(cg);
+  berth_error_free(err);
+}
+
 static void test_processes(void) {
   cgroup *cg = make("procs");
   CHECK(cg != NULL);
@@ -674,14 +686,8 @@ static void test_processes(void) {
   CHECK(status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   CHECK(cgroup_is_frozen(cg, &err) == 0);
   CHECK(!pid_listed(cg, child));
-  berth_error_clear(&err);
-  CHECK(cgroup_destroy(cg, &err) == 0);
-  if (err != NULL)
-    fprintf(stderr, "  destroy: %s\n", err_text(err));
-  for (size_t i = 0; i < cg->n_dirs; i++)
-    CHECK(!exists(cg->dirs[i].path));
-  cgroup_free(cg);
   berth_error_free(err);
+  destroy_all_gone(cg, "destroy");
 }
 
 /* destroy removes what the container made below its directories, deepest
@@ -699,14 +705,7 @@ static void test_destroy_nested(void) {
     snprintf(sub, sizeof(sub), "%s/made-inside/deeper", cg->dirs[i].path);
     CHECK(mkdir(sub, 0755) == 0);
   }
-  berth_error *err = NULL;
-  CHECK(cgroup_destroy(cg, &err) == 0);
-  if (err != NULL)
-    fprintf(stderr, "  destroy nested: %s\n", err_text(err));
-  for (size_t i = 0; i < cg->n_dirs; i++)
-    CHECK(!exists(cg->dirs[i].path));
-  cgroup_free(cg);
-  berth_error_free(err);
+  destroy_all_gone(cg, "destroy nested");
 }
 
 /* destroy waits out a task that is still dying. */

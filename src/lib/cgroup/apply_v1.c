@@ -46,9 +46,9 @@ struct device_files {
 
 /* One rule through the open file; a failure is taken again through
  * cg_write_field, which names the field and the file as everywhere else. */
-static int write_rule(struct device_files *f, const char *file, const char *rule,
-                      const char *field, berth_error **err) {
-  bool allow = strcmp(file, "devices.allow") == 0;
+static int write_rule(struct device_files *f, bool allow, const char *rule, const char *field,
+                      berth_error **err) {
+  const char *file = allow ? "devices.allow" : "devices.deny";
   int *fd = allow ? &f->allow : &f->deny;
   if (*fd < 0) {
     char *path = cg_join(f->dir, file);
@@ -67,7 +67,6 @@ static int write_rule(struct device_files *f, const char *file, const char *rule
 static int write_device_rule(struct device_files *files, const spec_device_rule *r, size_t idx,
                              berth_error **err) {
   const char *access = r->access && *r->access ? r->access : "rwm";
-  const char *file = r->allow ? "devices.allow" : "devices.deny";
   char field[64], major[24], minor[24], rule[80];
   snprintf(field, sizeof(field), "linux.resources.devices[%zu]", idx);
   device_number(major, sizeof(major), &r->major);
@@ -76,11 +75,11 @@ static int write_device_rule(struct device_files *files, const spec_device_rule 
                     strlen(access) == 3 && strchr(access, 'r') && strchr(access, 'w') &&
                     strchr(access, 'm');
   if (r->type == 'a' && everything)
-    return write_rule(files, file, "a", field, err);
+    return write_rule(files, r->allow, "a", field, err);
   const char *types = r->type == 'a' ? "cb" : (r->type == 'b' ? "b" : "c");
   for (const char *t = types; *t; t++) {
     snprintf(rule, sizeof(rule), "%c %s:%s %s", *t, major, minor, access);
-    if (write_rule(files, file, rule, field, err) < 0)
+    if (write_rule(files, r->allow, rule, field, err) < 0)
       return -1;
   }
   return 0;

@@ -52,32 +52,26 @@ static char *read_self_cgroup(void) {
 }
 
 /* The container's path in the hierarchy mounted as `e`, from the text of
- * /proc/self/cgroup; NULL when it is not found. */
+ * /proc/self/cgroup ("ID:CONTROLLERS:PATH" lines); NULL when it is not
+ * found. */
 static char *own_cgroup_path(const char *self_cgroup, const mountinfo_entry *e) {
-  if (self_cgroup == NULL)
-    return NULL;
   bool v2 = strcmp(e->fstype, "cgroup2") == 0;
-  char *found = NULL;
-  for (const char *line = self_cgroup; found == NULL && *line != '\0';) {
-    const char *eol = strchr(line, '\n');
-    size_t len = eol ? (size_t)(eol - line) : strlen(line);
-    char *copy = strndup(line, len);
-    if (copy == NULL)
-      return NULL;
-    char *controllers = strchr(copy, ':');
-    char *path = controllers ? strchr(controllers + 1, ':') : NULL;
+  for (const char *line = self_cgroup; line != NULL && *line != '\0';) {
+    const char *eol = strchrnul(line, '\n');
+    const char *controllers = memchr(line, ':', (size_t)(eol - line));
+    const char *path = controllers ? memchr(controllers + 1, ':', (size_t)(eol - controllers - 1))
+                                   : NULL;
     if (path != NULL) {
       controllers++;
       size_t first = strcspn(controllers, ",:");
       bool match = v2 ? (path == controllers)
                       : (path != controllers && list_has(e->super_opts, controllers, first));
       if (match)
-        found = strdup(path + 1);
+        return strndup(path + 1, (size_t)(eol - path - 1));
     }
-    free(copy);
-    line += len + (eol != NULL);
+    line = *eol ? eol + 1 : eol;
   }
-  return found;
+  return NULL;
 }
 
 /* Applies flags a bind mount ignores at creation, on the mount now at
