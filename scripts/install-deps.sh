@@ -11,7 +11,7 @@ PACKAGES=(
   make meson ninja-build pkg-config gcc git
   libjansson-dev libseccomp-dev libcap-dev libsystemd-dev
   bats busybox-static runc crun jq
-  util-linux procps iproute2 uidmap
+  util-linux procps iproute2 uidmap strace
   python3 python3-jsonschema systemd
   scdoc zsh fish
 )

@@ -21,6 +21,10 @@ struct cli_command {
   const char *name;
   cli_command_fn fn;
   const char *summary;
+  /* Clones a process into a container: main re-executes berth from its
+   * sealed view (cli_ensure_sealed_binary) before the command parses
+   * anything, so the first image does as little as it can. */
+  bool sealed;
 };
 
 int cmd_create(struct cli_globals *g, int argc, char **argv);
@@ -50,9 +54,10 @@ struct opt_def;
 int cli_complete(struct cli_globals *g, const struct opt_def *globals,
                  const struct cli_command *cmds, size_t ncmds, int argc, char **argv);
 
-/* Re-execute berth from a sealed copy of itself (create and exec call it
- * when the container's config needs it), with the command line main gave
- * cli_keep_argv (sealed.c). */
+/* Re-execute berth from a sealed copy of itself, with the command line
+ * main gave cli_keep_argv (sealed.c). main calls it for the commands
+ * marked `sealed`; create and exec call it again through their options,
+ * which costs nothing once it has run in this process. */
 void cli_keep_argv(int argc, char **argv);
 void cli_ensure_sealed_binary(void);
 

@@ -9,24 +9,24 @@
 #include "opts.h"
 
 static const struct cli_command commands[] = {
-    {"check", cmd_check, "check whether this host (and a bundle) can run containers"},
-    {"checkpoint", cmd_checkpoint, "checkpoint a running container"},
-    {"create", cmd_create, "create a container"},
-    {"delete", cmd_delete, "delete any resources held by the container often used with detached container"},
-    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics"},
-    {"exec", cmd_exec, "execute new process inside the container"},
-    {"features", cmd_features, "show the enabled features"},
-    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
-    {"list", cmd_list, "lists containers started by berth with the given root"},
-    {"pause", cmd_pause, "pause suspends all processes inside the container"},
-    {"ps", cmd_ps, "ps displays the processes running inside a container"},
-    {"restore", cmd_restore, "restore a container from a previous checkpoint"},
-    {"resume", cmd_resume, "resumes all processes that have been previously paused"},
-    {"run", cmd_run, "create and run a container"},
-    {"spec", cmd_spec, "create a new specification file"},
-    {"start", cmd_start, "executes the user defined process in a created container"},
-    {"state", cmd_state, "output the state of a container"},
-    {"update", cmd_update, "update container resource constraints"},
+    {"check", cmd_check, "check whether this host (and a bundle) can run containers", false},
+    {"checkpoint", cmd_checkpoint, "checkpoint a running container", false},
+    {"create", cmd_create, "create a container", true},
+    {"delete", cmd_delete, "delete any resources held by the container often used with detached container", false},
+    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics", false},
+    {"exec", cmd_exec, "execute new process inside the container", true},
+    {"features", cmd_features, "show the enabled features", false},
+    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process", false},
+    {"list", cmd_list, "lists containers started by berth with the given root", false},
+    {"pause", cmd_pause, "pause suspends all processes inside the container", false},
+    {"ps", cmd_ps, "ps displays the processes running inside a container", false},
+    {"restore", cmd_restore, "restore a container from a previous checkpoint", false},
+    {"resume", cmd_resume, "resumes all processes that have been previously paused", false},
+    {"run", cmd_run, "create and run a container", true},
+    {"spec", cmd_spec, "create a new specification file", false},
+    {"start", cmd_start, "executes the user defined process in a created container", false},
+    {"state", cmd_state, "output the state of a container", false},
+    {"update", cmd_update, "update container resource constraints", false},
 };
 
 static void print_usage(const struct opt_def *globals) {
@@ -83,11 +83,21 @@ int main(int argc, char **argv) {
     print_usage(globals);
     return 0;
   }
+  const char *name = pos[0];
+  const struct cli_command *command = NULL;
+  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+    if (strcmp(commands[i].name, name) == 0)
+      command = &commands[i];
+  }
+  cli_keep_argv(argc, argv);
+  /* Before the log is opened and the command's options are read: the
+   * re-executed berth would do all of that again. */
+  if (command != NULL && command->sealed)
+    cli_ensure_sealed_binary();
   if (g.root == NULL)
     g.root = default_root();
   cli_log_setup(&g);
   berth_set_warn_handler(warn_to_log);
-  const char *name = pos[0];
   /* The command's own words start right after its name in argv. */
   int first = 1;
   while (first < argc && argv[first] != name)
@@ -96,13 +106,10 @@ int main(int argc, char **argv) {
   if (strcmp(name, "__complete") == 0)
     return cli_complete(&g, globals, commands, sizeof(commands) / sizeof(commands[0]),
                         argc - first - 1, argv + first + 1);
-  for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-    if (strcmp(commands[i].name, name) == 0) {
-      cli_keep_argv(argc, argv);
-      int rc = commands[i].fn(&g, argc - first - 1, argv + first + 1);
-      cli_log_close();
-      return rc;
-    }
+  if (command != NULL) {
+    int rc = command->fn(&g, argc - first - 1, argv + first + 1);
+    cli_log_close();
+    return rc;
   }
   cli_log_error("No help topic for '%s'", name);
   return 3;

@@ -191,3 +191,26 @@ keyring_cmd() {
   shown=$(grep -F " - overlay " /proc/self/mountinfo | grep -F "lowerdir=$(dirname "$BERTH")" || true)
   [ -z "$shown" ] || fail "an overlay of berth's directory is in the mount table: $shown"
 }
+
+# The first image only re-executes: options, the log and the bundle are
+# for the berth that runs from the view (src/cli/main.c). Anything it did
+# before would be done twice on every create. (No -f: the re-execution
+# is in the same process, and strace would wait for the created init.)
+@test "create: berth re-executes from its view before it opens the log or the bundle" {
+  skip_if_runc "berth's own protection of its binary"
+  command -v strace >/dev/null || skip "strace is not installed"
+  local trace=$BATS_TEST_TMPDIR/trace log=$BATS_TEST_TMPDIR/berth.log
+  new_id
+  capture strace -o "$trace" -e trace=execveat,openat \
+    "$BERTH" --root "$TEST_ROOT" --log "$log" create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local reexec first_log first_config
+  reexec=$(grep -n -m1 'execveat(' "$trace" | cut -d: -f1)
+  first_log=$(grep -n -m1 -F "\"$log\"" "$trace" | cut -d: -f1)
+  first_config=$(grep -n -m1 -F 'config.json"' "$trace" | cut -d: -f1)
+  [ -n "$reexec" ] || fail "no re-execution: $(head -n 20 "$trace")"
+  [ -n "$first_log" ] && [ -n "$first_config" ] || fail "log or config never opened"
+  ((first_log > reexec)) || fail "the log was opened before the re-execution"
+  ((first_config > reexec)) || fail "config.json was opened before the re-execution"
+  rtc delete --force "$ID"
+}
