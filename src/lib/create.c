@@ -40,6 +40,8 @@ struct create_job {
   char bundle[PATH_MAX];
   char rootfs[PATH_MAX];
   char config_path[PATH_MAX];
+  char *config_text; /* the bytes of config.json that were parsed */
+  size_t config_len;
   int dirfd;
   int fifo_fd;
   int sock[2];
@@ -61,7 +63,7 @@ static int resolve_bundle(struct create_job *j, berth_error **err) {
     return berth_fail_id(err, "BERTH-E-SPEC-MISSING", 0,
                          "JSON specification file config.json not found in bundle \"%s\"",
                       j->bundle);
-  if (spec_load(j->config_path, &j->spec, err) < 0)
+  if (spec_load_text(j->config_path, &j->spec, &j->config_text, &j->config_len, err) < 0)
     return -1;
   char root[PATH_MAX];
   const char *rp = j->spec->root_path;
@@ -83,31 +85,6 @@ static int resolve_bundle(struct create_job *j, berth_error **err) {
 static int check_terminal_opts(const struct create_job *j, berth_error **err) {
   return terminal_check_opts(j->spec->process->terminal, !j->o->keep_pty_master,
                              j->o->console_socket, err);
-}
-
-static int copy_config(struct create_job *j, berth_error **err) {
-  int in = open(j->config_path, O_RDONLY | O_CLOEXEC);
-  if (in < 0)
-    return berth_fail_errno(err, "open \"%s\"", j->config_path);
-  int out = openat(j->dirfd, STATE_CONFIG, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (out < 0) {
-    close(in);
-    return berth_fail_errno(err, "keep a copy of config.json");
-  }
-  char buf[65536];
-  ssize_t n;
-  int rc = 0;
-  while ((n = read(in, buf, sizeof(buf))) > 0) {
-    if (write(out, buf, (size_t)n) != n) {
-      rc = berth_fail_errno(err, "keep a copy of config.json");
-      break;
-    }
-  }
-  if (n < 0)
-    rc = berth_fail_errno(err, "read \"%s\"", j->config_path);
-  close(in);
-  close(out);
-  return rc;
 }
 
 static int make_fifo(struct create_job *j, berth_error **err) {
@@ -313,7 +290,8 @@ static int save_provisional_state(struct create_job *j, berth_error **err) {
 
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.state-dir");
-  if (copy_config(j, err) < 0 || make_fifo(j, err) < 0 || fill_state(j, err) < 0)
+  if (state_keep_config(j->dirfd, j->config_text, j->config_len, err) < 0 ||
+      make_fifo(j, err) < 0 || fill_state(j, err) < 0)
     return -1;
   faultpoint("create.config-copied");
   if (seccomp_prepare_for(j->spec, j->o->root, &j->seccomp, err) < 0)
@@ -377,6 +355,7 @@ static void release_job(struct create_job *j) {
   json_decref(j->st.annotations);
   json_decref(j->st.cgroup);
   spec_free(j->spec);
+  free(j->config_text);
 }
 
 int container_create(const struct create_opts *o, struct create_result *res, berth_error **err) {

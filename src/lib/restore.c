@@ -39,6 +39,8 @@ struct restore_job {
   struct restore_result *res;
   spec *spec;
   char bundle[PATH_MAX], rootfs[PATH_MAX], config_path[PATH_MAX];
+  char *config_text; /* the bytes of config.json that were parsed */
+  size_t config_len;
   char image_dir[PATH_MAX], log_path[PATH_MAX], criu_root[PATH_MAX];
   int image_fd, work_fd, dirfd;
   bool root_mounted;
@@ -57,7 +59,7 @@ static int resolve_bundle(struct restore_job *j, berth_error **err) {
   if (realpath(b, j->bundle) == NULL)
     return berth_fail_errno_id(err, "BERTH-E-BUNDLE-MISSING", "bundle \"%s\"", b);
   snprintf(j->config_path, sizeof(j->config_path), "%s/config.json", j->bundle);
-  if (spec_load(j->config_path, &j->spec, err) < 0)
+  if (spec_load_text(j->config_path, &j->spec, &j->config_text, &j->config_len, err) < 0)
     return -1;
   const char *rp = j->spec->root_path;
   if (rp == NULL)
@@ -179,24 +181,6 @@ static void unmount_criu_root(struct restore_job *j) {
   j->root_mounted = false;
   if (j->dirfd >= 0)
     unlinkat(j->dirfd, CRIU_ROOT_DIR, AT_REMOVEDIR);
-}
-
-static int copy_config(struct restore_job *j, berth_error **err) {
-  FILE *in = fopen(j->config_path, "re");
-  if (in == NULL)
-    return berth_fail_errno(err, "open \"%s\"", j->config_path);
-  int out = openat(j->dirfd, STATE_CONFIG, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  int rc = out < 0 ? berth_fail_errno(err, "keep a copy of config.json") : 0;
-  char buf[65536];
-  size_t n;
-  while (rc == 0 && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
-    if (write(out, buf, n) != (ssize_t)n)
-      rc = berth_fail_errno(err, "keep a copy of config.json");
-  }
-  fclose(in);
-  if (out >= 0)
-    close(out);
-  return rc;
 }
 
 /* Hands `fd` to criu (as 4, 5, ...) for the external resource `key`; the
@@ -383,7 +367,8 @@ static int fill_state(struct restore_job *j, berth_error **err) {
 
 static int run_restore(struct restore_job *j, berth_error **err) {
   faultpoint("restore.state-dir");
-  if (copy_config(j, err) < 0 || fill_state(j, err) < 0 || setup_cgroup(j, err) < 0 ||
+  if (state_keep_config(j->dirfd, j->config_text, j->config_len, err) < 0 ||
+      fill_state(j, err) < 0 || setup_cgroup(j, err) < 0 ||
       mount_criu_root(j, err) < 0 || build_opts(j, err) < 0)
     return -1;
   faultpoint("restore.prepared");
@@ -432,6 +417,7 @@ static void release_job(struct restore_job *j) {
   json_decref(j->st.annotations);
   json_decref(j->st.cgroup);
   spec_free(j->spec);
+  free(j->config_text);
 }
 
 int container_restore(const struct restore_opts *o, struct restore_result *res,

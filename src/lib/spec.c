@@ -290,13 +290,26 @@ static int read_file(const char *path, char **buf, size_t *len, berth_error **er
   return 0;
 }
 
-int spec_load(const char *path, spec **out, berth_error **err) {
+int spec_load_text(const char *path, spec **out, char **text, size_t *len, berth_error **err) {
+  *text = NULL;
   char *buf;
-  size_t len;
-  if (read_file(path, &buf, &len, err) < 0)
+  size_t n;
+  if (read_file(path, &buf, &n, err) < 0)
     return -1;
-  int rc = spec_parse(buf, len, path, out, err);
-  free(buf);
+  if (spec_parse(buf, n, path, out, err) < 0) {
+    free(buf);
+    return -1;
+  }
+  *text = buf;
+  *len = n;
+  return 0;
+}
+
+int spec_load(const char *path, spec **out, berth_error **err) {
+  char *text;
+  size_t len;
+  int rc = spec_load_text(path, out, &text, &len, err);
+  free(text);
   return rc;
 }
 

@@ -351,6 +351,9 @@ typedef struct spec {
 /* Parse and validate `path` (a config.json). On error, *err reads like
  * `config.json:12:18: linux.resources.memory.limit: expected an integer, got a string`. */
 int spec_load(const char *path, spec **out, berth_error **err);
+/* spec_load that also hands back the bytes it parsed (*text, *len; free
+ * *text), so that what is kept of the file is what was validated. */
+int spec_load_text(const char *path, spec **out, char **text, size_t *len, berth_error **err);
 /* Same for an in-memory document; `name` is used in messages. */
 int spec_parse(const char *json, size_t len, const char *name, spec **out, berth_error **err);
 /* A lone process object, as `exec --process FILE` takes. */

@@ -253,6 +253,29 @@ static json_t *state_to_json(const container_state *st) {
   return j;
 }
 
+/* All of BUF to FD, through short writes and signals; -1 with errno. */
+static int write_all(int fd, const char *buf, size_t len) {
+  size_t off = 0;
+  while (off < len) {
+    ssize_t n = write(fd, buf + off, len - off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    off += (size_t)n;
+  }
+  return 0;
+}
+
+int state_keep_config(int dirfd, const char *text, size_t len, berth_error **err) {
+  int fd = openat(dirfd, STATE_CONFIG, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return berth_fail_errno(err, "keep a copy of config.json");
+  int rc = write_all(fd, text, len) < 0 ? berth_fail_errno(err, "keep a copy of config.json") : 0;
+  close(fd);
+  return rc;
+}
+
 /* NAME replaced by the text of J: written beside it, then renamed over it. */
 static int write_json_at(int dirfd, const char *name, json_t *j, const char *id,
                          berth_error **err) {
@@ -267,16 +290,9 @@ static int write_json_at(int dirfd, const char *name, json_t *j, const char *id,
     berth_fail_errno(err, "write state of \"%s\"", id);
     goto out;
   }
-  size_t len = strlen(text), off = 0;
-  while (off < len) {
-    ssize_t n = write(fd, text + off, len - off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      berth_fail_errno(err, "write state of \"%s\"", id);
-      goto out;
-    }
-    off += (size_t)n;
+  if (write_all(fd, text, strlen(text)) < 0) {
+    berth_fail_errno(err, "write state of \"%s\"", id);
+    goto out;
   }
   /* No fsync: the rename alone is atomic for every other process, and the
    * page cache outlives a berth killed at any instant. Only a crash of the

@@ -78,6 +78,10 @@ int state_dir_open(const char *root, const char *id, berth_error **err);
 /* Remove everything in the directory and the directory itself. */
 int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **err);
 
+/* config.json in the state directory: TEXT, the bytes create (or restore)
+ * parsed, not the bundle's file read again, which may have changed since. */
+int state_keep_config(int dirfd, const char *text, size_t len, berth_error **err);
+
 int state_save(int dirfd, const container_state *st, berth_error **err);
 /* state.json alone, where cgroup.json beside it is already current. */
 int state_save_status(int dirfd, const container_state *st, berth_error **err);

@@ -214,3 +214,27 @@ keyring_cmd() {
   ((first_config > reexec)) || fail "config.json was opened before the re-execution"
   rtc delete --force "$ID"
 }
+
+# Later commands (hooks, kill, delete) act on the state's copy of
+# config.json: it must be the document create validated, not the bundle's
+# file read a second time. strace holds create for 3 s at the mkdirat of
+# its state directory, between the parse and the copy, and the test swaps
+# the bundle's config.json meanwhile.
+@test "create: the state keeps the config.json that was parsed, not one swapped in meanwhile" {
+  skip_if_runc "runc keeps no copy of config.json"
+  command -v strace >/dev/null || skip "strace is not installed"
+  set_args sleep 1000
+  new_id
+  local parsed=$BATS_TEST_TMPDIR/parsed.json out=$BATS_TEST_TMPDIR/create.out pid
+  cp "$BUNDLE/config.json" "$parsed"
+  strace -o /dev/null -e trace=mkdirat -e inject=mkdirat:delay_exit=3000000:when=1 \
+    "$BERTH" --root "$TEST_ROOT" create --bundle "$BUNDLE" "$ID" >"$out" 2>&1 &
+  pid=$!
+  sleep 1
+  jq '.process.args = ["sh", "-c", "echo swapped"]' "$parsed" >"$BUNDLE/config.json.new"
+  mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+  wait "$pid" || fail "create: $(cat "$out")"
+  cmp -s "$TEST_ROOT/$ID/config.json" "$parsed" ||
+    fail "the state keeps another config.json: $(jq -c .process.args "$TEST_ROOT/$ID/config.json")"
+  rtc delete --force "$ID"
+}

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -174,7 +175,33 @@ static void test_config_uses_round_trip(void) {
   CHECK(rmdir(dir) == 0);
 }
 
+/* The kept config.json is exactly the bytes given, made once: a second
+ * copy must not replace the first. */
+static void test_keep_config_exact_and_once(void) {
+  char dir[] = "/tmp/berth-state-config-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK(dirfd >= 0);
+  static const char text[] = "{\"ociVersion\":\"1.3.0\"}\n\0after a NUL";
+  berth_error *err = NULL;
+  CHECK(state_keep_config(dirfd, text, sizeof(text) - 1, &err) == 0);
+  char back[128];
+  int fd = openat(dirfd, STATE_CONFIG, O_RDONLY | O_CLOEXEC);
+  CHECK(fd >= 0);
+  ssize_t n = fd >= 0 ? read(fd, back, sizeof(back)) : -1;
+  CHECK(n == (ssize_t)sizeof(text) - 1 && memcmp(back, text, sizeof(text) - 1) == 0);
+  if (fd >= 0)
+    close(fd);
+  CHECK(state_keep_config(dirfd, "{}", 2, &err) < 0);
+  CHECK(err != NULL && err->code == EEXIST);
+  berth_error_free(err);
+  unlinkat(dirfd, STATE_CONFIG, 0);
+  close(dirfd);
+  CHECK(rmdir(dir) == 0);
+}
+
 int main(void) {
+  test_keep_config_exact_and_once();
   test_config_uses_round_trip();
   test_proc_stat_reads_name_state_and_start();
   test_status_from_name_and_fifo();
