@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -90,17 +91,25 @@ static int remount_flags(rootfs_ctx *ctx, const char *dest, unsigned long flags,
   return rc;
 }
 
-/* Binds the container's own cgroup of hierarchy `e` onto `dest`. */
-static int bind_own_cgroup(rootfs_ctx *ctx, const char *self_cgroup, const mountinfo_entry *e,
-                           const char *dest, int target, unsigned long flags, berth_error **err) {
+/* The host path of the container's own cgroup in hierarchy `e`, into src. */
+static int own_cgroup_source(const char *self_cgroup, const mountinfo_entry *e, char *src,
+                             size_t len, berth_error **err) {
   char *own = own_cgroup_path(self_cgroup, e);
   if (own == NULL)
     return berth_fail(err, ENOENT, "find the container's cgroup for \"%s\"", e->mount_point);
   size_t root_len = strcmp(e->root, "/") == 0 ? 0 : strlen(e->root);
   const char *rel = strncmp(own, e->root, root_len) == 0 ? own + root_len : own;
-  char src[PATH_MAX];
-  snprintf(src, sizeof(src), "%s%s", e->mount_point, rel);
+  snprintf(src, len, "%s%s", e->mount_point, rel);
   free(own);
+  return 0;
+}
+
+/* Binds the container's own cgroup of hierarchy `e` onto `dest`. */
+static int bind_own_cgroup(rootfs_ctx *ctx, const char *self_cgroup, const mountinfo_entry *e,
+                           const char *dest, int target, unsigned long flags, berth_error **err) {
+  char src[PATH_MAX];
+  if (own_cgroup_source(self_cgroup, e, src, sizeof(src), err) < 0)
+    return -1;
   if (mount_on_fd(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berth_fail_errno(err, "bind \"%s\" on \"%s\"", src, dest);
   return remount_flags(ctx, dest, flags, err);
@@ -160,38 +169,44 @@ static void controllers_of(const char *super_opts, char *out, size_t len) {
   }
 }
 
-static int mount_hierarchy(rootfs_ctx *ctx, const char *dest, const mountinfo_entry *e,
-                           bool cgroupns, const char *self_cgroup, unsigned long flags,
-                           berth_error **err) {
+/* One hierarchy as the entry `name` of the tmpfs at `dir`, which this
+ * init has just mounted: nothing else can have put a symlink in it, so
+ * plain *at calls are safe there. The mount flags are applied to the
+ * whole tree afterwards (readonly_tree). */
+static int mount_hierarchy(int dir, const char *dest, const mountinfo_entry *e, bool cgroupns,
+                           const char *self_cgroup, unsigned long flags, berth_error **err) {
   const char *name = strrchr(e->mount_point, '/') + 1;
-  char sub[PATH_MAX];
-  snprintf(sub, sizeof(sub), "%s/%s", dest, name);
-  int target = pathsafe_mkdir_all(ctx->root_fd, sub, 0755, err);
-  if (target < 0)
-    return -1;
+  if (mkdirat(dir, name, 0755) < 0)
+    return berth_fail_errno(err, "mkdir \"%s/%s\"", dest, name);
   int rc;
-  bool v2 = strcmp(e->fstype, "cgroup2") == 0;
   if (cgroupns) {
+    int target = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (target < 0)
+      return berth_fail_errno(err, "open \"%s/%s\"", dest, name);
+    bool v2 = strcmp(e->fstype, "cgroup2") == 0;
     char controllers[256];
     controllers_of(e->super_opts, controllers, sizeof(controllers));
     rc = mount_on_fd(e->fstype, target, e->fstype, flags, v2 ? NULL : controllers);
     if (rc < 0)
-      berth_fail_errno(err, "mount \"%s\" on \"%s\"", e->fstype, sub);
-  } else {
-    rc = bind_own_cgroup(ctx, self_cgroup, e, sub, target, flags, err);
+      berth_fail_errno(err, "mount \"%s\" on \"%s/%s\"", e->fstype, dest, name);
+    close(target);
+    return rc;
   }
-  close(target);
+  char src[PATH_MAX];
+  if (own_cgroup_source(self_cgroup, e, src, sizeof(src), err) < 0)
+    return -1;
+  int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  rc = tree < 0 ? -1 : move_mount(tree, "", dir, name, MOVE_MOUNT_F_EMPTY_PATH);
+  if (rc < 0)
+    berth_fail_errno(err, "bind \"%s\" on \"%s/%s\"", src, dest, name);
+  if (tree >= 0)
+    close(tree);
   return rc;
 }
 
 /* "cpu,cpuacct" mounted together also answers to "cpu" and "cpuacct". */
-static void link_comounted(rootfs_ctx *ctx, const char *dest, const char *name) {
+static void link_comounted(int dir, const char *name) {
   if (strchr(name, ',') == NULL)
-    return;
-  berth_error *ignored = NULL;
-  int dir = pathsafe_open(ctx->root_fd, dest, O_PATH | O_DIRECTORY, 0, &ignored);
-  berth_error_free(ignored);
-  if (dir < 0)
     return;
   char copy[256];
   snprintf(copy, sizeof(copy), "%s", name);
@@ -199,7 +214,26 @@ static void link_comounted(rootfs_ctx *ctx, const char *dest, const char *name) 
        tok = strtok_r(NULL, ",", &save))
     if (strchr(tok, '=') == NULL && symlinkat(name, dir, tok) < 0)
       continue; /* an entry the rootfs already has there stays, as with runc */
-  close(dir);
+}
+
+/* The flags of the cgroup mount, set exactly (as a bind remount would) on
+ * the tmpfs and every hierarchy in it at once. */
+static int readonly_tree(int dir, const char *dest, unsigned long flags, berth_error **err) {
+  struct mount_attr attr = {
+      .attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
+                  MOUNT_ATTR_NODIRATIME | MOUNT_ATTR__ATIME,
+      .attr_set = (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+                  (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+                  (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+                  (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+                  (flags & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0) |
+                  (flags & MS_NOATIME         ? MOUNT_ATTR_NOATIME
+                   : flags & MS_STRICTATIME   ? MOUNT_ATTR_STRICTATIME
+                                              : MOUNT_ATTR_RELATIME),
+  };
+  if (mount_setattr(dir, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+    return berth_fail_errno(err, "remount \"%s\"", dest);
+  return 0;
 }
 
 static bool is_host_hierarchy(const mountinfo_entry *e) {
@@ -232,22 +266,29 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
   close(target);
   if (rc < 0)
     return berth_fail_errno(err, "mount \"tmpfs\" on \"%s\"", m->destination);
-  mountinfo mi;
-  if (mountinfo_read(&mi, err) < 0)
+  /* The tmpfs just mounted there, not the directory beneath it. */
+  int dir = pathsafe_open(ctx->root_fd, m->destination, O_PATH | O_DIRECTORY, 0, err);
+  if (dir < 0)
     return -1;
+  mountinfo mi;
+  if (mountinfo_read(&mi, err) < 0) {
+    close(dir);
+    return -1;
+  }
   bool cgroupns = has_cgroup_namespace(ctx->o->spec);
   char *self_cgroup = cgroupns ? NULL : read_self_cgroup();
   for (size_t i = 0; i < mi.n && rc == 0; i++) {
     if (!is_host_hierarchy(&mi.v[i]))
       continue;
-    rc = mount_hierarchy(ctx, m->destination, &mi.v[i], cgroupns, self_cgroup, mo->flags, err);
+    rc = mount_hierarchy(dir, m->destination, &mi.v[i], cgroupns, self_cgroup, mo->flags, err);
     if (rc == 0)
-      link_comounted(ctx, m->destination, strrchr(mi.v[i].mount_point, '/') + 1);
+      link_comounted(dir, strrchr(mi.v[i].mount_point, '/') + 1);
   }
   free(self_cgroup);
   mountinfo_free(&mi);
-  if (rc == 0 && (mo->flags & MS_RDONLY))
-    rc = remount_flags(ctx, m->destination, mo->flags, err);
+  if (rc == 0 && (mo->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0)
+    rc = readonly_tree(dir, m->destination, mo->flags, err);
+  close(dir);
   return rc;
 }
 
