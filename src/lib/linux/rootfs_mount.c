@@ -369,10 +369,46 @@ static const char *root_host_path(rootfs_ctx *ctx) {
   return ctx->root_path;
 }
 
+/* The longest prefix of `dest` (a clean absolute path) that exists in the
+ * root without a symlink on the way: 1 when there is one, so `dest` lands
+ * where it says; 0 when a symlink is met first; -1 when not even the root
+ * can be opened. Needs no readlink of the result. */
+static int lands_as_written(rootfs_ctx *ctx, const char *dest) {
+  char prefix[PATH_MAX];
+  snprintf(prefix, sizeof(prefix), "%s", dest);
+  for (;;) {
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                           .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
+    int fd = (int)syscall(SYS_openat2, ctx->root_fd, prefix[0] ? prefix : "/", &how, sizeof(how));
+    if (fd >= 0) {
+      close(fd);
+      return 1;
+    }
+    if (errno == ELOOP)
+      return 0;
+    char *slash = strrchr(prefix, '/');
+    if (slash == NULL || slash == prefix) {
+      if (prefix[0] == '\0')
+        return -1;
+      prefix[0] = '\0';
+      continue;
+    }
+    *slash = '\0';
+  }
+}
+
 /* Where `dest` really lands inside the rootfs: its longest existing
  * prefix resolved in the root (symlinks followed the way the mount will
  * follow them), then the components still to be made. */
 static int resolve_in_root(rootfs_ctx *ctx, const char *dest, char *out, size_t len) {
+  /* Most destinations have no symlink on the way: they land as written. */
+  int plain = lands_as_written(ctx, dest);
+  if (plain != 0) {
+    if (plain < 0)
+      return -1;
+    snprintf(out, len, "%s", dest);
+    return 0;
+  }
   char prefix[PATH_MAX];
   snprintf(prefix, sizeof(prefix), "%s", dest);
   const char *rest = "";
