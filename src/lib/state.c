@@ -640,17 +640,41 @@ enum container_status state_process_status_in(int procfd, int rootfd, const char
   return process_status(procfd, rootfd, fifo, st);
 }
 
+/* Days since 1970-01-01 to a proleptic Gregorian date (the inverse of
+ * days-from-civil; eras of 400 years keep it exact for every int64). */
+static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d) {
+  days += 719468; /* from 0000-03-01 */
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  unsigned doe = (unsigned)(days - era * 146097);                       /* [0, 146096] */
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+  unsigned mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+char *state_timestamp(const struct timespec *ts) {
+  /* By hand rather than gmtime_r and strftime: glibc loads the local time
+   * zone (/etc/localtime) for them on every create, for a UTC stamp. */
+  int64_t secs = ts->tv_sec;
+  int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400;
+  int64_t in_day = secs - days * 86400;
+  int64_t year;
+  unsigned month, day;
+  civil_from_days(days, &year, &month, &day);
+  char *out = NULL;
+  if (asprintf(&out, "%04lld-%02u-%02uT%02d:%02d:%02d.%09ldZ", (long long)year, month, day,
+               (int)(in_day / 3600), (int)(in_day / 60 % 60), (int)(in_day % 60),
+               ts->tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
 char *state_timestamp_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char date[64];
-  strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-  char *out = NULL;
-  if (asprintf(&out, "%s.%09ldZ", date, ts.tv_nsec) < 0)
-    return NULL;
-  return out;
+  return state_timestamp(&ts);
 }
 
 static int cmp_str(const void *a, const void *b) {

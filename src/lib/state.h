@@ -129,7 +129,8 @@ struct proc_stat {
 /* /proc/PID/stat read through PROCFD (an fd of /proc, or AT_FDCWD). */
 int proc_stat_at(int procfd, pid_t pid, struct proc_stat *out);
 
-/* "2026-11-27T19:30:00.123456789Z" for now; caller frees. */
+/* "2026-11-27T19:30:00.123456789Z" (UTC) for ts, or for now; caller frees. */
+char *state_timestamp(const struct timespec *ts);
 char *state_timestamp_now(void);
 
 /* Ids of every container under root (sorted); root missing means none. */

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "state.h"
@@ -200,7 +202,29 @@ static void test_keep_config_exact_and_once(void) {
   CHECK(rmdir(dir) == 0);
 }
 
+/* The hand-made UTC stamp reads as gmtime_r and strftime would write it,
+ * across leap days, century years and before 1970. */
+static void test_timestamp_matches_gmtime(void) {
+  static const long long secs[] = {0,          -1,          59,         86399,      86400,
+                                   951782400,  951868799,   4107542400, 4102444800, 1796500000,
+                                   -86400,     -2208988800, 253402300799, 68169600, 1709164800};
+  for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+    struct timespec ts = {.tv_sec = (time_t)secs[i], .tv_nsec = 123456789};
+    struct tm tm;
+    CHECK(gmtime_r(&ts.tv_sec, &tm) != NULL);
+    char want[96], date[64];
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(want, sizeof(want), "%s.123456789Z", date);
+    char *got = state_timestamp(&ts);
+    CHECK(got != NULL && strcmp(got, want) == 0);
+    if (got == NULL || strcmp(got, want) != 0)
+      fprintf(stderr, "  %lld: got %s, want %s\n", secs[i], got ? got : "(null)", want);
+    free(got);
+  }
+}
+
 int main(void) {
+  test_timestamp_matches_gmtime();
   test_keep_config_exact_and_once();
   test_config_uses_round_trip();
   test_proc_stat_reads_name_state_and_start();
