@@ -133,7 +133,7 @@ under_caller() {
 # is cleared (relatime here; nosuid and noexec where the host has them). berth gives the tmpfs holding them the same
 # flags; runc 1.1 leaves it at its own defaults, so that half is berth's.
 @test "cgroups: the cgroup mount's flags, exactly, on every hierarchy (and berth's tmpfs)" {
-  cfg '(.mounts[] | select(.type == "cgroup") | .options) = ["ro", "nodev", "strictatime"]'
+  cfg '(.mounts[] | select(.type == "cgroup") | .options) = ["ro", "nodev", "strictatime", "nosymfollow"]'
   run_container 'cat /proc/self/mounts'
   assert_status 0
   local lines pattern='^/sys/fs/cgroup/'
@@ -141,6 +141,6 @@ under_caller() {
   lines=$(awk -v p="$pattern" '$2 ~ p { print $2, $4 }' <<<"$stdout")
   [ "$(grep -c '^/sys/fs/cgroup/' <<<"$lines")" -ge 1 ] || fail "no hierarchies under /sys/fs/cgroup: $lines"
   local bad
-  bad=$(awk '$2 !~ /^ro,nodev(,|$)/ || $2 ~ /nosuid|noexec|relatime|noatime/' <<<"$lines")
-  [ -z "$bad" ] || fail "not exactly ro,nodev,strictatime: $bad"
+  bad=$(awk '$2 !~ /^ro,nodev,/ || $2 !~ /nosymfollow/ || $2 ~ /nosuid|noexec|relatime|noatime/' <<<"$lines")
+  [ -z "$bad" ] || fail "not exactly ro,nodev,strictatime,nosymfollow: $bad"
 }

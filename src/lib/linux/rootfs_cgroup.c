@@ -172,7 +172,7 @@ static void controllers_of(const char *super_opts, char *out, size_t len) {
 /* One hierarchy as the entry `name` of the tmpfs at `dir`, which this
  * init has just mounted: nothing else can have put a symlink in it, so
  * plain *at calls are safe there. The mount flags are applied to the
- * whole tree afterwards (readonly_tree). */
+ * whole tree afterwards (set_tree_flags). */
 static int mount_hierarchy(int dir, const char *dest, const mountinfo_entry *e, bool cgroupns,
                            const char *self_cgroup, unsigned long flags, berth_error **err) {
   const char *name = strrchr(e->mount_point, '/') + 1;
@@ -216,17 +216,18 @@ static void link_comounted(int dir, const char *name) {
       continue; /* an entry the rootfs already has there stays, as with runc */
 }
 
-/* The flags of the cgroup mount, set exactly (as a bind remount would) on
- * the tmpfs and every hierarchy in it at once. */
-static int readonly_tree(int dir, const char *dest, unsigned long flags, berth_error **err) {
+/* The per-mount flags of the cgroup mount, set exactly (as a bind remount
+ * sets them) on the tmpfs and every hierarchy in it at once. */
+static int set_tree_flags(int dir, const char *dest, unsigned long flags, berth_error **err) {
   struct mount_attr attr = {
       .attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC |
-                  MOUNT_ATTR_NODIRATIME | MOUNT_ATTR__ATIME,
+                  MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW | MOUNT_ATTR__ATIME,
       .attr_set = (flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
                   (flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
                   (flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
                   (flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
                   (flags & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0) |
+                  (flags & MS_NOSYMFOLLOW ? MOUNT_ATTR_NOSYMFOLLOW : 0) |
                   (flags & MS_NOATIME         ? MOUNT_ATTR_NOATIME
                    : flags & MS_STRICTATIME   ? MOUNT_ATTR_STRICTATIME
                                               : MOUNT_ATTR_RELATIME),
@@ -287,7 +288,7 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
   free(self_cgroup);
   mountinfo_free(&mi);
   if (rc == 0 && (mo->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0)
-    rc = readonly_tree(dir, m->destination, mo->flags, err);
+    rc = set_tree_flags(dir, m->destination, mo->flags, err);
   close(dir);
   return rc;
 }
