@@ -641,7 +641,7 @@ enum container_status state_process_status_in(int procfd, int rootfd, const char
 }
 
 /* Days since 1970-01-01 to a proleptic Gregorian date (the inverse of
- * days-from-civil; eras of 400 years keep it exact for every int64). */
+ * days-from-civil; eras of 400 years keep it exact for any time_t). */
 static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d) {
   days += 719468; /* from 0000-03-01 */
   int64_t era = (days >= 0 ? days : days - 146096) / 146097;
