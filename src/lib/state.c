@@ -276,6 +276,22 @@ int state_keep_config(int dirfd, const char *text, size_t len, berth_error **err
   return rc;
 }
 
+int state_replace_config(int dirfd, const char *text, berth_error **err) {
+  const char *tmp = STATE_CONFIG ".tmp";
+  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return berth_fail_errno(err, "write the container's config.json");
+  int rc = 0;
+  if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+    rc = berth_fail_errno(err, "write the container's config.json");
+  close(fd);
+  if (rc == 0 && renameat(dirfd, tmp, dirfd, STATE_CONFIG) < 0)
+    rc = berth_fail_errno(err, "replace the container's config.json");
+  if (rc < 0)
+    unlinkat(dirfd, tmp, 0);
+  return rc;
+}
+
 /* NAME replaced by the text of J: written beside it, then renamed over it. */
 static int write_json_at(int dirfd, const char *name, json_t *j, const char *id,
                          berth_error **err) {

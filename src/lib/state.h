@@ -81,6 +81,9 @@ int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **
 /* config.json in the state directory: TEXT, the bytes create (or restore)
  * parsed, not the bundle's file read again, which may have changed since. */
 int state_keep_config(int dirfd, const char *text, size_t len, berth_error **err);
+/* config.json replaced by TEXT (`update` records what it applied there):
+ * written beside it, synced, then renamed over it. */
+int state_replace_config(int dirfd, const char *text, berth_error **err);
 
 int state_save(int dirfd, const container_state *st, berth_error **err);
 /* state.json alone, where cgroup.json beside it is already current. */

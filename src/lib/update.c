@@ -165,34 +165,6 @@ static int merge_update(json_t *config, json_t *update) {
   return 0;
 }
 
-static int write_all(int fd, const char *text, size_t len) {
-  for (size_t off = 0; off < len;) {
-    ssize_t n = write(fd, text + off, len - off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    off += (size_t)n;
-  }
-  return 0;
-}
-
-static int replace_config(int dirfd, const char *text, berth_error **err) {
-  const char *tmp = STATE_CONFIG ".tmp";
-  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
-    return berth_fail_errno(err, "write the container's config.json");
-  int rc = 0;
-  if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
-    rc = berth_fail_errno(err, "write the container's config.json");
-  close(fd);
-  if (rc == 0 && renameat(dirfd, tmp, dirfd, STATE_CONFIG) < 0)
-    rc = berth_fail_errno(err, "replace the container's config.json");
-  if (rc < 0)
-    unlinkat(dirfd, tmp, 0);
-  return rc;
-}
-
 static json_t *load_config_json(int dirfd) {
   int fd = openat(dirfd, STATE_CONFIG, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
@@ -221,7 +193,7 @@ static int record_update(int dirfd, const struct update_request *req, berth_erro
              (text = json_dumps(config, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
     rc = berth_fail(err, ENOMEM, "record the new limits");
   } else {
-    rc = replace_config(dirfd, text, err);
+    rc = state_replace_config(dirfd, text, err);
   }
   free(text);
   json_decref(update);
