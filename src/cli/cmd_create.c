@@ -81,6 +81,7 @@ static int run_detached(struct create_opts *o) {
     return cli_fail("berth run failed", err);
   if (container_start(o->root, o->id, &err) < 0) {
     int rc = cli_fail("berth run failed", err);
+    err = NULL; /* cli_fail freed it */
     container_delete(o->root, o->id, true, &err);
     berth_error_free(err);
     return rc;

@@ -287,3 +287,40 @@ SCRIPT
   assert_failure
   [ "$(state_entries)" -eq 0 ]
 }
+
+@test "hooks: a failing poststart fails run --detach, stops the program and leaves nothing" {
+  skip_if_runc "1.1.5 runs poststart hooks during create (the spec and runc 1.2+ run them on start)"
+  add_hook poststart 1
+  cfg '.linux.cgroupsPath = $p' --arg p "berth-test-cg-$ID_PREFIX"
+  set_args sleep 1000
+  new_id
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_failure
+  grep -q 'poststart hook #0' <<<"$stderr" || fail "stderr: $stderr"
+  [ "$(logged_kinds)" = "poststart " ]
+  local pid
+  pid=$(state_of_hook poststart | jq -r .pid)
+  [ -n "$pid" ] && [ "$pid" != null ]
+  wait_dead "$pid"
+  [ "$(state_entries)" -eq 0 ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "berth-test-cg-$ID_PREFIX" 2>/dev/null)" ]
+}
+
+@test "hooks: a failing poststart fails start and stops the program" {
+  skip_if_runc "1.1.5 runs poststart hooks during create (the spec and runc 1.2+ run them on start)"
+  add_hook poststart 1
+  set_args sleep 1000
+  new_id
+  rtc create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local pid
+  pid=$(rt state "$ID" | jq -r .pid)
+  rtc start "$ID"
+  assert_failure
+  grep -q 'poststart hook #0' <<<"$stderr" || fail "stderr: $stderr"
+  wait_dead "$pid"
+  wait_status "$ID" stopped
+  rtc delete "$ID"
+  assert_status 0
+  [ "$(state_entries)" -eq 0 ]
+}
