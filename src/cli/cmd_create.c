@@ -74,15 +74,17 @@ int cmd_create(struct cli_globals *g, int argc, char **argv) {
   return rc;
 }
 
+/* run is create with start folded in (create_opts.start): a failure after
+ * the container exists is start's, and leaves what `start` would leave. */
 static int run_detached(struct create_opts *o) {
   struct create_result res;
   berth_error *err = NULL;
-  if (container_create(o, &res, &err) < 0)
-    return cli_fail("berth run failed", err);
-  if (container_start(o->root, o->id, &err) < 0) {
+  o->start = true;
+  if (container_create(o, &res, &err) < 0) {
     int rc = cli_fail("berth run failed", err);
     err = NULL; /* cli_fail freed it */
-    container_delete(o->root, o->id, true, &err);
+    if (res.created)
+      container_delete(o->root, o->id, true, &err);
     berth_error_free(err);
     return rc;
   }
@@ -93,15 +95,16 @@ static int run_foreground(struct create_opts *o, const struct create_flags *f) {
   if (!f->no_subreaper)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   o->keep_pty_master = true;
+  o->start = true;
   struct create_result res;
   berth_error *err = NULL;
-  if (container_create(o, &res, &err) < 0)
-    return cli_fail("berth run failed", err);
   int rc;
   int status = 0;
-  if (container_start(o->root, o->id, &err) < 0) {
+  if (container_create(o, &res, &err) < 0) {
     rc = cli_fail("berth run failed", err);
     err = NULL;
+    if (!res.created)
+      return rc;
   } else if (foreground_wait(res.pid, res.pty_master, &status, &err) < 0) {
     rc = cli_fail("berth run failed", err);
     err = NULL;

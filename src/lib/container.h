@@ -24,6 +24,11 @@ struct create_opts {
   /* Foreground `run` with a terminal keeps the pty master itself instead of
    * sending it to a console socket. */
   bool keep_pty_master;
+  /* `run`: start the container as soon as it is created, in the same
+   * process and under the same lock. There is no exec.fifo: the init
+   * execs the program on SAVED, and the end of the sync socket tells
+   * that it did. */
+  bool start;
   /* Re-executes berth from a read-only view or a sealed copy of itself
    * (cloned_binary.h),
    * before the config is loaded and anything is made: a process
@@ -35,6 +40,9 @@ struct create_opts {
 struct create_result {
   pid_t pid;
   int pty_master; /* -1 unless keep_pty_master and process.terminal */
+  /* With `start`: the container exists, so a failure from here on is one
+   * of start's, and the caller deletes what is left, as after `start`. */
+  bool created;
 };
 
 int container_create(const struct create_opts *o, struct create_result *res, berth_error **err);

@@ -44,6 +44,7 @@ struct create_job {
   size_t config_len;
   int dirfd;
   int fifo_fd;
+  int notify_fd; /* run's end of the container's NOTIFY_SOCKET, or -1 */
   int sock[2];
   cgroup *cg;
   container_state st;
@@ -249,6 +250,14 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   return 0;
 }
 
+/* run: what start would bind before it releases the init. */
+static int listen_for_notify(struct create_job *j, berth_error **err) {
+  char state_dir[PATH_MAX];
+  snprintf(state_dir, sizeof(state_dir), "%s/%s", j->o->root, j->o->id);
+  j->notify_fd = notify_listen(j->dirfd, state_dir, err);
+  return j->notify_fd < 0 && *err != NULL ? -1 : 0;
+}
+
 static int finish(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", ESRCH,
@@ -260,10 +269,12 @@ static int finish(struct create_job *j, berth_error **err) {
   if ((cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err) < 0)
     return -1;
   faultpoint("create.state-saved");
+  if (j->o->start && listen_for_notify(j, err) < 0)
+    return -1;
   /* The init dies with create until it hears this (see container_init). */
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_RELEASED;
-  if (sync_send(j->sock[0], SYNC_SAVED, 0, -1, err) < 0 ||
+  if (sync_send(j->sock[0], SYNC_SAVED, j->o->start ? SYNC_SAVED_START : 0, -1, err) < 0 ||
       sync_expect(j->sock[0], &phase, &m, NULL, err) < 0)
     return -1;
   faultpoint("create.init-on-its-own");
@@ -291,7 +302,7 @@ static int save_provisional_state(struct create_job *j, berth_error **err) {
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.state-dir");
   if (state_keep_config(j->dirfd, j->config_text, j->config_len, err) < 0 ||
-      make_fifo(j, err) < 0 || fill_state(j, err) < 0)
+      (!j->o->start && make_fifo(j, err) < 0) || fill_state(j, err) < 0)
     return -1;
   faultpoint("create.config-copied");
   if (seccomp_prepare_for(j->spec, j->o->root, &j->seccomp, err) < 0)
@@ -325,6 +336,40 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   return 0;
 }
 
+static int init_alive(void *arg) {
+  struct create_job *j = arg;
+  return state_process_status(j->dirfd, &j->st) != STATUS_STOPPED;
+}
+
+/* Spec 1.3: a failing poststart hook stops the container. The init is
+ * still our unreaped child, so its pid cannot have been reused. */
+static int run_poststart(struct create_job *j, berth_error **err) {
+  if (j->spec->hooks[HOOK_POSTSTART].n == 0)
+    return 0;
+  char *text = state_oci_text(&j->st, STATUS_RUNNING);
+  int rc = hooks_run(j->spec, HOOK_POSTSTART, text ? text : "{}", err);
+  free(text);
+  if (rc < 0)
+    kill(j->pid, SIGKILL);
+  return rc;
+}
+
+/* run: the rest of what start does (lifecycle.c), on the container this
+ * process has just made and still holds locked, without reading it back. */
+static int start_in_place(struct create_job *j, berth_error **err) {
+  faultpoint("run.released");
+  struct sync_msg m;
+  enum sync_phase phase = PHASE_WAIT_STARTED;
+  if (sync_expect_exec(j->sock[0], &phase, &m, NULL, err) < 0)
+    return -1;
+  faultpoint("run.started");
+  if (j->notify_fd >= 0 && notify_forward(j->notify_fd, j->pid, init_alive, j, err) < 0)
+    return -1;
+  int rc = run_poststart(j, err);
+  faultpoint("run.done");
+  return rc;
+}
+
 static void undo_create(struct create_job *j, struct create_result *res) {
   if (j->pid > 0) {
     kill(j->pid, SIGKILL);
@@ -345,6 +390,8 @@ static void release_job(struct create_job *j) {
   }
   if (j->fifo_fd >= 0)
     close(j->fifo_fd);
+  if (j->notify_fd >= 0)
+    close(j->notify_fd);
   if (j->dirfd >= 0)
     close(j->dirfd);
   cgroup_free(j->cg);
@@ -359,9 +406,10 @@ static void release_job(struct create_job *j) {
 }
 
 int container_create(const struct create_opts *o, struct create_result *res, berth_error **err) {
-  struct create_job j = {.o = o, .dirfd = -1, .fifo_fd = -1, .sock = {-1, -1}};
+  struct create_job j = {.o = o, .dirfd = -1, .fifo_fd = -1, .notify_fd = -1, .sock = {-1, -1}};
   res->pid = 0;
   res->pty_master = -1;
+  res->created = false;
   int rc = -1;
   if (state_check_id(o->id, err) < 0)
     goto out;
@@ -378,8 +426,12 @@ int container_create(const struct create_opts *o, struct create_result *res, ber
   if (j.dirfd < 0)
     goto out;
   rc = run_create(&j, res, err);
-  if (rc < 0)
+  if (rc < 0) {
     undo_create(&j, res);
+  } else if (o->start) {
+    res->created = true;
+    rc = start_in_place(&j, err);
+  }
 out:
   release_job(&j);
   return rc;

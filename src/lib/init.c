@@ -220,6 +220,10 @@ void container_init(struct init_ctx *ctx) {
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   if (sync_send(ctx->sync_fd, SYNC_RELEASED, 0, -1, &e) < 0)
     _exit(1);
+  /* run: started already. The socket, close-on-exec, stays open for the
+   * parent to see the execve, as the fifo's written end does for start. */
+  if (m.value == SYNC_SAVED_START)
+    start_process(ctx, &launch);
   close(ctx->sync_fd);
 
   if (wait_for_start(ctx, &e) < 0) {

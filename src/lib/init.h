@@ -17,7 +17,7 @@ struct init_ctx {
   const char *bundle;
   const char *rootfs;
   int sync_fd;
-  int fifo_fd;       /* O_PATH descriptor of exec.fifo */
+  int fifo_fd;       /* O_PATH descriptor of exec.fifo; -1 for run, which has none */
   int extra_fds;     /* LISTEN_FDS + --preserve-fds, kept open from fd 3 */
   int listen_fds;    /* how many of those are systemd socket activation */
   bool no_pivot;

@@ -116,6 +116,7 @@ static const char *phase_name(enum sync_phase p) {
   case PHASE_WAIT_EXEC: return "waiting for exec";
   case PHASE_WAIT_SAVED: return "waiting for SAVED";
   case PHASE_WAIT_RELEASED: return "waiting for RELEASED";
+  case PHASE_WAIT_STARTED: return "waiting for the program to start";
   case PHASE_DONE: return "done";
   case PHASE_FAILED: return "failed";
   }
@@ -162,6 +163,8 @@ int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error *
   case PHASE_WAIT_RELEASED:
     if (m->type == SYNC_RELEASED)
       next = PHASE_DONE;
+    break;
+  case PHASE_WAIT_STARTED: /* end-of-file only */
     break;
   case PHASE_WAIT_READY:
     if (m->type == SYNC_CONSOLE || m->type == SYNC_SECCOMP)

@@ -8,8 +8,15 @@
  *                        ◄─ HOOKS ────   before pivot_root, only when
  *   prestart, createRuntime ─ HOOKS_DONE ►   the spec has such hooks
  *                        ◄─ CONSOLE(fd)  only when process.terminal
- *                        ◄─ READY ────   blocks on exec.fifo
- *   state.json, pid file, exit
+ *                        ◄─ READY ────
+ *   state.json ─ SAVED ──────────────►
+ *                        ◄─ RELEASED ─   blocks on exec.fifo
+ *   pid file, exit
+ *
+ * `run` sends SAVED with SYNC_SAVED_START instead: the init keeps its end
+ * of the socket, runs the startContainer hooks and execs the program, and
+ * the parent, which never made an exec.fifo, reads end-of-file when the
+ * program runs (or the init died), as `start` does on the fifo.
  *
  * Either side may instead send ERROR (errno + text) and stop. A child whose
  * seccomp filter has a notify listener sends SECCOMP (the fd number) and
@@ -37,7 +44,8 @@ enum sync_type {
   SYNC_ERROR,      /* either: code + text */
   SYNC_SECCOMP,    /* child: value is the fd number of a seccomp listener */
   SYNC_SECCOMP_DONE, /* parent: it took the listener (pidfd_getfd) */
-  SYNC_SAVED,      /* parent: state.json names the init, which may outlive create now */
+  SYNC_SAVED,      /* parent: state.json names the init, which may outlive create now;
+                    * value SYNC_SAVED_START: and start at once (run) */
   SYNC_RELEASED,   /* child: no longer dies with its parent */
 };
 
@@ -50,11 +58,13 @@ enum sync_phase {
   PHASE_WAIT_EXEC,       /* exec's parent side: CONSOLE, then EOF */
   PHASE_WAIT_SAVED,      /* child side, after READY */
   PHASE_WAIT_RELEASED,   /* parent side, after SAVED */
+  PHASE_WAIT_STARTED,    /* run's parent side, after RELEASED: only EOF */
   PHASE_DONE,
   PHASE_FAILED,
 };
 
 #define SYNC_TEXT_MAX 2048
+#define SYNC_SAVED_START 1
 
 struct sync_msg {
   uint32_t type;
@@ -79,8 +89,8 @@ int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error *
 /* Receive and advance in one go: the usual call on both sides. */
 int sync_expect(int sock, enum sync_phase *phase, struct sync_msg *m, int *fd, berth_error **err);
 
-/* exec's parent side: end-of-file means the child exec'd, and moves
- * *phase to PHASE_DONE. */
+/* exec's (and run's) parent side: end-of-file means the child exec'd, and
+ * moves *phase to PHASE_DONE. */
 int sync_expect_exec(int sock, enum sync_phase *phase, struct sync_msg *m, int *fd,
                      berth_error **err);
 

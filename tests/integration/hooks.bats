@@ -119,6 +119,25 @@ SCRIPT
   grep -q '^poststart ' "$LOG" || fail "poststart did not run before start returned"
 }
 
+@test "hooks: under run too, poststart waits for a slow startContainer hook and the program" {
+  skip_if_runc "1.1.5 runs poststart hooks during create (the spec and runc 1.2+ run them on start)"
+  cat >"$OUT/slow.sh" <<'SCRIPT'
+#!/bin/sh
+sleep 1
+echo "startContainer" >>/out/hooks.log
+SCRIPT
+  chmod 755 "$OUT/slow.sh"
+  cfg '.hooks.startContainer = [{"path": "/out/slow.sh"}]'
+  add_hook poststart
+  set_args sh -c 'echo program >>/out/hooks.log; exec sleep 1000'
+  new_id
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  [ "$(head -n 1 "$LOG")" = startContainer ] || fail "first line of hooks.log: $(head -n 1 "$LOG")"
+  grep -q '^poststart ' "$LOG" || fail "poststart did not run before run returned"
+  [ "$(state_of_hook poststart | jq -r .status)" = running ]
+}
+
 @test "hooks: each hook gets the container state on stdin" {
   local k
   for k in prestart createRuntime createContainer startContainer poststart poststop; do

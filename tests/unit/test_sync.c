@@ -111,6 +111,33 @@ static void test_peer_exit_is_an_error(void) {
   close(sv[0]);
 }
 
+/* run, after RELEASED: only the end of the socket (the execve) is right. */
+static void test_started_waits_for_eof_only(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+  berth_error *e = NULL;
+  CHECK(sync_send(sv[1], SYNC_READY, 0, -1, &e) == 0);
+  enum sync_phase p = PHASE_WAIT_STARTED;
+  struct sync_msg m;
+  CHECK(sync_expect_exec(sv[0], &p, &m, NULL, &e) < 0 && p == PHASE_FAILED);
+  CHECK_STR_CONTAINS(berth_error_text(e),
+                     "unexpected READY message while waiting for the program to start");
+  berth_error_clear(&e);
+
+  berth_error *init_err = NULL;
+  berth_fail(&init_err, ENOENT, "startContainer hook");
+  CHECK(sync_send_error(sv[1], init_err) == 0);
+  berth_error_free(init_err);
+  p = PHASE_WAIT_STARTED;
+  CHECK(sync_expect_exec(sv[0], &p, &m, NULL, &e) < 0 && e != NULL && e->code == ENOENT);
+  berth_error_clear(&e);
+
+  close(sv[1]);
+  p = PHASE_WAIT_STARTED;
+  CHECK(sync_expect_exec(sv[0], &p, &m, NULL, &e) == 0 && p == PHASE_DONE && e == NULL);
+  close(sv[0]);
+}
+
 int main(void) {
   test_parent_happy_path();
   test_child_happy_path();
@@ -118,5 +145,6 @@ int main(void) {
   test_error_carries_text_and_errno();
   test_fd_passing_and_value();
   test_peer_exit_is_an_error();
+  test_started_waits_for_eof_only();
   return unit_summary("sync");
 }
