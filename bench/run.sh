@@ -484,6 +484,8 @@ main() {
 	command -v jq >/dev/null || die "jq is needed to edit config.json"
 	use_plain_cgroup_v1
 	use_state_tmpfs
+	# Named with ID_PREFIX, so cleanup removes it with any leftover.
+	hold_cpuset_warm "${ID_PREFIX}cpuset-held"
 	make_bundle
 	select_runtimes
 
@@ -527,8 +529,8 @@ main() {
 
 	local load
 	read -r load _ </proc/loadavg
-	printf 'berth start-up benchmark: kernel %s, %s CPUs, load %s, cgroup v1, busybox /bin/true\n' \
-		"$(uname -r)" "$(nproc)" "$load"
+	printf 'berth start-up benchmark: kernel %s, %s CPUs, load %s, cgroup v1%s, busybox /bin/true\n' \
+		"$(uname -r)" "$(nproc)" "$load" "${CPUSET_WARM:+ (a cpuset cgroup held)}"
 	for name in "${RUNTIMES[@]}"; do
 		[[ -n "${BIN[$name]:-}" ]] || continue
 		if [[ "$name" == berth ]]; then
@@ -543,6 +545,7 @@ main() {
 	done
 
 	local leftovers
+	release_cpuset_warm
 	leftovers=$(leftover_cgroups "*${ID_PREFIX}*" 'floor-*')
 	[[ -z "$leftovers" ]] || die "cgroups left behind: $leftovers"
 	printf '\nno cgroups left behind\n'

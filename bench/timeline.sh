@@ -23,6 +23,7 @@ INSTANCE=$TRACEFS/instances/berth-timeline-$$
 WORK=$(mktemp -d /tmp/berth-timeline.XXXXXX)
 cleanup() {
 	[[ -d "$INSTANCE" ]] && { echo 0 >"$INSTANCE/tracing_on"; rmdir "$INSTANCE"; }
+	release_cpuset_warm
 	for d in "$WORK"/root/*/; do
 		[[ -d "$d" ]] && "$WORK/berth" --root "$WORK/root" delete -f "$(basename "$d")" 2>/dev/null
 	done
@@ -30,6 +31,8 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+# As bench/run.sh: both see the kernel's cpuset code switched on.
+hold_cpuset_warm "berth-timeline-$$"
 # The state root on a tmpfs, as bench/run.sh keeps it.
 mkdir "$WORK/root"
 mount -t tmpfs -o mode=700,size=64m timeline-state "$WORK/root"

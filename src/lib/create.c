@@ -53,6 +53,8 @@ struct create_job {
   struct berth_seccomp *seccomp;
   struct idmap_trees *idmap;
   bool cloned_into_cgroup; /* clone3 put the init in j->cg already */
+  bool staged;             /* the final state waits beside state.json */
+  bool staged_cgroup;      /* and cgroup.json beside its own */
 };
 
 static int resolve_bundle(struct create_job *j, berth_error **err) {
@@ -214,6 +216,21 @@ static int handle_console(struct create_job *j, int fd, struct create_result *re
   return rc;
 }
 
+/* The state after READY is known from GO on: the init's pid, its start
+ * time (fixed at clone) and its cgroup. Written now, while the init sets
+ * itself up on the other CPU, it is only renamed into place once the init
+ * is ready; on any failure here finish() writes it the long way. */
+static void stage_state(struct create_job *j) {
+  berth_error *ignored = NULL;
+  if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
+    return;
+  /* The provisional state (run_create) has the cgroup already; it is
+   * written again only if it changed since. */
+  j->staged_cgroup = j->cg != NULL && container_cgroup_record(&j->st, j->cg);
+  j->staged = state_stage(j->dirfd, &j->st, j->staged_cgroup, &ignored) == 0;
+  berth_error_free(ignored);
+}
+
 /* Drive the child through the protocol in sync.h until READY. */
 static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.cloned");
@@ -228,6 +245,7 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
   faultpoint("create.init-released");
+  stage_state(j);
   struct sync_msg m;
   int fd;
   enum sync_phase phase = PHASE_WAIT_READY;
@@ -258,15 +276,19 @@ static int listen_for_notify(struct create_job *j, berth_error **err) {
   return j->notify_fd < 0 && *err != NULL ? -1 : 0;
 }
 
-static int finish(struct create_job *j, berth_error **err) {
+static int save_state(struct create_job *j, berth_error **err) {
+  if (j->staged)
+    return state_commit_staged(j->dirfd, &j->st, j->staged_cgroup, err);
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", ESRCH,
                          "the container's init exited during create");
-  faultpoint("create.init-ready");
-  /* The provisional state (run_create) has the cgroup already; it is
-   * written again only if it changed since. */
   bool cgroup_changed = j->cg != NULL && container_cgroup_record(&j->st, j->cg);
-  if ((cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err) < 0)
+  return (cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err);
+}
+
+static int finish(struct create_job *j, berth_error **err) {
+  faultpoint("create.init-ready");
+  if (save_state(j, err) < 0)
     return -1;
   faultpoint("create.state-saved");
   if (j->o->start && listen_for_notify(j, err) < 0)

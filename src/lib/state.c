@@ -292,24 +292,38 @@ int state_replace_config(int dirfd, const char *text, berth_error **err) {
   return rc;
 }
 
-/* NAME replaced by the text of J: written beside it, then renamed over it. */
-static int write_json_at(int dirfd, const char *name, json_t *j, const char *id,
+static void tmp_name(char *tmp, size_t size, const char *name) {
+  snprintf(tmp, size, "%s.tmp", name);
+}
+
+/* The text of J written to NAME.tmp, to be renamed over NAME. */
+static int stage_json_at(int dirfd, const char *name, json_t *j, const char *id,
                          berth_error **err) {
   char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
   if (text == NULL)
     return berth_fail(err, ENOMEM, "encode state of \"%s\"", id);
   char tmp[64];
-  snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+  tmp_name(tmp, sizeof(tmp), name);
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   int rc = -1;
   if (fd < 0) {
     berth_fail_errno(err, "write state of \"%s\"", id);
-    goto out;
-  }
-  if (write_all(fd, text, strlen(text)) < 0) {
+  } else if (write_all(fd, text, strlen(text)) < 0) {
     berth_fail_errno(err, "write state of \"%s\"", id);
-    goto out;
+  } else {
+    rc = 0;
   }
+  if (fd >= 0)
+    close(fd);
+  if (rc < 0)
+    unlinkat(dirfd, tmp, 0);
+  free(text);
+  return rc;
+}
+
+static int commit_json_at(int dirfd, const char *name, const char *id, berth_error **err) {
+  char tmp[64];
+  tmp_name(tmp, sizeof(tmp), name);
   /* No fsync: the rename alone is atomic for every other process, and the
    * page cache outlives a berth killed at any instant. Only a crash of the
    * whole machine could lose the write, and that kills every container
@@ -320,16 +334,18 @@ static int write_json_at(int dirfd, const char *name, json_t *j, const char *id,
   faultpoint("state.written");
   if (renameat(dirfd, tmp, dirfd, name) < 0) {
     berth_fail_errno(err, "replace state of \"%s\"", id);
-    goto out;
-  }
-  rc = 0;
-out:
-  if (fd >= 0)
-    close(fd);
-  if (rc < 0)
     unlinkat(dirfd, tmp, 0);
-  free(text);
-  return rc;
+    return -1;
+  }
+  return 0;
+}
+
+/* NAME replaced by the text of J: written beside it, then renamed over it. */
+static int write_json_at(int dirfd, const char *name, json_t *j, const char *id,
+                         berth_error **err) {
+  if (stage_json_at(dirfd, name, j, id, err) < 0)
+    return -1;
+  return commit_json_at(dirfd, name, id, err);
 }
 
 /* cgroup.json first: a state.json that names a freezer always has its
@@ -345,6 +361,23 @@ int state_save_status(int dirfd, const container_state *st, berth_error **err) {
   int rc = write_json_at(dirfd, STATE_FILE, j, st->id, err);
   json_decref(j);
   return rc;
+}
+
+int state_stage(int dirfd, const container_state *st, bool with_cgroup, berth_error **err) {
+  if (with_cgroup && st->cgroup &&
+      stage_json_at(dirfd, STATE_CGROUP, st->cgroup, st->id, err) < 0)
+    return -1;
+  json_t *j = state_to_json(st);
+  int rc = stage_json_at(dirfd, STATE_FILE, j, st->id, err);
+  json_decref(j);
+  return rc;
+}
+
+int state_commit_staged(int dirfd, const container_state *st, bool with_cgroup,
+                        berth_error **err) {
+  if (with_cgroup && st->cgroup && commit_json_at(dirfd, STATE_CGROUP, st->id, err) < 0)
+    return -1;
+  return commit_json_at(dirfd, STATE_FILE, st->id, err);
 }
 
 static char *dup_field(json_t *j, const char *key) {

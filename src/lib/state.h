@@ -88,6 +88,12 @@ int state_replace_config(int dirfd, const char *text, berth_error **err);
 int state_save(int dirfd, const container_state *st, berth_error **err);
 /* state.json alone, where cgroup.json beside it is already current. */
 int state_save_status(int dirfd, const container_state *st, berth_error **err);
+/* state_save (WITH_CGROUP) or state_save_status in two steps: the files
+ * written beside their names, then renamed over them. create stages while
+ * the init sets itself up, and commits once it is ready. */
+int state_stage(int dirfd, const container_state *st, bool with_cgroup, berth_error **err);
+int state_commit_staged(int dirfd, const container_state *st, bool with_cgroup,
+                        berth_error **err);
 int state_load(int dirfd, container_state **out, berth_error **err);
 /* state_load without the cgroup (st->cgroup stays NULL unless the state
  * predates cgroup.json): what list reads of every container. */

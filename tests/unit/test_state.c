@@ -202,6 +202,59 @@ static void test_keep_config_exact_and_once(void) {
   CHECK(rmdir(dir) == 0);
 }
 
+/* A staged state is invisible until committed: readers keep the state
+ * written before (the provisional one, in create), then see the new one
+ * whole, with its cgroup.json when asked. */
+static void test_stage_then_commit(void) {
+  char dir[] = "/tmp/berth-state-stage-XXXXXX";
+  CHECK(mkdtemp(dir) != NULL);
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK(dirfd >= 0);
+  container_state st = {.id = "staged", .bundle = "/b", .rootfs = "/b/rootfs",
+                        .created = "2026-01-01T00:00:00Z", .owner = ""};
+  st.cgroup = json_pack("{s:s}", "driver", "first");
+  berth_error *err = NULL;
+  container_state *back = NULL;
+  CHECK(state_save(dirfd, &st, &err) == 0);
+  st.pid = 4242;
+  st.start_time = 77;
+  json_decref(st.cgroup);
+  st.cgroup = json_pack("{s:s}", "driver", "second");
+  CHECK(state_stage(dirfd, &st, true, &err) == 0);
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && back->pid == 0 && back->start_time == 0);
+  CHECK(back != NULL && strcmp(json_string_value(json_object_get(back->cgroup, "driver")),
+                               "first") == 0);
+  container_state_free(back);
+  back = NULL;
+  CHECK(state_commit_staged(dirfd, &st, true, &err) == 0);
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && back->pid == 4242 && back->start_time == 77);
+  CHECK(back != NULL && strcmp(json_string_value(json_object_get(back->cgroup, "driver")),
+                               "second") == 0);
+  container_state_free(back);
+  /* Nothing is left beside the two files. */
+  CHECK(faccessat(dirfd, "state.json.tmp", F_OK, 0) < 0 && errno == ENOENT);
+  CHECK(faccessat(dirfd, "cgroup.json.tmp", F_OK, 0) < 0 && errno == ENOENT);
+  /* Without the cgroup, only state.json changes. */
+  st.pid = 99;
+  CHECK(state_stage(dirfd, &st, false, &err) == 0);
+  CHECK(faccessat(dirfd, "cgroup.json.tmp", F_OK, 0) < 0 && errno == ENOENT);
+  CHECK(state_commit_staged(dirfd, &st, false, &err) == 0);
+  back = NULL;
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && back->pid == 99);
+  container_state_free(back);
+  /* A commit with nothing staged fails and says so. */
+  CHECK(state_commit_staged(dirfd, &st, false, &err) < 0 && err != NULL);
+  berth_error_free(err);
+  json_decref(st.cgroup);
+  unlinkat(dirfd, "state.json", 0);
+  unlinkat(dirfd, "cgroup.json", 0);
+  close(dirfd);
+  CHECK(rmdir(dir) == 0);
+}
+
 /* The hand-made UTC stamp reads as gmtime_r and strftime would write it,
  * across leap days, century years and before 1970. */
 static void test_timestamp_matches_gmtime(void) {
@@ -226,6 +279,7 @@ static void test_timestamp_matches_gmtime(void) {
 int main(void) {
   test_timestamp_matches_gmtime();
   test_keep_config_exact_and_once();
+  test_stage_then_commit();
   test_config_uses_round_trip();
   test_proc_stat_reads_name_state_and_start();
   test_status_from_name_and_fifo();
