@@ -56,6 +56,11 @@ int notify_prepare(spec *s, int state_dirfd, const char *state_dir, berth_error 
   const char *host = getenv("NOTIFY_SOCKET");
   if (host == NULL || *host == '\0')
     return 0;
+  /* Refused here rather than cut short when start passes READY on. */
+  if (strlen(host) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+    return berth_fail(err, ENAMETOOLONG,
+                      "NOTIFY_SOCKET \"%s\": longer than a socket address holds (%zu bytes)",
+                      host, sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
   /* World-searchable: a container root mapped to another uid must reach it. */
   if (mkdirat(state_dirfd, NOTIFY_DIR, 0755) < 0 || fchmodat(state_dirfd, NOTIFY_DIR, 0755, 0) < 0)
     return berth_fail_errno(err, "create the notify socket directory");
@@ -69,23 +74,29 @@ int notify_prepare(spec *s, int state_dirfd, const char *state_dir, berth_error 
 
 int notify_listen(int state_dirfd, const char *state_dir, berth_error **err) {
   const char *host = getenv("NOTIFY_SOCKET");
-  struct stat st;
-  if (host == NULL || *host == '\0' || fstatat(state_dirfd, NOTIFY_DIR, &st, 0) < 0)
+  if (host == NULL || *host == '\0')
     return -1;
+  int dirfd = openat(state_dirfd, NOTIFY_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return -1; /* created without one */
+  /* Bound through /proc/self/fd: the state directory's own path may be
+   * longer than a socket address holds (108 bytes). */
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  int len = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/" NOTIFY_DIR "/" NOTIFY_SOCKET_NAME,
-                     state_dir);
-  if (len >= (int)sizeof(addr.sun_path))
-    return berth_fail(err, ENAMETOOLONG, "notify socket path under \"%s\"", state_dir);
-  unlink(addr.sun_path);
+  snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/" NOTIFY_SOCKET_NAME, dirfd);
+  unlinkat(dirfd, NOTIFY_SOCKET_NAME, 0);
   int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (sock < 0)
+  if (sock < 0) {
+    close(dirfd);
     return berth_fail_errno(err, "create the notify socket");
-  if (bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0 || chmod(addr.sun_path, 0777) < 0) {
-    berth_fail_errno(err, "bind the notify socket \"%s\"", addr.sun_path);
-    close(sock);
-    return -1;
   }
+  if (bind(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+      fchmodat(dirfd, NOTIFY_SOCKET_NAME, 0777, 0) < 0) {
+    berth_fail_errno(err, "bind the notify socket \"%s/" NOTIFY_DIR "/" NOTIFY_SOCKET_NAME "\"",
+                     state_dir);
+    close(sock);
+    sock = -1;
+  }
+  close(dirfd);
   return sock;
 }
 

@@ -91,3 +91,28 @@ assert_forwarded() {
   env -u NOTIFY_SOCKET "$BERTH" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID"
   [ "$(cat "$OUT/env")" = "unset"$'\n'"no-dir" ]
 }
+
+@test "notify: works under a state root whose path is longer than a socket address" {
+  skip_if_runc "1.1.5 binds the socket by its full path, which is too long here"
+  # <root>/<id>/notify/notify.sock is past the 108 bytes of sun_path here.
+  TEST_ROOT=$TEST_DIR/state-$(printf 'x%.0s' $(seq 80))
+  mkdir -p "$TEST_ROOT"
+  set_cmd "$NOTIFYING"
+  new_id
+  NOTIFY_SOCKET=$HOST_SOCK rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  assert_forwarded
+}
+
+@test "notify: a NOTIFY_SOCKET longer than a socket address is refused by create, by name" {
+  skip_if_runc "1.1.5 cuts the path short"
+  set_args true
+  new_id
+  local long
+  long=$TEST_DIR/$(printf 'y%.0s' $(seq 120)).sock
+  NOTIFY_SOCKET=$long rtc create --bundle "$BUNDLE" "$ID"
+  assert_failure
+  assert_contains "$stderr" "NOTIFY_SOCKET"
+  assert_contains "$stderr" "longer than a socket address holds"
+  [ "$(state_entries)" -eq 0 ]
+}
