@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -49,9 +50,14 @@ static int prepare_root(const rootfs_opts *o, berth_error **err) {
   unsigned long flags;
   if (root_propagation(o->spec, &flags, err) < 0)
     return -1;
-  if (mount(NULL, "/", NULL, flags ? flags : MS_SLAVE | MS_REC, NULL) < 0)
+  if (flags == 0)
+    flags = MS_SLAVE | MS_REC;
+  if (mount(NULL, "/", NULL, flags, NULL) < 0)
     return berth_fail_errno(err, "set propagation of \"/\"");
-  if (make_parent_private(o->rootfs, err) < 0)
+  /* After a recursive slave or private, no mount below "/" is shared any
+   * more, the rootfs's parent included: mountinfo need not be read. */
+  bool none_shared = (flags & MS_REC) && (flags & (MS_SLAVE | MS_PRIVATE));
+  if (!none_shared && make_parent_private(o->rootfs, err) < 0)
     return -1;
   if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return berth_fail_errno(err, "bind \"%s\" onto itself", o->rootfs);
