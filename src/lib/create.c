@@ -282,7 +282,9 @@ static int save_state(struct create_job *j, berth_error **err) {
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
     return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", ESRCH,
                          "the container's init exited during create");
-  bool cgroup_changed = j->cg != NULL && container_cgroup_record(&j->st, j->cg);
+  /* A failed stage_state may have recorded a changed cgroup already. */
+  bool cgroup_changed =
+      (j->cg != NULL && container_cgroup_record(&j->st, j->cg)) || j->staged_cgroup;
   return (cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err);
 }
 
