@@ -218,8 +218,9 @@ static int handle_console(struct create_job *j, int fd, struct create_result *re
 
 /* The state after READY is known from GO on: the init's pid, its start
  * time (fixed at clone) and its cgroup. Written now, while the init sets
- * itself up on the other CPU, it is only renamed into place once the init
- * is ready; on any failure here finish() writes it the long way. */
+ * itself up (on the other CPU, when the scheduler puts it there), it is
+ * only renamed into place once the init is ready; on any failure here
+ * save_state() writes it the long way. */
 static void stage_state(struct create_job *j) {
   berth_error *ignored = NULL;
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
