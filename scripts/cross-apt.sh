@@ -32,7 +32,9 @@ apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourcePar
   -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
   -o APT::Sandbox::User=root)
 
-if ! compgen -G "$apt_dir/lists/*_Packages" >/dev/null && [ "$tool ${1:-}" != "apt-get update" ]; then
-  apt-get "${apt_opts[@]}" update -qq </dev/null
+# apt keeps the indexes compressed (Packages.lz4). A failed update here is
+# left for the command itself to trip over, with its own message.
+if ! compgen -G "$apt_dir/lists/*_Packages*" >/dev/null && [ "$tool ${1:-}" != "apt-get update" ]; then
+  apt-get "${apt_opts[@]}" update -qq </dev/null || true
 fi
 exec "$tool" "${apt_opts[@]}" "$@"

@@ -26,7 +26,20 @@ stamp=$sysroot/.berth-packages
 echo "cross-sysroot: $1: $suite's libraries into $sysroot"
 debs=$(mktemp -d "${TMPDIR:-/tmp}/berth-cross-debs.XXXXXX")
 trap 'rm -rf "$debs"' EXIT
-"$here/cross-apt.sh" "$1" apt-get update -qq </dev/null
+# A mirror caught mid-sync serves an index that does not match its Release
+# file ("Mirror sync in progress?"): try again a little later, and then go
+# on with the indexes apt did get. The download below fails by itself if
+# a package is then missing; one only in the security suite comes in its
+# bookworm release instead, which is enough to build and test against.
+for attempt in 1 2; do
+  "$here/cross-apt.sh" "$1" apt-get update -qq </dev/null && break
+  if [ "$attempt" -lt 2 ]; then
+    echo "cross-sysroot: $1: apt-get update failed; again in 15 s" >&2
+    sleep 15
+  else
+    echo "cross-sysroot: $1: apt-get update failed twice; going on with the indexes it got" >&2
+  fi
+done
 # shellcheck disable=SC2086 # one word per package
 (cd "$debs" && "$here/cross-apt.sh" "$1" apt-get download -qq $PACKAGES </dev/null)
 
