@@ -40,6 +40,7 @@ struct create_job {
   char bundle[PATH_MAX];
   char rootfs[PATH_MAX];
   char config_path[PATH_MAX];
+  char state_dir[PATH_MAX]; /* <root>/<id>, for the notify socket */
   char *config_text; /* the bytes of config.json that were parsed */
   size_t config_len;
   int dirfd;
@@ -53,8 +54,9 @@ struct create_job {
   struct berth_seccomp *seccomp;
   struct idmap_trees *idmap;
   bool cloned_into_cgroup; /* clone3 put the init in j->cg already */
-  bool staged;             /* the final state waits beside state.json */
-  bool staged_cgroup;      /* and cgroup.json beside its own */
+  bool completed;          /* st has the init's start time and final cgroup */
+  bool cgroup_changed;     /* since the provisional state: cgroup.json too */
+  bool staged;             /* the final state waits beside its files */
 };
 
 static int resolve_bundle(struct create_job *j, berth_error **err) {
@@ -195,14 +197,9 @@ static int write_oom_score_adj(pid_t pid, const spec_process *p, berth_error **e
 }
 
 static int run_runtime_hooks(struct create_job *j, berth_error **err) {
-  char *text = state_oci_text(&j->st, STATUS_CREATING);
-  if (text == NULL)
-    return berth_fail(err, ENOMEM, "encode state for hooks");
-  int rc = hooks_run(j->spec, HOOK_PRESTART, text, err);
-  if (rc == 0)
-    rc = hooks_run(j->spec, HOOK_CREATE_RUNTIME, text, err);
-  free(text);
-  return rc;
+  if (hooks_run_with_state(j->spec, HOOK_PRESTART, &j->st, STATUS_CREATING, err) < 0)
+    return -1;
+  return hooks_run_with_state(j->spec, HOOK_CREATE_RUNTIME, &j->st, STATUS_CREATING, err);
 }
 
 static int handle_console(struct create_job *j, int fd, struct create_result *res,
@@ -221,14 +218,23 @@ static int handle_console(struct create_job *j, int fd, struct create_result *re
  * itself up (on the other CPU, when the scheduler puts it there), it is
  * only renamed into place once the init is ready; on any failure here
  * save_state() writes it the long way. */
-static void stage_state(struct create_job *j) {
-  berth_error *ignored = NULL;
+static int complete_state(struct create_job *j, berth_error **err) {
+  if (j->completed)
+    return 0;
   if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
-    return;
+    return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", ESRCH,
+                         "the container's init exited during create");
   /* The provisional state (run_create) has the cgroup already; it is
    * written again only if it changed since. */
-  j->staged_cgroup = j->cg != NULL && container_cgroup_record(&j->st, j->cg);
-  j->staged = state_stage(j->dirfd, &j->st, j->staged_cgroup, &ignored) == 0;
+  j->cgroup_changed = j->cg != NULL && container_cgroup_record(&j->st, j->cg);
+  j->completed = true;
+  return 0;
+}
+
+static void stage_state(struct create_job *j) {
+  berth_error *ignored = NULL;
+  j->staged = complete_state(j, &ignored) == 0 &&
+              state_stage(j->dirfd, &j->st, j->cgroup_changed, &ignored) == 0;
   berth_error_free(ignored);
 }
 
@@ -271,22 +277,16 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
 
 /* run: what start would bind before it releases the init. */
 static int listen_for_notify(struct create_job *j, berth_error **err) {
-  char state_dir[PATH_MAX];
-  snprintf(state_dir, sizeof(state_dir), "%s/%s", j->o->root, j->o->id);
-  j->notify_fd = notify_listen(j->dirfd, state_dir, err);
+  j->notify_fd = notify_listen(j->dirfd, j->state_dir, err);
   return j->notify_fd < 0 && *err != NULL ? -1 : 0;
 }
 
 static int save_state(struct create_job *j, berth_error **err) {
   if (j->staged)
-    return state_commit_staged(j->dirfd, &j->st, j->staged_cgroup, err);
-  if (proc_stat_of(j->pid, &j->st.start_time, NULL) < 0)
-    return berth_fail_id(err, "BERTH-E-SYNC-INIT-EXITED", ESRCH,
-                         "the container's init exited during create");
-  /* A failed stage_state may have recorded a changed cgroup already. */
-  bool cgroup_changed =
-      (j->cg != NULL && container_cgroup_record(&j->st, j->cg)) || j->staged_cgroup;
-  return (cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err);
+    return state_commit_staged(j->dirfd, &j->st, j->cgroup_changed, err);
+  if (complete_state(j, err) < 0)
+    return -1;
+  return (j->cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err);
 }
 
 static int finish(struct create_job *j, berth_error **err) {
@@ -334,9 +334,8 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
     return -1;
   if (idmap_prepare(j->spec, j->bundle, &j->idmap, err) < 0)
     return -1;
-  char state_dir[PATH_MAX];
-  snprintf(state_dir, sizeof(state_dir), "%s/%s", j->o->root, j->o->id);
-  if (notify_prepare(j->spec, j->dirfd, state_dir, err) < 0)
+  snprintf(j->state_dir, sizeof(j->state_dir), "%s/%s", j->o->root, j->o->id);
+  if (notify_prepare(j->spec, j->dirfd, j->state_dir, err) < 0)
     return -1;
   if (setup_cgroup(j, err) < 0)
     return -1;
@@ -369,11 +368,7 @@ static int init_alive(void *arg) {
 /* Spec 1.3: a failing poststart hook stops the container. The init is
  * still our unreaped child, so its pid cannot have been reused. */
 static int run_poststart(struct create_job *j, berth_error **err) {
-  if (j->spec->hooks[HOOK_POSTSTART].n == 0)
-    return 0;
-  char *text = state_oci_text(&j->st, STATUS_RUNNING);
-  int rc = hooks_run(j->spec, HOOK_POSTSTART, text ? text : "{}", err);
-  free(text);
+  int rc = hooks_run_with_state(j->spec, HOOK_POSTSTART, &j->st, STATUS_RUNNING, err);
   if (rc < 0)
     kill(j->pid, SIGKILL);
   return rc;

@@ -106,6 +106,18 @@ int hooks_run(const spec *s, enum spec_hook_kind kind, const char *state_json, b
   return 0;
 }
 
+int hooks_run_with_state(const spec *s, enum spec_hook_kind kind, const container_state *st,
+                         enum container_status status, berth_error **err) {
+  if (s->hooks[kind].n == 0)
+    return 0;
+  char *text = state_oci_text(st, status);
+  if (text == NULL)
+    return berth_fail(err, ENOMEM, "encode state for %s hooks", spec_hook_kind_name(kind));
+  int rc = hooks_run(s, kind, text, err);
+  free(text);
+  return rc;
+}
+
 void hooks_run_poststop(const spec *s, const char *state_json) {
   const spec_hooks *list = &s->hooks[HOOK_POSTSTOP];
   for (size_t i = 0; i < list->n; i++) {

@@ -46,18 +46,6 @@ static int set_names(const spec *s, berth_error **err) {
   return 0;
 }
 
-static int run_hooks_here(struct init_ctx *ctx, enum spec_hook_kind kind,
-                          enum container_status status, berth_error **err) {
-  if (ctx->spec->hooks[kind].n == 0)
-    return 0;
-  char *text = state_oci_text(ctx->state, status);
-  if (text == NULL)
-    return berth_fail(err, ENOMEM, "encode state for %s hooks", spec_hook_kind_name(kind));
-  int rc = hooks_run(ctx->spec, kind, text, err);
-  free(text);
-  return rc;
-}
-
 static int setup_console(struct init_ctx *ctx, berth_error **err) {
   int master, slave;
   if (terminal_open_pty(ctx->spec->process, &master, &slave, err) < 0)
@@ -93,7 +81,7 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
       (sync_send(ctx->sync_fd, SYNC_HOOKS, 0, -1, err) < 0 ||
        sync_expect(ctx->sync_fd, &phase, &m, NULL, err) < 0))
     return -1;
-  if (run_hooks_here(ctx, HOOK_CREATE_CONTAINER, STATUS_CREATED, err) < 0)
+  if (hooks_run_with_state(ctx->spec, HOOK_CREATE_CONTAINER, ctx->state, STATUS_CREATED, err) < 0)
     return -1;
   if (rootfs_pivot(&ro, err) < 0)
     return -1;
@@ -145,7 +133,7 @@ static int wait_for_start(struct init_ctx *ctx, berth_error **err) {
 __attribute__((noreturn)) static void start_process(struct init_ctx *ctx,
                                                     struct process_launch *launch) {
   berth_error *e = NULL;
-  if (run_hooks_here(ctx, HOOK_START_CONTAINER, STATUS_CREATED, &e) == 0)
+  if (hooks_run_with_state(ctx->spec, HOOK_START_CONTAINER, ctx->state, STATUS_CREATED, &e) == 0)
     process_exec(launch, &e);
   fprintf(stderr, "berth init: %s\n", berth_error_text(e));
   _exit(e != NULL && e->code == ENOENT ? 127 : e != NULL && e->code == EACCES ? 126 : 1);

@@ -55,17 +55,12 @@ static int poststart(struct handle *h, berth_error **err) {
   spec *s = NULL;
   if (handle_load_spec(h, &s, err) < 0)
     return -1;
-  int rc = 0;
-  if (s->hooks[HOOK_POSTSTART].n > 0) {
-    char *text = state_oci_text(h->st, STATUS_RUNNING);
-    rc = hooks_run(s, HOOK_POSTSTART, text ? text : "{}", err);
-    free(text);
-    if (rc < 0) {
-      /* Spec 1.3: a failing poststart hook stops the container. */
-      berth_error *ignored = NULL;
-      signal_init(h, SIGKILL, &ignored);
-      berth_error_free(ignored);
-    }
+  int rc = hooks_run_with_state(s, HOOK_POSTSTART, h->st, STATUS_RUNNING, err);
+  if (rc < 0) {
+    /* Spec 1.3: a failing poststart hook stops the container. */
+    berth_error *ignored = NULL;
+    signal_init(h, SIGKILL, &ignored);
+    berth_error_free(ignored);
   }
   spec_free(s);
   return rc;

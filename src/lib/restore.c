@@ -270,14 +270,9 @@ static int run_hooks(struct restore_job *j, pid_t pid, berth_error **err) {
   if (j->spec->hooks[HOOK_PRESTART].n == 0 && j->spec->hooks[HOOK_CREATE_RUNTIME].n == 0)
     return 0;
   j->st.pid = pid;
-  char *text = state_oci_text(&j->st, STATUS_CREATING);
-  if (text == NULL)
-    return berth_fail(err, ENOMEM, "encode state for hooks");
-  int rc = hooks_run(j->spec, HOOK_PRESTART, text, err);
-  if (rc == 0)
-    rc = hooks_run(j->spec, HOOK_CREATE_RUNTIME, text, err);
-  free(text);
-  return rc;
+  if (hooks_run_with_state(j->spec, HOOK_PRESTART, &j->st, STATUS_CREATING, err) < 0)
+    return -1;
+  return hooks_run_with_state(j->spec, HOOK_CREATE_RUNTIME, &j->st, STATUS_CREATING, err);
 }
 
 /* The restored init goes into state.json as soon as CRIU names it, before

@@ -276,24 +276,42 @@ int state_keep_config(int dirfd, const char *text, size_t len, berth_error **err
   return rc;
 }
 
-int state_replace_config(int dirfd, const char *text, berth_error **err) {
-  const char *tmp = STATE_CONFIG ".tmp";
+/* TEXT written to NAME.tmp beside NAME, synced when SYNC, to be renamed
+ * over NAME; on failure -1 with errno, and no NAME.tmp left. */
+static int write_beside(int dirfd, const char *name, const char *text, bool sync) {
+  char tmp[64];
+  snprintf(tmp, sizeof(tmp), "%s.tmp", name);
   int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
-    return berth_fail_errno(err, "write the container's config.json");
-  int rc = 0;
-  if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
-    rc = berth_fail_errno(err, "write the container's config.json");
+    return -1;
+  int rc = write_all(fd, text, strlen(text)) < 0 || (sync && fsync(fd) < 0) ? -1 : 0;
+  int saved = errno;
   close(fd);
-  if (rc == 0 && renameat(dirfd, tmp, dirfd, STATE_CONFIG) < 0)
-    rc = berth_fail_errno(err, "replace the container's config.json");
-  if (rc < 0)
+  if (rc < 0) {
     unlinkat(dirfd, tmp, 0);
+    errno = saved;
+  }
   return rc;
 }
 
-static void tmp_name(char *tmp, size_t size, const char *name) {
-  snprintf(tmp, size, "%s.tmp", name);
+/* NAME.tmp renamed over NAME; on failure -1 with errno, NAME.tmp removed. */
+static int rename_over(int dirfd, const char *name) {
+  char tmp[64];
+  snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+  if (renameat(dirfd, tmp, dirfd, name) == 0)
+    return 0;
+  int saved = errno;
+  unlinkat(dirfd, tmp, 0);
+  errno = saved;
+  return -1;
+}
+
+int state_replace_config(int dirfd, const char *text, berth_error **err) {
+  if (write_beside(dirfd, STATE_CONFIG, text, true) < 0)
+    return berth_fail_errno(err, "write the container's config.json");
+  if (rename_over(dirfd, STATE_CONFIG) < 0)
+    return berth_fail_errno(err, "replace the container's config.json");
+  return 0;
 }
 
 /* The text of J written to NAME.tmp, to be renamed over NAME. */
@@ -302,28 +320,14 @@ static int stage_json_at(int dirfd, const char *name, json_t *j, const char *id,
   char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
   if (text == NULL)
     return berth_fail(err, ENOMEM, "encode state of \"%s\"", id);
-  char tmp[64];
-  tmp_name(tmp, sizeof(tmp), name);
-  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  int rc = -1;
-  if (fd < 0) {
-    berth_fail_errno(err, "write state of \"%s\"", id);
-  } else if (write_all(fd, text, strlen(text)) < 0) {
-    berth_fail_errno(err, "write state of \"%s\"", id);
-  } else {
-    rc = 0;
-  }
-  if (fd >= 0)
-    close(fd);
+  int rc = write_beside(dirfd, name, text, false);
   if (rc < 0)
-    unlinkat(dirfd, tmp, 0);
+    berth_fail_errno(err, "write state of \"%s\"", id);
   free(text);
   return rc;
 }
 
 static int commit_json_at(int dirfd, const char *name, const char *id, berth_error **err) {
-  char tmp[64];
-  tmp_name(tmp, sizeof(tmp), name);
   /* No fsync: the rename alone is atomic for every other process, and the
    * page cache outlives a berth killed at any instant. Only a crash of the
    * whole machine could lose the write, and that kills every container
@@ -332,11 +336,8 @@ static int commit_json_at(int dirfd, const char *name, const char *id, berth_err
    * cleared by `delete --force` (container_delete). The fsync cost a
    * journal commit, milliseconds, on every create. */
   faultpoint("state.written");
-  if (renameat(dirfd, tmp, dirfd, name) < 0) {
-    berth_fail_errno(err, "replace state of \"%s\"", id);
-    unlinkat(dirfd, tmp, 0);
-    return -1;
-  }
+  if (rename_over(dirfd, name) < 0)
+    return berth_fail_errno(err, "replace state of \"%s\"", id);
   return 0;
 }
 

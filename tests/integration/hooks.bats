@@ -95,10 +95,11 @@ state_of_hook() {
   [ "$(logged_kinds)" = "prestart createRuntime createContainer startContainer poststart poststop " ]
 }
 
-@test "hooks: poststart waits for a slow startContainer hook and the program's start" {
-  skip_if_runc "1.1.5 runs poststart hooks during create (the spec and runc 1.2+ run them on start)"
-  # The startContainer hook sleeps before it logs: a start that ran
-  # poststart as soon as the init was released would log poststart first.
+# slow_start_hook: a startContainer hook that sleeps before it logs, a
+# poststart hook, and a program that logs as it starts. A start (or run)
+# that ran poststart as soon as the init was released would log poststart
+# first.
+slow_start_hook() {
   cat >"$OUT/slow.sh" <<'SCRIPT'
 #!/bin/sh
 sleep 1
@@ -109,32 +110,32 @@ SCRIPT
   add_hook poststart
   set_args sh -c 'echo program >>/out/hooks.log; exec sleep 1000'
   new_id
+}
+
+# assert_poststart_after_start CMD: CMD has returned, so poststart has run;
+# the program may race it only for its first line, which must come after
+# startContainer in any case.
+assert_poststart_after_start() {
+  [ "$(head -n 1 "$LOG")" = startContainer ] || fail "first line of hooks.log: $(head -n 1 "$LOG")"
+  grep -q '^poststart ' "$LOG" || fail "poststart did not run before $1 returned"
+}
+
+@test "hooks: poststart waits for a slow startContainer hook and the program's start" {
+  skip_if_runc "1.1.5 runs poststart hooks during create (the spec and runc 1.2+ run them on start)"
+  slow_start_hook
   rtc create --bundle "$BUNDLE" "$ID"
   assert_status 0
   rtc start "$ID"
   assert_status 0
-  # start has returned, so poststart has run; the program may race it only
-  # for its first line, which must come after startContainer in any case.
-  [ "$(head -n 1 "$LOG")" = startContainer ] || fail "first line of hooks.log: $(head -n 1 "$LOG")"
-  grep -q '^poststart ' "$LOG" || fail "poststart did not run before start returned"
+  assert_poststart_after_start start
 }
 
 @test "hooks: under run too, poststart waits for a slow startContainer hook and the program" {
   skip_if_runc "1.1.5 runs poststart hooks during create (the spec and runc 1.2+ run them on start)"
-  cat >"$OUT/slow.sh" <<'SCRIPT'
-#!/bin/sh
-sleep 1
-echo "startContainer" >>/out/hooks.log
-SCRIPT
-  chmod 755 "$OUT/slow.sh"
-  cfg '.hooks.startContainer = [{"path": "/out/slow.sh"}]'
-  add_hook poststart
-  set_args sh -c 'echo program >>/out/hooks.log; exec sleep 1000'
-  new_id
+  slow_start_hook
   rtc run --detach --bundle "$BUNDLE" "$ID"
   assert_status 0
-  [ "$(head -n 1 "$LOG")" = startContainer ] || fail "first line of hooks.log: $(head -n 1 "$LOG")"
-  grep -q '^poststart ' "$LOG" || fail "poststart did not run before run returned"
+  assert_poststart_after_start run
   [ "$(state_of_hook poststart | jq -r .status)" = running ]
 }
 

@@ -89,10 +89,16 @@ static enum container_status status_of(int dirfd, pid_t child, uint64_t start, b
   return state_process_status(dirfd, &st);
 }
 
+/* A fresh directory from the template DIR (…XXXXXX), opened; -1 if not. */
+static int temp_dir(char *dir) {
+  if (mkdtemp(dir) == NULL)
+    return -1;
+  return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static void test_status_from_name_and_fifo(void) {
   char dir[] = "/tmp/berth-test-state.XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
-  int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int dirfd = temp_dir(dir);
   CHECK(dirfd >= 0);
   CHECK(mkfifoat(dirfd, STATE_FIFO, 0600) == 0);
   pid_t init = named_child(STATE_INIT_COMM);
@@ -133,8 +139,7 @@ static void test_status_from_name_and_fifo(void) {
  * does not say, or names a use this berth does not know, needs it for all. */
 static void test_config_uses_round_trip(void) {
   char dir[] = "/tmp/berth-state-uses-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
-  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dirfd = temp_dir(dir);
   CHECK(dirfd >= 0);
   container_state st = {.id = "uses", .bundle = "/b", .rootfs = "/b/rootfs",
                         .created = "2026-01-01T00:00:00Z", .owner = "",
@@ -181,8 +186,7 @@ static void test_config_uses_round_trip(void) {
  * copy must not replace the first. */
 static void test_keep_config_exact_and_once(void) {
   char dir[] = "/tmp/berth-state-config-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
-  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dirfd = temp_dir(dir);
   CHECK(dirfd >= 0);
   static const char text[] = "{\"ociVersion\":\"1.3.0\"}\n\0after a NUL";
   berth_error *err = NULL;
@@ -207,8 +211,7 @@ static void test_keep_config_exact_and_once(void) {
  * whole, with its cgroup.json when asked. */
 static void test_stage_then_commit(void) {
   char dir[] = "/tmp/berth-state-stage-XXXXXX";
-  CHECK(mkdtemp(dir) != NULL);
-  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dirfd = temp_dir(dir);
   CHECK(dirfd >= 0);
   container_state st = {.id = "staged", .bundle = "/b", .rootfs = "/b/rootfs",
                         .created = "2026-01-01T00:00:00Z", .owner = ""};
