@@ -241,9 +241,6 @@ static void stage_state(struct create_job *j) {
 /* Drive the child through the protocol in sync.h until READY. */
 static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.cloned");
-  if (j->cg != NULL && !j->cloned_into_cgroup && cgroup_add_pid(j->cg, j->pid, err) < 0)
-    return -1;
-  faultpoint("create.in-cgroup");
   if (write_oom_score_adj(j->pid, j->spec->process, err) < 0 ||
       ns_write_id_maps(j->pid, j->spec, err) < 0 ||
       netdev_move_into(j->pid, j->spec->linux.net_devices, j->spec->linux.n_net_devices, err) < 0)
@@ -252,6 +249,14 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
   faultpoint("create.init-released");
+  /* While the init mounts (see sync.h). */
+  if (j->cg != NULL && !j->cloned_into_cgroup && cgroup_add_pid(j->cg, j->pid, err) < 0)
+    return -1;
+  faultpoint("create.in-cgroup");
+  /* Failing, the init is gone: its error, or its end, is what comes next. */
+  berth_error *gone = NULL;
+  if (sync_send(j->sock[0], SYNC_JOINED, 0, -1, &gone) < 0)
+    berth_error_free(gone);
   stage_state(j);
   struct sync_msg m;
   int fd;

@@ -1,11 +1,13 @@
 #include "faultpoint.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct {
@@ -14,7 +16,22 @@ static struct {
   unsigned long kill_at; /* 0: never */
   unsigned long reached;
   const char *trace;
+  char pause_at[96]; /* a step's name; "": none */
+  long pause_ms;
 } fp;
+
+/* "NAME:MS" */
+static void read_pause(const char *v) {
+  const char *colon = v != NULL ? strrchr(v, ':') : NULL;
+  if (colon == NULL || (size_t)(colon - v) >= sizeof(fp.pause_at))
+    return;
+  long ms = strtol(colon + 1, NULL, 10);
+  if (ms <= 0)
+    return;
+  memcpy(fp.pause_at, v, (size_t)(colon - v));
+  fp.pause_at[colon - v] = '\0';
+  fp.pause_ms = ms;
+}
 
 __attribute__((constructor)) static void faultpoint_read_env(void) {
   const char *at = getenv(FAULT_KILL_ENV);
@@ -23,7 +40,8 @@ __attribute__((constructor)) static void faultpoint_read_env(void) {
     fp.trace = NULL;
   if (at != NULL && *at != '\0')
     fp.kill_at = strtoul(at, NULL, 10);
-  fp.armed = fp.kill_at > 0 || fp.trace != NULL;
+  read_pause(getenv(FAULT_PAUSE_ENV));
+  fp.armed = fp.kill_at > 0 || fp.trace != NULL || fp.pause_ms > 0;
   fp.owner = getpid();
 }
 
@@ -48,6 +66,11 @@ void faultpoint(const char *name) {
     trace(name, fire ? " killed" : "");
   if (fire)
     raise(SIGKILL);
+  if (fp.pause_ms > 0 && strcmp(name, fp.pause_at) == 0) {
+    struct timespec ts = {.tv_sec = fp.pause_ms / 1000, .tv_nsec = fp.pause_ms % 1000 * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+    }
+  }
 }
 
 void faultpoint_step(const char *command, const char *step) {

@@ -60,6 +60,26 @@ static int setup_console(struct init_ctx *ctx, berth_error **err) {
   return rc;
 }
 
+/* The parent joins the cgroups after GO (see sync.h); what needs them
+ * waits here. Once: later calls return at once. */
+static int await_cgroup(void *arg, berth_error **err) {
+  struct init_ctx *ctx = arg;
+  if (ctx->joined)
+    return 0;
+  struct sync_msg m;
+  enum sync_phase phase = PHASE_WAIT_JOINED;
+  if (sync_expect(ctx->sync_fd, &phase, &m, NULL, err) < 0)
+    return -1;
+  ctx->joined = true;
+  return 0;
+}
+
+/* A new cgroup namespace is rooted at the cgroup its creator is in. */
+static bool makes_cgroup_namespace(const spec *s) {
+  const spec_namespace *c = spec_find_namespace(s, NS_CGROUP);
+  return c != NULL && c->path == NULL;
+}
+
 static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                         berth_error **err) {
   const spec *s = ctx->spec;
@@ -72,8 +92,11 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                  lsm_selinux_enabled();
   rootfs_opts ro = {.spec = s, .rootfs = ctx->rootfs, .no_pivot = ctx->no_pivot,
                     .has_terminal = s->process->terminal, .idmap = ctx->idmap,
-                    .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL};
-  if (idmap_trees_claim(ctx->idmap, err) < 0 || rootfs_prepare(&ro, err) < 0)
+                    .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL,
+                    .await_cgroup = await_cgroup, .await_arg = ctx};
+  /* Hooks, the console, the user's program: all in the cgroups. */
+  if (idmap_trees_claim(ctx->idmap, err) < 0 || rootfs_prepare(&ro, err) < 0 ||
+      await_cgroup(ctx, err) < 0)
     return -1;
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_HOOKS_DONE;
@@ -184,6 +207,7 @@ void container_init(struct init_ctx *ctx) {
     fail_to_parent(ctx, early_err);
 
   if (ns_join_paths(ctx->spec, &e) < 0 || ns_become_userns_root(ctx->spec, &e) < 0 ||
+      (makes_cgroup_namespace(ctx->spec) && await_cgroup(ctx, &e) < 0) ||
       ns_unshare_late(ctx->spec, &e) < 0 ||
       (!early && (ns_loopback_up(ctx->spec, &e) < 0 || set_names(ctx->spec, &e) < 0)))
     fail_to_parent(ctx, e);

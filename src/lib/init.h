@@ -24,6 +24,7 @@ struct init_ctx {
   bool no_new_keyring;
   struct berth_seccomp *seccomp; /* compiled by the parent, or NULL */
   struct idmap_trees *idmap;     /* idmapped mount trees from the parent, or NULL */
+  bool joined;                   /* JOINED came: this process is in its cgroups */
 };
 
 /* process_notify_fn for init and exec: send SECCOMP over the sync socket

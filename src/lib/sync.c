@@ -21,6 +21,7 @@ const char *sync_type_name(uint32_t type) {
   case SYNC_SECCOMP_DONE: return "SECCOMP_DONE";
   case SYNC_SAVED: return "SAVED";
   case SYNC_RELEASED: return "RELEASED";
+  case SYNC_JOINED: return "JOINED";
   }
   return "UNKNOWN";
 }
@@ -79,9 +80,16 @@ static int recv_raw(int sock, struct sync_msg *m, int *fd, bool *eof, berth_erro
   struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
                       .msg_control = control.buf, .msg_controllen = sizeof(control.buf)};
   ssize_t n;
-  do
+  /* A peer that closed with a message of ours unread (the init failing
+   * while JOINED was on its way) leaves ECONNRESET, reported once, ahead
+   * of what it sent last: its ERROR, which is what the caller needs. */
+  bool reset_seen = false;
+  for (;;) {
     n = fd != NULL ? recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) : read(sock, m, sizeof(*m));
-  while (n < 0 && errno == EINTR);
+    if (n >= 0 || (errno != EINTR && (errno != ECONNRESET || reset_seen)))
+      break;
+    reset_seen = reset_seen || errno == ECONNRESET;
+  }
   if (n < 0)
     return berth_fail_errno(err, "receive from the other side of create");
   if (fd != NULL)
@@ -117,6 +125,7 @@ static const char *phase_name(enum sync_phase p) {
   case PHASE_WAIT_SAVED: return "waiting for SAVED";
   case PHASE_WAIT_RELEASED: return "waiting for RELEASED";
   case PHASE_WAIT_STARTED: return "waiting for the program to start";
+  case PHASE_WAIT_JOINED: return "waiting for JOINED";
   case PHASE_DONE: return "done";
   case PHASE_FAILED: return "failed";
   }
@@ -162,6 +171,10 @@ int sync_advance(enum sync_phase *phase, const struct sync_msg *m, berth_error *
     break;
   case PHASE_WAIT_RELEASED:
     if (m->type == SYNC_RELEASED)
+      next = PHASE_DONE;
+    break;
+  case PHASE_WAIT_JOINED:
+    if (m->type == SYNC_JOINED)
       next = PHASE_DONE;
     break;
   case PHASE_WAIT_STARTED: /* end-of-file only */

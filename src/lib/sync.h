@@ -4,7 +4,9 @@
  *
  *   parent                               child (container init)
  *   clone ───────────────────────────►   waits
- *   cgroup, id maps, oom ─ GO(pid) ───►  namespaces joined, mounts
+ *   id maps, oom ─ GO(pid) ──────────►   namespaces joined, mounts
+ *   cgroup join ─ JOINED ────────────►   awaited before anything that
+ *                                        needs the cgroups (see below)
  *                        ◄─ HOOKS ────   before pivot_root, only when
  *   prestart, createRuntime ─ HOOKS_DONE ►   the spec has such hooks
  *                        ◄─ CONSOLE(fd)  only when process.terminal
@@ -17,6 +19,16 @@
  * of the socket, runs the startContainer hooks and execs the program, and
  * the parent, which never made an exec.fifo, reads end-of-file when the
  * program runs (or the init died), as `start` does on the fifo.
+ *
+ * The cgroup join comes after GO, not before, because on cgroup v1 the
+ * first write to cgroup.procs can wait for an RCU grace period (6 to 14 ms
+ * on an idle host): the init does its mounts meanwhile. It waits for
+ * JOINED before a new cgroup namespace, before the cgroup mount (which
+ * binds the cgroups it is in), before its device nodes (which the devices
+ * cgroup checks), and in any case before the createContainer hooks and
+ * READY, so no hook and no user code ever runs outside its cgroups. The
+ * kernel's objects for the mounts made before that (a few kilobytes) are
+ * charged to the runtime's memory cgroup rather than the container's.
  *
  * Either side may instead send ERROR (errno + text) and stop. A child whose
  * seccomp filter has a notify listener sends SECCOMP (the fd number) and
@@ -47,6 +59,7 @@ enum sync_type {
   SYNC_SAVED,      /* parent: state.json names the init, which may outlive create now;
                     * value SYNC_SAVED_START: and start at once (run) */
   SYNC_RELEASED,   /* child: no longer dies with its parent */
+  SYNC_JOINED,     /* parent, after GO: the init is in its cgroups (sent without any) */
 };
 
 enum sync_phase {
@@ -59,6 +72,7 @@ enum sync_phase {
   PHASE_WAIT_SAVED,      /* child side, after READY */
   PHASE_WAIT_RELEASED,   /* parent side, after SAVED */
   PHASE_WAIT_STARTED,    /* run's parent side, after RELEASED: only EOF */
+  PHASE_WAIT_JOINED,     /* child side, after GO */
   PHASE_DONE,
   PHASE_FAILED,
 };

@@ -128,6 +128,24 @@ under_caller() {
   grep -qE '^cgroup /sys/fs/cgroup/memory cgroup ro,' <<<"$stdout"
 }
 
+# The parent joins the cgroups while the init mounts; the cgroup mount binds
+# the cgroups the init is in, so it waits for the join. Held back 300 ms,
+# the join still comes first: the container's pids directory is its own.
+@test "cgroups: the cgroup mount waits for the join, however late" {
+  local name="/berth-test-cg-$ID_PREFIX" c
+  cfg '.linux.cgroupsPath = $p' --arg p "$name"
+  for c in $(v1_controllers); do CGROUP_DIRS+=("$(host_dir "$c" "$name")"); done
+  set_args sleep 1000
+  new_id
+  BERTH_FAULT_PAUSE=create.init-released:300 rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local inside
+  inside=$(rt exec "$ID" stat -c %i /sys/fs/cgroup/pids)
+  echo "# inside: $inside, host: $(stat -c %i "$(host_dir pids "$name")")" >&2
+  [ -n "$inside" ]
+  [ "$inside" = "$(stat -c %i "$(host_dir pids "$name")")" ]
+}
+
 # Each hierarchy takes the cgroup mount's flags exactly, as a bind remount
 # sets them: what the host's hierarchies have and the options leave out
 # is cleared (relatime here; nosuid and noexec where the host has them). berth gives the tmpfs holding them the same

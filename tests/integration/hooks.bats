@@ -70,6 +70,33 @@ state_of_hook() {
   [ "$(logged_kinds | sed 's/poststart //')" = "prestart createRuntime createContainer " ]
 }
 
+# The parent joins the cgroups while the init mounts; the init waits for
+# that before its hooks, so the hook process starts in the container's
+# cgroups, never in the runtime's.
+@test "hooks: createContainer runs in the container's cgroups" {
+  cat >"$OUT/cgroup-hook.sh" <<SCRIPT
+#!/bin/sh
+cat >/dev/null
+cat /proc/self/cgroup >"$OUT/hook-cgroup"
+SCRIPT
+  chmod 755 "$OUT/cgroup-hook.sh"
+  cfg '.hooks.createContainer = [{"path": $p}]' --arg p "$OUT/cgroup-hook.sh"
+  # Without a cgroup mount, which would wait for the join on its own.
+  cfg '.mounts |= map(select(.type != "cgroup"))'
+  set_args sleep 1000
+  new_id
+  # The join held back 300 ms: a hook that did not wait for it runs first.
+  BERTH_FAULT_PAUSE=create.init-released:300 rtc create --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  local pid
+  pid=$(rt state "$ID" | jq -r .pid)
+  echo "# hook: $(cat "$OUT/hook-cgroup")" >&2
+  echo "# init: $(cat "/proc/$pid/cgroup")" >&2
+  [ -s "$OUT/hook-cgroup" ]
+  [ "$(cat "$OUT/hook-cgroup")" = "$(cat "/proc/$pid/cgroup")" ]
+  [ "$(cat "$OUT/hook-cgroup")" != "$(cat /proc/self/cgroup)" ]
+}
+
 @test "hooks: all six kinds run, in lifecycle order" {
   skip_if_runc "1.1.5 runs poststart hooks during create (the spec and runc 1.2+ run them on start)"
   local k

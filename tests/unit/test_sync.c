@@ -138,8 +138,66 @@ static void test_started_waits_for_eof_only(void) {
   close(sv[0]);
 }
 
+/* The init waits for JOINED (the parent's cgroup join, after GO) and
+ * takes nothing else there; nobody else takes JOINED. */
+static void test_joined_only_where_awaited(void) {
+  enum sync_phase p = PHASE_WAIT_JOINED;
+  berth_error *e = NULL;
+  struct sync_msg m = msg_of(SYNC_JOINED);
+  CHECK(sync_advance(&p, &m, &e) == 0 && p == PHASE_DONE && e == NULL);
+  p = PHASE_WAIT_JOINED;
+  m = msg_of(SYNC_HOOKS_DONE);
+  CHECK(sync_advance(&p, &m, &e) < 0 && p == PHASE_FAILED);
+  CHECK_STR_CONTAINS(berth_error_text(e), "unexpected HOOKS_DONE message while waiting for JOINED");
+  berth_error_clear(&e);
+  p = PHASE_WAIT_GO;
+  m = msg_of(SYNC_JOINED);
+  CHECK(sync_advance(&p, &m, &e) < 0);
+  CHECK_STR_CONTAINS(berth_error_text(e), "unexpected JOINED message while waiting for GO");
+  berth_error_clear(&e);
+}
+
+/* An init that died after GO: the parent's JOINED fails with EPIPE, and
+ * no SIGPIPE (a seqpacket socket raises none), so create goes on to read
+ * why and to clean up. */
+static void test_send_to_dead_child_is_an_error(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+  close(sv[1]);
+  berth_error *e = NULL;
+  CHECK(sync_send(sv[0], SYNC_JOINED, 0, -1, &e) < 0);
+  CHECK(e != NULL && e->code == EPIPE);
+  CHECK_STR_CONTAINS(berth_error_text(e), "send JOINED to the other side of create");
+  berth_error_clear(&e);
+  close(sv[0]);
+}
+
+/* The init failed right after GO and exited with JOINED unread: the
+ * kernel reports ECONNRESET once, and the init's ERROR behind it is what
+ * create must show. */
+static void test_error_behind_a_reset_is_read(void) {
+  int sv[2];
+  CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0);
+  berth_error *init_err = NULL, *e = NULL;
+  berth_fail(&init_err, EINVAL, "linux.timeOffsets: requires a new time namespace");
+  CHECK(sync_send_error(sv[1], init_err) == 0);
+  berth_error_free(init_err);
+  CHECK(sync_send(sv[0], SYNC_JOINED, 0, -1, &e) == 0);
+  close(sv[1]);
+  enum sync_phase p = PHASE_WAIT_READY;
+  struct sync_msg m;
+  CHECK(sync_expect(sv[0], &p, &m, NULL, &e) < 0 && p == PHASE_FAILED);
+  CHECK(e != NULL && e->code == EINVAL);
+  CHECK_STR_CONTAINS(berth_error_text(e), "requires a new time namespace");
+  berth_error_clear(&e);
+  close(sv[0]);
+}
+
 int main(void) {
   test_parent_happy_path();
+  test_error_behind_a_reset_is_read();
+  test_joined_only_where_awaited();
+  test_send_to_dead_child_is_an_error();
   test_child_happy_path();
   test_out_of_order_is_rejected();
   test_error_carries_text_and_errno();

@@ -104,8 +104,9 @@ int rootfs_prepare(const rootfs_opts *o, berth_error **err) {
   int rc = 0;
   for (size_t i = 0; i < o->spec->n_mounts && rc == 0; i++)
     rc = rootfs_mount_one(&ctx, i, err);
+  /* mknod as in the devices cgroup, as runc makes them. */
   if (rc == 0 && needs_dev_setup(o->spec))
-    rc = devices_setup(ctx.root_fd, o->spec, err);
+    rc = rootfs_await_cgroup(o, err) < 0 ? -1 : devices_setup(ctx.root_fd, o->spec, err);
   close(ctx.root_fd);
   return rc;
 }

@@ -21,6 +21,12 @@ typedef struct rootfs_opts {
   /* linux.mountLabel, set only when SELinux is enabled: the context= of
    * every filesystem the container gets (see rootfs_mount.c), or NULL. */
   const char *mount_label;
+  /* Called before a "cgroup" mount, which binds the cgroups this process
+   * is in, and before the device nodes, which the devices cgroup checks:
+   * waits until it is in the container's (JOINED in sync.h). NULL: it
+   * is already. */
+  int (*await_cgroup)(void *arg, berth_error **err);
+  void *await_arg;
 } rootfs_opts;
 
 /* Propagation of /, bind the rootfs onto itself, every spec mount in order,

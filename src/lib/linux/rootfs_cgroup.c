@@ -295,6 +295,8 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
 
 int rootfs_mount_cgroup(rootfs_ctx *ctx, const spec_mount *m, const mount_options *mo,
                         berth_error **err) {
+  if (rootfs_await_cgroup(ctx->o, err) < 0)
+    return -1;
   struct statfs sfs;
   if (statfs(HOST_CGROUP_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
     return mount_v2(ctx, m, mo, err);

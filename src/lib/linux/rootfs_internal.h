@@ -21,6 +21,13 @@ typedef struct rootfs_ctx {
   char root_path[PATH_MAX];
 } rootfs_ctx;
 
+/* What binds the cgroups this process is in, or is checked against them
+ * (the cgroup mount, device nodes), first waits to be in the container's:
+ * see rootfs_opts.await_cgroup. */
+static inline int rootfs_await_cgroup(const rootfs_opts *o, berth_error **err) {
+  return o->await_cgroup != NULL ? o->await_cgroup(o->await_arg, err) : 0;
+}
+
 /* mounts[index] of the spec, with options already parsed. */
 int rootfs_mount_one(rootfs_ctx *ctx, size_t index, berth_error **err);
 /* A "cgroup" type mount: cgroup2 on a unified host, a tmpfs with one entry
