@@ -4,8 +4,8 @@
 #
 # Usage: bench/run.sh [BERTH]      (run as root)
 # Environment: BENCH_ROUNDS (default 30), BENCH_RSS_ROUNDS (default 5),
-#              BENCH_EXEC_ROUNDS, BENCH_SECCOMP_ROUNDS, BENCH_CLONED_ROUNDS
-#              (default BENCH_ROUNDS),
+#              BENCH_EXEC_ROUNDS, BENCH_SECCOMP_ROUNDS, BENCH_CLONED_ROUNDS,
+#              BENCH_SPACED_ROUNDS (default BENCH_ROUNDS),
 #              RUNC, CRUN, FLOOR (binaries; defaults found on PATH / in build/).
 #
 # Everything runs inside one private mount namespace with the host's
@@ -29,6 +29,7 @@ RSS_ROUNDS=${BENCH_RSS_ROUNDS:-5}
 EXEC_ROUNDS=${BENCH_EXEC_ROUNDS:-$ROUNDS}
 SECCOMP_ROUNDS=${BENCH_SECCOMP_ROUNDS:-$ROUNDS}
 CLONED_ROUNDS=${BENCH_CLONED_ROUNDS:-$ROUNDS}
+SPACED_ROUNDS=${BENCH_SPACED_ROUNDS:-$ROUNDS}
 RUNTIMES=(berth runc crun floor)
 # name|title|runtimes measured|rounds (floor has no create/start/delete split)
 SECTIONS=(
@@ -37,6 +38,7 @@ SECTIONS=(
 	"exec|exec /bin/true in a running container|berth runc crun|$EXEC_ROUNDS"
 	"seccomp|run /bin/true with a ~300-syscall seccomp profile|berth berth-cold runc crun|$SECCOMP_ROUNDS"
 	"cloned|run /bin/true, berth with and without re-executing from its read-only view|berth berth-nocopy|$CLONED_ROUNDS"
+	"spaced|run /bin/true alone, 100 ms after anything else (the cgroup join's grace period cold)|berth runc crun floor-cgroups|$SPACED_ROUNDS"
 )
 # Variants are berth with one thing changed; the part of a name before "-"
 # is the runtime binary it uses. Each name has its own --root.
@@ -195,6 +197,15 @@ time_run() {
 }
 
 measure_run() { time_run run "$1" "$BUNDLE" "$2"; }
+
+# Back to back, each cgroup v1 join finds the kernel's threadgroup lock
+# warm from the run before; a container started on a quiet host first
+# waits for an RCU grace period (bench/README.md, "The cgroup join's grace
+# period"). The pause is outside the timed span.
+measure_spaced() {
+	sleep 0.1
+	time_run spaced "$1" "$BUNDLE" "$2"
+}
 
 # floor_command NAME ROOTFS: the floor's command line, into FLOOR_COMMAND.
 # floor makes no cgroup unless asked: floor-cgroups pays for one in every

@@ -29,9 +29,9 @@ FAKE
       mkdir -p "$WORK/bundle/rootfs"
       for name in berth runc crun floor; do BIN[$name]=$FAKE; done
       for name in berth berth-cold berth-nocopy runc crun; do mkdir -p "$ROOTS/root-$name"; done
-      for section in run cycle exec; do
+      for section in run cycle exec spaced; do
         for name in berth berth-nocopy runc crun floor floor-cgroups; do
-          [[ $section == run || $name != floor* ]] || continue
+          [[ $section == run || $section == spaced || $name != floor* ]] || continue
           [[ $section == run || $name != berth-nocopy ]] || continue
           read -r before </proc/sys/kernel/ns_last_pid
           "measure_$section" "$name" "id-$section-$name" || echo "$section $name failed"
@@ -47,7 +47,7 @@ FAKE
   [ "$status" -eq 0 ] || fail "harness run failed: $output"
   assert_not_contains "$output" "failed"
   local section counts
-  for section in run cycle exec; do
+  for section in run cycle exec spaced; do
     counts=$(awk -v s="$section" '$1 == s { print $3 }' <<<"$output" | sort -u)
     [ -n "$counts" ] || fail "no measurement of $section: $output"
     [ "$(wc -l <<<"$counts")" -eq 1 ] ||
