@@ -196,12 +196,6 @@ static int write_oom_score_adj(pid_t pid, const spec_process *p, berth_error **e
   return 0;
 }
 
-static int run_runtime_hooks(struct create_job *j, berth_error **err) {
-  if (hooks_run_with_state(j->spec, HOOK_PRESTART, &j->st, STATUS_CREATING, err) < 0)
-    return -1;
-  return hooks_run_with_state(j->spec, HOOK_CREATE_RUNTIME, &j->st, STATUS_CREATING, err);
-}
-
 static int handle_console(struct create_job *j, int fd, struct create_result *res,
                           berth_error **err) {
   if (j->o->keep_pty_master) {
@@ -263,7 +257,8 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   enum sync_phase phase = PHASE_WAIT_READY;
   if (init_waits_for_runtime_hooks(j->spec)) {
     phase = PHASE_WAIT_HOOKS;
-    if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0 || run_runtime_hooks(j, err) < 0 ||
+    if (sync_expect(j->sock[0], &phase, &m, &fd, err) < 0 ||
+        hooks_run_create_runtime(j->spec, &j->st, err) < 0 ||
         sync_send(j->sock[0], SYNC_HOOKS_DONE, 0, -1, err) < 0)
       return -1;
     faultpoint("create.hooks-done");

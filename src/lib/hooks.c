@@ -118,6 +118,12 @@ int hooks_run_with_state(const spec *s, enum spec_hook_kind kind, const containe
   return rc;
 }
 
+int hooks_run_create_runtime(const spec *s, const container_state *st, berth_error **err) {
+  if (hooks_run_with_state(s, HOOK_PRESTART, st, STATUS_CREATING, err) < 0)
+    return -1;
+  return hooks_run_with_state(s, HOOK_CREATE_RUNTIME, st, STATUS_CREATING, err);
+}
+
 void hooks_run_poststop(const spec *s, const char *state_json) {
   const spec_hooks *list = &s->hooks[HOOK_POSTSTOP];
   for (size_t i = 0; i < list->n; i++) {

@@ -14,6 +14,9 @@ int hooks_run(const spec *s, enum spec_hook_kind kind, const char *state_json, b
  * the spec has no hook of `kind`. */
 int hooks_run_with_state(const spec *s, enum spec_hook_kind kind, const container_state *st,
                          enum container_status status, berth_error **err);
+/* create's (and restore's) hooks in the runtime namespace: prestart, then
+ * createRuntime, with ST as "creating". */
+int hooks_run_create_runtime(const spec *s, const container_state *st, berth_error **err);
 /* poststop: a failure is only a warning and the remaining hooks still run. */
 void hooks_run_poststop(const spec *s, const char *state_json);
 

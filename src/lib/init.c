@@ -74,12 +74,6 @@ static int await_cgroup(void *arg, berth_error **err) {
   return 0;
 }
 
-/* A new cgroup namespace is rooted at the cgroup its creator is in. */
-static bool makes_cgroup_namespace(const spec *s) {
-  const spec_namespace *c = spec_find_namespace(s, NS_CGROUP);
-  return c != NULL && c->path == NULL;
-}
-
 static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                         berth_error **err) {
   const spec *s = ctx->spec;
@@ -207,7 +201,8 @@ void container_init(struct init_ctx *ctx) {
     fail_to_parent(ctx, early_err);
 
   if (ns_join_paths(ctx->spec, &e) < 0 || ns_become_userns_root(ctx->spec, &e) < 0 ||
-      (makes_cgroup_namespace(ctx->spec) && await_cgroup(ctx, &e) < 0) ||
+      /* A new cgroup namespace is rooted where its creator is. */
+      (ns_is_new(ctx->spec, NS_CGROUP) && await_cgroup(ctx, &e) < 0) ||
       ns_unshare_late(ctx->spec, &e) < 0 ||
       (!early && (ns_loopback_up(ctx->spec, &e) < 0 || set_names(ctx->spec, &e) < 0)))
     fail_to_parent(ctx, e);

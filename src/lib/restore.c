@@ -270,9 +270,7 @@ static int run_hooks(struct restore_job *j, pid_t pid, berth_error **err) {
   if (j->spec->hooks[HOOK_PRESTART].n == 0 && j->spec->hooks[HOOK_CREATE_RUNTIME].n == 0)
     return 0;
   j->st.pid = pid;
-  if (hooks_run_with_state(j->spec, HOOK_PRESTART, &j->st, STATUS_CREATING, err) < 0)
-    return -1;
-  return hooks_run_with_state(j->spec, HOOK_CREATE_RUNTIME, &j->st, STATUS_CREATING, err);
+  return hooks_run_create_runtime(j->spec, &j->st, err);
 }
 
 /* The restored init goes into state.json as soon as CRIU names it, before

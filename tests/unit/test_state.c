@@ -206,6 +206,20 @@ static void test_keep_config_exact_and_once(void) {
   CHECK(rmdir(dir) == 0);
 }
 
+/* What a reader finds in DIRFD: the init's pid and start time, and the
+ * cgroup record's driver. */
+static void check_on_disk(int dirfd, pid_t pid, uint64_t start_time,
+                          const char *driver) {
+  container_state *back = NULL;
+  berth_error *err = NULL;
+  CHECK(state_load(dirfd, &back, &err) == 0);
+  CHECK(back != NULL && back->pid == pid && back->start_time == start_time);
+  CHECK(back != NULL && strcmp(json_string_value(json_object_get(back->cgroup, "driver")),
+                               driver) == 0);
+  container_state_free(back);
+  berth_error_free(err);
+}
+
 /* A staged state is invisible until committed: readers keep the state
  * written before (the provisional one, in create), then see the new one
  * whole, with its cgroup.json when asked. */
@@ -217,25 +231,15 @@ static void test_stage_then_commit(void) {
                         .created = "2026-01-01T00:00:00Z", .owner = ""};
   st.cgroup = json_pack("{s:s}", "driver", "first");
   berth_error *err = NULL;
-  container_state *back = NULL;
   CHECK(state_save(dirfd, &st, &err) == 0);
   st.pid = 4242;
   st.start_time = 77;
   json_decref(st.cgroup);
   st.cgroup = json_pack("{s:s}", "driver", "second");
   CHECK(state_stage(dirfd, &st, true, &err) == 0);
-  CHECK(state_load(dirfd, &back, &err) == 0);
-  CHECK(back != NULL && back->pid == 0 && back->start_time == 0);
-  CHECK(back != NULL && strcmp(json_string_value(json_object_get(back->cgroup, "driver")),
-                               "first") == 0);
-  container_state_free(back);
-  back = NULL;
+  check_on_disk(dirfd, 0, 0, "first");
   CHECK(state_commit_staged(dirfd, &st, true, &err) == 0);
-  CHECK(state_load(dirfd, &back, &err) == 0);
-  CHECK(back != NULL && back->pid == 4242 && back->start_time == 77);
-  CHECK(back != NULL && strcmp(json_string_value(json_object_get(back->cgroup, "driver")),
-                               "second") == 0);
-  container_state_free(back);
+  check_on_disk(dirfd, 4242, 77, "second");
   /* Nothing is left beside the two files. */
   CHECK(faccessat(dirfd, "state.json.tmp", F_OK, 0) < 0 && errno == ENOENT);
   CHECK(faccessat(dirfd, "cgroup.json.tmp", F_OK, 0) < 0 && errno == ENOENT);
@@ -244,7 +248,7 @@ static void test_stage_then_commit(void) {
   CHECK(state_stage(dirfd, &st, false, &err) == 0);
   CHECK(faccessat(dirfd, "cgroup.json.tmp", F_OK, 0) < 0 && errno == ENOENT);
   CHECK(state_commit_staged(dirfd, &st, false, &err) == 0);
-  back = NULL;
+  container_state *back = NULL;
   CHECK(state_load(dirfd, &back, &err) == 0);
   CHECK(back != NULL && back->pid == 99);
   container_state_free(back);

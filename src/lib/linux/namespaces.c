@@ -21,9 +21,7 @@
  * linux.mountLabel. Made by the clone, it would belong to the host's root,
  * unmapped in the container. */
 static bool ipc_made_late(const spec *s) {
-  const spec_namespace *ipc = spec_find_namespace(s, NS_IPC);
-  const spec_namespace *user = spec_find_namespace(s, NS_USER);
-  return ipc != NULL && ipc->path == NULL && user != NULL && user->path == NULL;
+  return ns_is_new(s, NS_IPC) && ns_is_new(s, NS_USER);
 }
 
 int ns_clone_flags(const spec *s) {
@@ -41,6 +39,11 @@ int ns_clone_flags(const spec *s) {
 
 bool ns_is_private(const spec *s, enum spec_ns_type type) {
   return spec_find_namespace(s, type) != NULL;
+}
+
+bool ns_is_new(const spec *s, enum spec_ns_type type) {
+  const spec_namespace *ns = spec_find_namespace(s, type);
+  return ns != NULL && ns->path == NULL;
 }
 
 static int join_one(const spec_namespace *ns, berth_error **err) {
@@ -100,8 +103,7 @@ static int write_time_offsets(const spec *s, berth_error **err) {
 int ns_unshare_late(const spec *s, berth_error **err) {
   if (ipc_made_late(s) && unshare(CLONE_NEWIPC) < 0)
     return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-CREATE", "create ipc namespace");
-  const spec_namespace *t = spec_find_namespace(s, NS_TIME);
-  if (t != NULL && t->path == NULL) {
+  if (ns_is_new(s, NS_TIME)) {
     /* Only children (and this process after execve) enter the new time
      * namespace, and offsets can be set only until someone is inside. */
     if (unshare(CLONE_NEWTIME) < 0)
@@ -112,8 +114,7 @@ int ns_unshare_late(const spec *s, berth_error **err) {
     return berth_fail_id(err, "BERTH-E-NAMESPACE-NEEDED", 0,
                          "linux.timeOffsets: requires a new time namespace");
   }
-  const spec_namespace *c = spec_find_namespace(s, NS_CGROUP);
-  if (c != NULL && c->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
+  if (ns_is_new(s, NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
     return berth_fail_errno_id(err, "BERTH-E-NAMESPACE-CREATE", "create cgroup namespace");
   return 0;
 }
@@ -145,11 +146,6 @@ int ns_restore_pid_for_children(int saved_fd, berth_error **err) {
   return 0;
 }
 
-static bool new_userns(const spec *s) {
-  const spec_namespace *u = spec_find_namespace(s, NS_USER);
-  return u != NULL && u->path == NULL;
-}
-
 static bool maps_zero(const spec_idmaps *m) {
   for (size_t i = 0; i < m->n; i++) {
     if (m->v[i].container_id == 0 && m->v[i].size > 0)
@@ -159,7 +155,7 @@ static bool maps_zero(const spec_idmaps *m) {
 }
 
 int ns_check_id_maps(const spec *s, berth_error **err) {
-  if (!new_userns(s)) {
+  if (!ns_is_new(s, NS_USER)) {
     if (s->linux.uid_mappings.n || s->linux.gid_mappings.n)
       return berth_fail_id(err, "BERTH-E-NAMESPACE-NEEDED", 0,
                            "linux.uidMappings: user mappings need a new user namespace");
@@ -283,7 +279,7 @@ static int map_ids(pid_t pid, const spec *s, berth_error **err) {
 }
 
 int ns_write_id_maps(pid_t pid, const spec *s, berth_error **err) {
-  if (!new_userns(s))
+  if (!ns_is_new(s, NS_USER))
     return 0;
   if (map_ids(pid, s, err) < 0)
     return berth_wrap(err, "map user namespace ids");

@@ -37,5 +37,7 @@ int ns_check_id_maps(const spec *s, berth_error **err);
 int ns_loopback_up(const spec *s, berth_error **err);
 /* Is this namespace private to the container (created or joined)? */
 bool ns_is_private(const spec *s, enum spec_ns_type type);
+/* Is it one the container creates (no path to join)? */
+bool ns_is_new(const spec *s, enum spec_ns_type type);
 
 #endif
