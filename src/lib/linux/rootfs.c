@@ -98,7 +98,8 @@ int rootfs_prepare(const rootfs_opts *o, berth_error **err) {
                       o->rootfs ? o->rootfs : "");
   if (prepare_root(o, err) < 0)
     return -1;
-  rootfs_ctx ctx = {.o = o, .root_fd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC)};
+  rootfs_ctx ctx = {.o = o, .root_fd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC),
+                    .found_fd = -1};
   if (ctx.root_fd < 0)
     return berth_fail_errno(err, "open rootfs \"%s\"", o->rootfs);
   int rc = 0;

@@ -117,7 +117,7 @@ static int bind_own_cgroup(rootfs_ctx *ctx, const char *self_cgroup, const mount
 
 static int mount_v2(rootfs_ctx *ctx, const spec_mount *m, const mount_options *mo,
                     berth_error **err) {
-  int target = pathsafe_mkdir_all(ctx->root_fd, m->destination, 0755, err);
+  int target = rootfs_target_dir(ctx, m->destination, err);
   if (target < 0)
     return -1;
   int rc = mount_on_fd("cgroup2", target, "cgroup2", mo->flags, mo->data);
@@ -254,7 +254,7 @@ static bool has_cgroup_namespace(const spec *s) {
 
 static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *mo,
                     berth_error **err) {
-  int target = pathsafe_mkdir_all(ctx->root_fd, m->destination, 0755, err);
+  int target = rootfs_target_dir(ctx, m->destination, err);
   if (target < 0)
     return -1;
   char *data = NULL;

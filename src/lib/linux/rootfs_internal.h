@@ -19,6 +19,13 @@ typedef struct rootfs_ctx {
   /* Where root_fd is on the host, read once for every mount's check of
    * where its destination resolves; "" until then. */
   char root_path[PATH_MAX];
+  /* What the destination check of the mount under way found with no
+   * symlink on the way (RESOLVE_NO_SYMLINKS): an O_PATH fd of the whole
+   * destination (found_whole), or of its parent when only the last
+   * component is missing; -1 when neither. The mount takes it instead of
+   * looking the path up again (rootfs_target_dir). */
+  int found_fd;
+  bool found_whole;
 } rootfs_ctx;
 
 /* What binds the cgroups this process is in, or is checked against them
@@ -27,6 +34,11 @@ typedef struct rootfs_ctx {
 static inline int rootfs_await_cgroup(const rootfs_opts *o, berth_error **err) {
   return o->await_cgroup != NULL ? o->await_cgroup(o->await_arg, err) : 0;
 }
+
+/* The directory to mount on at `path`, a mounts[].destination: what the
+ * destination check found (made when only its last component was
+ * missing), else looked up and made by pathsafe_mkdir_all. */
+int rootfs_target_dir(rootfs_ctx *ctx, const char *path, berth_error **err);
 
 /* mounts[index] of the spec, with options already parsed. */
 int rootfs_mount_one(rootfs_ctx *ctx, size_t index, berth_error **err);

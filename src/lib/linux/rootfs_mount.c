@@ -128,6 +128,58 @@ static const char *bind_source_path(rootfs_ctx *ctx, const char *source, char *b
   return buf;
 }
 
+/* A mount that did not take what the check found (tmpcopyup, a remount,
+ * an error) closes it. */
+static void forget_found(rootfs_ctx *ctx) {
+  if (ctx->found_fd >= 0)
+    close(ctx->found_fd);
+  ctx->found_fd = -1;
+}
+
+/* The mount target that the destination check found for `path`: the
+ * destination itself, or made in its parent when only the last component
+ * was missing, with no symlink followed. -1 when the long way must decide
+ * (pathsafe's lookups, which also give the errors): nothing was found, it
+ * is not a directory where one is needed, or it changed meanwhile. */
+static int take_found(rootfs_ctx *ctx, const char *path, bool want_dir) {
+  int found = ctx->found_fd;
+  if (found < 0)
+    return -1;
+  ctx->found_fd = -1;
+  if (ctx->found_whole) {
+    struct stat st;
+    if (!want_dir || (fstat(found, &st) == 0 && S_ISDIR(st.st_mode)))
+      return found;
+    close(found);
+    return -1;
+  }
+  const char *base = strrchr(path, '/') + 1;
+  int fd = -1;
+  if (want_dir) {
+    if (mkdirat(found, base, 0755) == 0 || errno == EEXIST)
+      fd = openat(found, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  } else {
+    int made = openat(found, base,
+                      O_CREAT | O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (made >= 0) {
+      close(made);
+      fd = openat(found, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+  }
+  close(found);
+  return fd;
+}
+
+int rootfs_target_dir(rootfs_ctx *ctx, const char *path, berth_error **err) {
+  int fd = take_found(ctx, path, true);
+  return fd >= 0 ? fd : pathsafe_mkdir_all(ctx->root_fd, path, 0755, err);
+}
+
+static int target_for(rootfs_ctx *ctx, const char *path, bool want_dir, berth_error **err) {
+  int fd = take_found(ctx, path, want_dir);
+  return fd >= 0 ? fd : pathsafe_mount_target(ctx->root_fd, path, want_dir, err);
+}
+
 static int open_bind_source(rootfs_ctx *ctx, const char *source, berth_error **err) {
   char path[PATH_MAX];
   bind_source_path(ctx, source, path, sizeof(path));
@@ -184,7 +236,7 @@ static int mount_bind(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
     berth_fail_errno(err, "stat \"%s\"", m->source);
     goto out;
   }
-  int target = pathsafe_mount_target(ctx->root_fd, m->destination, S_ISDIR(st.st_mode), err);
+  int target = target_for(ctx, m->destination, S_ISDIR(st.st_mode), err);
   if (target < 0)
     goto out;
   char src_path[64];
@@ -208,7 +260,7 @@ static int attach_idmapped(rootfs_ctx *ctx, const spec_mount *m, const char *des
   struct stat st;
   if (fstat(tree, &st) < 0)
     return berth_fail_errno(err, "stat \"%s\"", m->source);
-  int target = pathsafe_mount_target(ctx->root_fd, m->destination, S_ISDIR(st.st_mode), err);
+  int target = target_for(ctx, m->destination, S_ISDIR(st.st_mode), err);
   if (target < 0)
     return -1;
   int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
@@ -276,10 +328,10 @@ static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *de
   int target;
   if (mo->flags & MS_REMOUNT)
     target = pathsafe_open(ctx->root_fd, m->destination, O_PATH, 0, err);
-  else if (plain_dir)
+  else if (!plain_dir)
+    target = rootfs_target_dir(ctx, m->destination, err);
+  else if ((target = take_found(ctx, m->destination, true)) < 0)
     target = open_plain_directory(ctx, dest, m->type, err);
-  else
-    target = pathsafe_mkdir_all(ctx->root_fd, m->destination, 0755, err);
   if (target < 0)
     return -1;
   unsigned long flags = mo->flags;
@@ -372,20 +424,31 @@ static const char *root_host_path(rootfs_ctx *ctx) {
 /* The longest prefix of `dest` (a clean absolute path) that exists in the
  * root without a symlink on the way: 1 when there is one, so `dest` lands
  * where it says; 0 when a symlink is met first; -1 when not even the root
- * can be opened. Needs no readlink of the result. */
-static int lands_as_written(rootfs_ctx *ctx, const char *dest) {
+ * can be opened. Needs no readlink of the result. With `keep`, the whole
+ * destination, or its parent when only the last component is missing, is
+ * kept in ctx->found_fd for the mount. */
+static int lands_as_written(rootfs_ctx *ctx, const char *dest, bool keep) {
   char prefix[PATH_MAX];
   snprintf(prefix, sizeof(prefix), "%s", dest);
+  int stripped = 0;
+  bool last_missing = false;
   for (;;) {
     struct open_how how = {.flags = O_PATH | O_CLOEXEC,
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
     int fd = (int)syscall(SYS_openat2, ctx->root_fd, prefix[0] ? prefix : "/", &how, sizeof(how));
     if (fd >= 0) {
-      close(fd);
+      if (keep && (stripped == 0 || (stripped == 1 && last_missing))) {
+        ctx->found_fd = fd;
+        ctx->found_whole = stripped == 0;
+      } else {
+        close(fd);
+      }
       return 1;
     }
     if (errno == ELOOP)
       return 0;
+    if (stripped++ == 0)
+      last_missing = errno == ENOENT;
     char *slash = strrchr(prefix, '/');
     if (slash == NULL || slash == prefix) {
       if (prefix[0] == '\0')
@@ -400,9 +463,10 @@ static int lands_as_written(rootfs_ctx *ctx, const char *dest) {
 /* Where `dest` really lands inside the rootfs: its longest existing
  * prefix resolved in the root (symlinks followed the way the mount will
  * follow them), then the components still to be made. */
-static int resolve_in_root(rootfs_ctx *ctx, const char *dest, char *out, size_t len) {
+static int resolve_in_root(rootfs_ctx *ctx, const char *dest, bool keep, char *out,
+                           size_t len) {
   /* Most destinations have no symlink on the way: they land as written. */
-  int plain = lands_as_written(ctx, dest);
+  int plain = lands_as_written(ctx, dest, keep);
   if (plain != 0) {
     if (plain < 0)
       return -1;
@@ -456,10 +520,15 @@ static int mount_entry(rootfs_ctx *ctx, size_t index, mount_options *mo, berth_e
   /* Checked as written and as it resolves: an image symlink (/myproc ->
    * /proc) must not carry a mount into /proc either (CVE-2025-52881). */
   char resolved[PATH_MAX];
+  /* What the check finds is the mount's target, when the destination is
+   * written as it is looked up (not "/dev/../proc"). */
+  bool keep = strcmp(dest, m->destination) == 0;
   if (check_proc_destination(dest, m, bind, source, err) < 0 ||
-      (resolve_in_root(ctx, dest, resolved, sizeof(resolved)) == 0 &&
-       strcmp(resolved, dest) != 0 && check_proc_destination(resolved, m, bind, source, err) < 0))
+      (resolve_in_root(ctx, dest, keep, resolved, sizeof(resolved)) == 0 &&
+       strcmp(resolved, dest) != 0 && check_proc_destination(resolved, m, bind, source, err) < 0)) {
+    forget_found(ctx);
     return -1;
+  }
   int rc;
   if (bind && idmap_tree >= 0)
     rc = attach_idmapped(ctx, m, dest, mo, idmap_tree, err);
@@ -471,6 +540,7 @@ static int mount_entry(rootfs_ctx *ctx, size_t index, mount_options *mo, berth_e
     rc = rootfs_mount_tmpcopyup(ctx, m, mo, err);
   else
     rc = mount_filesystem(ctx, m, dest, mo, err);
+  forget_found(ctx);
   if (rc < 0)
     return -1;
   return apply_propagation_and_attrs(ctx, m->destination, mo, err);
