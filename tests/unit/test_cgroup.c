@@ -729,6 +729,44 @@ static void test_destroy_busy(void) {
   berth_error_free(err);
 }
 
+/* A new v1 cpuset directory takes its own parent's cpus and mems (not the
+ * root's), whether or not that parent sets cgroup.clone_children. */
+static void test_cpuset_inherited(void) {
+  static const char root[] = "/sys/fs/cgroup/cpuset";
+  char probe[PATH_MAX];
+  snprintf(probe, sizeof(probe), "%s/cpuset.cpus", root);
+  if (!exists(probe) || fs_is(root, CGROUP2_SUPER_MAGIC)) {
+    printf("cgroup: cpuset inheritance skipped, no v1 cpuset hierarchy at %s\n", root);
+    return;
+  }
+  static const char *const clone_children[] = {"0", "1"};
+  for (size_t i = 0; i < 2; i++) {
+    char suffix[32], parent[PATH_MAX], path[PATH_MAX];
+    snprintf(suffix, sizeof(suffix), "cpuset-%zu", i);
+    snprintf(parent, sizeof(parent), "%s/%s", root, name(suffix));
+    berth_error *err = NULL;
+    CHECK(mkdir(parent, 0755) == 0);
+    CHECK(cg_write(parent, "cpuset.cpus", "0", &err) == 0 &&
+          cg_write(parent, "cpuset.mems", "0", &err) == 0 &&
+          cg_write(parent, "cgroup.clone_children", clone_children[i], &err) == 0);
+    snprintf(path, sizeof(path), "/%s/a/b", name(suffix));
+    cgroup *cg = NULL;
+    CHECK(cgroup_create(path, "x", false, &cg, &err) == 0);
+    cg_dir *cpuset = cg ? cg_find_v1(cg, "cpuset") : NULL;
+    CHECK(cpuset != NULL);
+    if (cpuset != NULL) {
+      CHECK(file_is(cpuset->path, "cpuset.cpus", "0"));
+      CHECK(file_is(cpuset->path, "cpuset.mems", "0"));
+    }
+    if (err != NULL)
+      fprintf(stderr, "  clone_children %s: %s\n", clone_children[i], err_text(err));
+    if (cg != NULL)
+      destroy_all_gone(cg, "destroy cpuset");
+    CHECK(rmdir(parent) == 0);
+    berth_error_free(err);
+  }
+}
+
 /* Run in a private mount namespace that shows only the cgroup2 mount at
  * /sys/fs/cgroup, so the driver sees a pure v2 host. */
 static void v2_checks(void) {
@@ -835,6 +873,7 @@ int main(void) {
   test_processes();
   test_destroy_busy();
   test_destroy_nested();
+  test_cpuset_inherited();
   test_device_rules_in_order();
   test_pure_v2_view();
   cleanup();

@@ -14,17 +14,17 @@ static bool blank(const char *s) {
 }
 
 /* A new v1 cpuset cgroup starts with no cpus and no mems, and the kernel
- * refuses tasks until both are set: inherit the parent's. */
+ * refuses tasks until both are set: inherit the parent's. The new
+ * directory is not read first: it is blank, or, under a parent with
+ * cgroup.clone_children set, holds the parent's values already, and
+ * writing them again changes nothing. */
 static int inherit_cpuset(const char *dir, const char *parent, berth_error **err) {
   static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
   for (size_t i = 0; i < 2; i++) {
-    char *mine = NULL, *theirs = NULL;
-    int rc = cg_read(dir, files[i], &mine, err);
-    if (rc == 0 && blank(mine))
-      rc = cg_read(parent, files[i], &theirs, err);
-    if (rc == 0 && theirs != NULL && !blank(theirs))
+    char *theirs = NULL;
+    int rc = cg_read(parent, files[i], &theirs, err);
+    if (rc == 0 && !blank(theirs))
       rc = cg_write(dir, files[i], theirs, err);
-    free(mine);
     free(theirs);
     if (rc < 0)
       return -1;
