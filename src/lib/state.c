@@ -77,9 +77,14 @@ static int lock_dir(int fd, const char *id, berth_error **err) {
 int state_dir_create(const char *root, const char *id, berth_error **err) {
   if (state_check_id(id, err) < 0)
     return -1;
-  if (mkdir_p(root, 0700) < 0)
-    return berth_fail_errno_id(err, "BERTH-E-STATE-ROOT", "create state root \"%s\"", root);
+  /* The root is made only the first time: a mkdir of each of its
+   * components on every create would be that many failed lookups. */
   int rootfd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (rootfd < 0 && errno == ENOENT) {
+    if (mkdir_p(root, 0700) < 0)
+      return berth_fail_errno_id(err, "BERTH-E-STATE-ROOT", "create state root \"%s\"", root);
+    rootfd = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  }
   if (rootfd < 0)
     return berth_fail_errno_id(err, "BERTH-E-STATE-ROOT", "open state root \"%s\"", root);
   if (mkdirat(rootfd, id, 0711) < 0) {
@@ -182,10 +187,20 @@ static int remove_tree_at(int dirfd) {
 }
 
 int state_dir_remove(const char *root, const char *id, int dirfd, berth_error **err) {
-  if (remove_tree_at(dirfd) < 0)
-    return berth_fail_errno(err, "remove the contents of state directory \"%s/%s\"", root, id);
   char path[4096];
   snprintf(path, sizeof(path), "%s/%s", root, id);
+  /* What a started container's directory holds; its removal needs no
+   * listing (a dup, an fstat, two fcntls, two getdents). Anything else,
+   * the exec fifo of a container never started, a notify socket, a mount
+   * left by a killed restore, is found by the listing when rmdir says the
+   * directory is not empty yet. */
+  static const char *const usual[] = {STATE_FILE, STATE_CGROUP, STATE_CONFIG};
+  for (size_t i = 0; i < sizeof(usual) / sizeof(usual[0]); i++)
+    unlinkat(dirfd, usual[i], 0);
+  if (rmdir(path) == 0 || errno == ENOENT)
+    return 0;
+  if (remove_tree_at(dirfd) < 0)
+    return berth_fail_errno(err, "remove the contents of state directory \"%s/%s\"", root, id);
   if (rmdir(path) < 0 && errno != ENOENT)
     return berth_fail_errno(err, "remove state directory \"%s\"", path);
   return 0;

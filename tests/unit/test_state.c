@@ -3,6 +3,7 @@
  * a real exec.fifo beside it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,92 @@ static void test_stage_then_commit(void) {
   CHECK(rmdir(dir) == 0);
 }
 
+/* Makes FILES (a trailing '/' makes a directory) in a fresh state
+ * directory ROOT/ID, removes it with state_dir_remove, and checks nothing
+ * is left. */
+static void remove_holding(const char *const *files, size_t n) {
+  char root[] = "/tmp/berth-state-remove-XXXXXX";
+  CHECK(mkdtemp(root) != NULL);
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/c1", root);
+  CHECK(mkdir(path, 0711) == 0);
+  int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK(dirfd >= 0);
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(files[i]);
+    char name[NAME_MAX + 1];
+    snprintf(name, sizeof(name), "%.*s", (int)(files[i][len - 1] == '/' ? len - 1 : len),
+             files[i]);
+    if (files[i][len - 1] == '/') {
+      CHECK(mkdirat(dirfd, name, 0700) == 0);
+      int sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      int fd = sub >= 0 ? openat(sub, "inside", O_CREAT | O_WRONLY | O_CLOEXEC, 0600) : -1;
+      CHECK(fd >= 0);
+      if (fd >= 0)
+        close(fd);
+      if (sub >= 0)
+        close(sub);
+    } else if (strcmp(name, STATE_FIFO) == 0) {
+      CHECK(mkfifoat(dirfd, name, 0622) == 0);
+    } else {
+      int fd = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+      CHECK(fd >= 0 && write(fd, "{}", 2) == 2);
+      if (fd >= 0)
+        close(fd);
+    }
+  }
+  berth_error *err = NULL;
+  CHECK(state_dir_remove(root, "c1", dirfd, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  remove: %s\n", berth_error_text(err));
+  CHECK(access(path, F_OK) < 0 && errno == ENOENT);
+  berth_error_free(err);
+  close(dirfd);
+  CHECK(rmdir(root) == 0);
+}
+
+/* The usual files go without a listing; whatever else is there, a fifo,
+ * a directory with a file in it, a file of another name, is still found
+ * and removed, and a directory already emptied is no error. */
+static void test_dir_remove(void) {
+  static const char *const usual[] = {STATE_FILE, STATE_CGROUP, STATE_CONFIG};
+  remove_holding(usual, 3);
+  static const char *const more[] = {STATE_FILE, STATE_CONFIG, STATE_FIFO, "notify/",
+                                     "descriptors.json"};
+  remove_holding(more, 5);
+  remove_holding(NULL, 0);
+}
+
+/* A state root that does not exist yet is made, every missing level of
+ * it, private; one that exists is used as it is. */
+static void test_dir_create_makes_root(void) {
+  char top[] = "/tmp/berth-state-root-XXXXXX";
+  CHECK(mkdtemp(top) != NULL);
+  char root[PATH_MAX];
+  snprintf(root, sizeof(root), "%s/a/b", top);
+  berth_error *err = NULL;
+  int first = state_dir_create(root, "c1", &err);
+  CHECK(first >= 0);
+  struct stat st;
+  CHECK(stat(root, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700);
+  int second = state_dir_create(root, "c2", &err);
+  CHECK(second >= 0);
+  CHECK(state_dir_create(root, "c1", &err) < 0 && err != NULL);
+  if (first >= 0)
+    CHECK(state_dir_remove(root, "c1", first, &err) == 0);
+  if (second >= 0)
+    CHECK(state_dir_remove(root, "c2", second, &err) == 0);
+  if (first >= 0)
+    close(first);
+  if (second >= 0)
+    close(second);
+  berth_error_free(err);
+  CHECK(rmdir(root) == 0);
+  snprintf(root, sizeof(root), "%s/a", top);
+  CHECK(rmdir(root) == 0);
+  CHECK(rmdir(top) == 0);
+}
+
 /* The hand-made UTC stamp reads as gmtime_r and strftime would write it,
  * across leap days, century years and before 1970. */
 static void test_timestamp_matches_gmtime(void) {
@@ -287,6 +374,8 @@ int main(void) {
   test_timestamp_matches_gmtime();
   test_keep_config_exact_and_once();
   test_stage_then_commit();
+  test_dir_remove();
+  test_dir_create_makes_root();
   test_config_uses_round_trip();
   test_proc_stat_reads_name_state_and_start();
   test_status_from_name_and_fifo();
