@@ -1,8 +1,12 @@
 /* berth: global options, then the subcommand. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "commands.h"
 #include "log.h"
@@ -94,6 +98,12 @@ int main(int argc, char **argv) {
    * re-executed berth would do all of that again. */
   if (command != NULL && command->sealed)
     cli_ensure_sealed_binary();
+  /* jansson seeds its hash tables on first use from /dev/urandom, an open,
+   * a read and a close; one getrandom does the same. Where it fails,
+   * jansson still seeds itself. */
+  uint32_t seed = 0;
+  if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed != 0)
+    json_object_seed(seed);
   if (g.root == NULL)
     g.root = default_root();
   cli_log_setup(&g);
