@@ -762,6 +762,18 @@ static void test_cpuset_inherited(void) {
       fprintf(stderr, "  clone_children %s: %s\n", clone_children[i], err_text(err));
     if (cg != NULL)
       destroy_all_gone(cg, "destroy cpuset");
+    /* Its parent there already: only the container's directory is made,
+     * and only it is removed. */
+    snprintf(path, sizeof(path), "/%s/leaf", name(suffix));
+    cg = NULL;
+    CHECK(cgroup_create(path, "x", false, &cg, &err) == 0);
+    cpuset = cg ? cg_find_v1(cg, "cpuset") : NULL;
+    CHECK(cpuset != NULL && cpuset->n_created == 1);
+    if (cpuset != NULL)
+      CHECK(file_is(cpuset->path, "cpuset.cpus", "0"));
+    if (cg != NULL)
+      destroy_all_gone(cg, "destroy cpuset leaf");
+    CHECK(exists(parent));
     CHECK(rmdir(parent) == 0);
     berth_error_free(err);
   }

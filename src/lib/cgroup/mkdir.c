@@ -61,12 +61,34 @@ static void delegate_controllers(const char *parent) {
   free(enabled);
 }
 
+/* The container's own directory alone, for the usual case where every
+ * parent exists already (the caller's cgroup, a pod's): 1 when made,
+ * 0 when the walk from the mount point must do it. Not on cgroup2, where
+ * the walk delegates the controllers to each parent before its child. */
+static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
+  if (d->unified || mkdir(d->path, 0755) < 0)
+    return 0;
+  if (cg_remember_created(d, d->path) < 0)
+    return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
+  if (!cpuset)
+    return 1;
+  char *parent = strndup(d->path, (size_t)(strrchr(d->path, '/') - d->path));
+  if (parent == NULL)
+    return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
+  int rc = inherit_cpuset(d->path, parent, err);
+  free(parent);
+  return rc < 0 ? -1 : 1;
+}
+
 int cg_make_dirs(cg_dir *d, berth_error **err) {
   size_t base = strlen(d->mountpoint);
+  bool cpuset = !d->unified && cg_list_has(d->controllers, "cpuset");
+  int made = make_leaf(d, cpuset, err);
+  if (made != 0)
+    return made < 0 ? -1 : 0;
   char *path = strdup(d->path);
   if (path == NULL)
     return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
-  bool cpuset = !d->unified && cg_list_has(d->controllers, "cpuset");
   int rc = 0;
   for (char *slash = strchr(path + base + 1, '/');; slash = strchr(slash + 1, '/')) {
     if (slash != NULL)
