@@ -128,58 +128,6 @@ static const char *bind_source_path(rootfs_ctx *ctx, const char *source, char *b
   return buf;
 }
 
-/* A mount that did not take what the check found (tmpcopyup, a remount,
- * an error) closes it. */
-static void forget_found(rootfs_ctx *ctx) {
-  if (ctx->found_fd >= 0)
-    close(ctx->found_fd);
-  ctx->found_fd = -1;
-}
-
-/* The mount target that the destination check found for `path`: the
- * destination itself, or made in its parent when only the last component
- * was missing, with no symlink followed. -1 when the long way must decide
- * (pathsafe's lookups, which also give the errors): nothing was found, it
- * is not a directory where one is needed, or it changed meanwhile. */
-static int take_found(rootfs_ctx *ctx, const char *path, bool want_dir) {
-  int found = ctx->found_fd;
-  if (found < 0)
-    return -1;
-  ctx->found_fd = -1;
-  if (ctx->found_whole) {
-    struct stat st;
-    if (!want_dir || (fstat(found, &st) == 0 && S_ISDIR(st.st_mode)))
-      return found;
-    close(found);
-    return -1;
-  }
-  const char *base = strrchr(path, '/') + 1;
-  int fd = -1;
-  if (want_dir) {
-    if (mkdirat(found, base, 0755) == 0 || errno == EEXIST)
-      fd = openat(found, base, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  } else {
-    int made = openat(found, base,
-                      O_CREAT | O_WRONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (made >= 0) {
-      close(made);
-      fd = openat(found, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    }
-  }
-  close(found);
-  return fd;
-}
-
-int rootfs_target_dir(rootfs_ctx *ctx, const char *path, berth_error **err) {
-  int fd = take_found(ctx, path, true);
-  return fd >= 0 ? fd : pathsafe_mkdir_all(ctx->root_fd, path, 0755, err);
-}
-
-static int target_for(rootfs_ctx *ctx, const char *path, bool want_dir, berth_error **err) {
-  int fd = take_found(ctx, path, want_dir);
-  return fd >= 0 ? fd : pathsafe_mount_target(ctx->root_fd, path, want_dir, err);
-}
-
 static int open_bind_source(rootfs_ctx *ctx, const char *source, berth_error **err) {
   char path[PATH_MAX];
   bind_source_path(ctx, source, path, sizeof(path));
@@ -236,7 +184,7 @@ static int mount_bind(rootfs_ctx *ctx, const spec_mount *m, const char *dest,
     berth_fail_errno(err, "stat \"%s\"", m->source);
     goto out;
   }
-  int target = target_for(ctx, m->destination, S_ISDIR(st.st_mode), err);
+  int target = rootfs_target_for(ctx, m->destination, S_ISDIR(st.st_mode), err);
   if (target < 0)
     goto out;
   char src_path[64];
@@ -260,7 +208,7 @@ static int attach_idmapped(rootfs_ctx *ctx, const spec_mount *m, const char *des
   struct stat st;
   if (fstat(tree, &st) < 0)
     return berth_fail_errno(err, "stat \"%s\"", m->source);
-  int target = target_for(ctx, m->destination, S_ISDIR(st.st_mode), err);
+  int target = rootfs_target_for(ctx, m->destination, S_ISDIR(st.st_mode), err);
   if (target < 0)
     return -1;
   int rc = move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
@@ -330,7 +278,7 @@ static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *de
     target = pathsafe_open(ctx->root_fd, m->destination, O_PATH, 0, err);
   else if (!plain_dir)
     target = rootfs_target_dir(ctx, m->destination, err);
-  else if ((target = take_found(ctx, m->destination, true)) < 0)
+  else if ((target = rootfs_take_found(ctx, m->destination, true)) < 0)
     target = open_plain_directory(ctx, dest, m->type, err);
   if (target < 0)
     return -1;
@@ -526,7 +474,7 @@ static int mount_entry(rootfs_ctx *ctx, size_t index, mount_options *mo, berth_e
   if (check_proc_destination(dest, m, bind, source, err) < 0 ||
       (resolve_in_root(ctx, dest, keep, resolved, sizeof(resolved)) == 0 &&
        strcmp(resolved, dest) != 0 && check_proc_destination(resolved, m, bind, source, err) < 0)) {
-    forget_found(ctx);
+    rootfs_forget_found(ctx);
     return -1;
   }
   int rc;
@@ -540,7 +488,7 @@ static int mount_entry(rootfs_ctx *ctx, size_t index, mount_options *mo, berth_e
     rc = rootfs_mount_tmpcopyup(ctx, m, mo, err);
   else
     rc = mount_filesystem(ctx, m, dest, mo, err);
-  forget_found(ctx);
+  rootfs_forget_found(ctx);
   if (rc < 0)
     return -1;
   return apply_propagation_and_attrs(ctx, m->destination, mo, err);
