@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -313,9 +315,20 @@ static void remove_holding(const char *const *files, size_t n) {
 static void test_dir_remove(void) {
   static const char *const usual[] = {STATE_FILE, STATE_CGROUP, STATE_CONFIG};
   remove_holding(usual, 3);
-  static const char *const more[] = {STATE_FILE, STATE_CONFIG, STATE_FIFO, "notify/",
-                                     "descriptors.json"};
-  remove_holding(more, 5);
+  static const char *const more[] = {STATE_FILE, STATE_CONFIG, STATE_FIFO, "descriptors.json"};
+  remove_holding(more, 4);
+  /* A subdirectory is opened with openat2, so that a mount on it is not
+   * followed; qemu-user, where the cross suite runs this, lacks it. */
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC};
+  int probe = (int)syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof(how));
+  if (probe >= 0) {
+    close(probe);
+    static const char *const with_dir[] = {STATE_FILE, "notify/"};
+    remove_holding(with_dir, 2);
+  } else {
+    printf("state: removal of a subdirectory skipped, openat2 fails here (%s)\n",
+           strerror(errno));
+  }
   remove_holding(NULL, 0);
 }
 
