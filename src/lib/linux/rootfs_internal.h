@@ -37,15 +37,18 @@ static inline int rootfs_await_cgroup(const rootfs_opts *o, berth_error **err) {
 
 /* The mount target that the destination check found for `path` (a clean
  * mounts[].destination): the destination itself, or made in its parent
- * when only the last component was missing, with no symlink followed. -1
- * when the long way must decide (pathsafe's lookups, which also give the
- * errors): nothing was found, it is not a directory where one is needed,
- * or it changed meanwhile. Either way ctx->found_fd is used up. */
-int rootfs_take_found(rootfs_ctx *ctx, const char *path, bool want_dir);
+ * when only the last component was missing, with no symlink followed.
+ * ROOTFS_FOUND_NONE when the long way must decide (pathsafe's lookups,
+ * which also give the errors): nothing was found, it is not a directory
+ * where one is needed, or it cannot be made. -1 with *err when a symlink or
+ * a file appeared there since the check: refused, never followed. Either
+ * way ctx->found_fd is used up. */
+#define ROOTFS_FOUND_NONE (-2)
+int rootfs_take_found(rootfs_ctx *ctx, const char *path, bool want_dir, berth_error **err);
 /* What a mount did not take (tmpcopyup, a remount, an error) is closed. */
 void rootfs_forget_found(rootfs_ctx *ctx);
-/* The directory to mount on at `path`: rootfs_take_found, else looked up
- * and made by pathsafe_mkdir_all. */
+/* The directory to mount on at `path`: rootfs_take_found, else (NONE)
+ * looked up and made by pathsafe_mkdir_all. */
 int rootfs_target_dir(rootfs_ctx *ctx, const char *path, berth_error **err);
 /* The same for a directory or, for a bind of a file, a file:
  * rootfs_take_found, else pathsafe_mount_target. */

@@ -278,7 +278,7 @@ static int mount_filesystem(rootfs_ctx *ctx, const spec_mount *m, const char *de
     target = pathsafe_open(ctx->root_fd, m->destination, O_PATH, 0, err);
   else if (!plain_dir)
     target = rootfs_target_dir(ctx, m->destination, err);
-  else if ((target = rootfs_take_found(ctx, m->destination, true)) < 0)
+  else if ((target = rootfs_take_found(ctx, m->destination, true, err)) == ROOTFS_FOUND_NONE)
     target = open_plain_directory(ctx, dest, m->type, err);
   if (target < 0)
     return -1;
