@@ -311,7 +311,7 @@ static void remove_holding(const char *const *files, size_t n) {
 
 /* The usual files go without a listing; whatever else is there, a fifo,
  * a directory with a file in it, a file of another name, is still found
- * and removed, and a directory already emptied is no error. */
+ * and removed; an empty directory, and one already gone, are no error. */
 static void test_dir_remove(void) {
   static const char *const usual[] = {STATE_FILE, STATE_CGROUP, STATE_CONFIG};
   remove_holding(usual, 3);
@@ -330,6 +330,19 @@ static void test_dir_remove(void) {
            strerror(errno));
   }
   remove_holding(NULL, 0);
+  char root[] = "/tmp/berth-state-gone-XXXXXX";
+  CHECK(mkdtemp(root) != NULL);
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/c1", root);
+  CHECK(mkdir(path, 0711) == 0);
+  int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK(dirfd >= 0 && rmdir(path) == 0);
+  berth_error *err = NULL;
+  CHECK(state_dir_remove(root, "c1", dirfd, &err) == 0 && err == NULL);
+  berth_error_free(err);
+  if (dirfd >= 0)
+    close(dirfd);
+  CHECK(rmdir(root) == 0);
 }
 
 /* A state root that does not exist yet is made, every missing level of
