@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Phases of `berth run` and of `floor --cgroups`, from ftrace logs.
+"""Phases of `berth run`, `crun run` and `floor --cgroups`, from ftrace logs.
 
-Usage: bench/timeline.py BERTH_TRACE... -- FLOOR_TRACE...
+Usage: bench/timeline.py BERTH_TRACE... -- FLOOR_TRACE... [-- CRUN_TRACE...]
 
-bench/timeline.sh makes the traces: raw syscall entry and exit plus the
-exec, fork and exit of every process the run starts, in a tracing
-instance of its own. Tracing costs a microsecond or two per event, not
-the tens of strace, so the phases are close to their untraced lengths.
+bench/timeline.sh makes the traces: raw syscall entry and exit, user page
+faults, and the exec, fork and exit of every process the run starts, in a
+tracing instance of its own. Tracing costs a microsecond or two per event,
+not the tens of strace, so the phases are close to their untraced lengths.
 Each phase runs from one marker to the next; the table gives the median
-over the traces, in ms, berth's phases grouped under the floor's.
+over the traces, in ms, berth's own phases grouped under the common ones,
+then the median count of system calls, page faults and execs before the
+workload's execve and after its exit (the workload's own not counted).
 """
 import re
 import statistics
@@ -16,6 +18,7 @@ import sys
 
 EVENT = re.compile(r'^\s*(.+?)-(\d+)\s+\[\d+\]\s+\S+\s+([\d.]+): (\w+): (.*)$')
 NR = {'execveat': 322, 'clone3': 435, 'mkdirat': 258, 'recvmsg': 47, 'read': 0}
+CLONES = {56, 57, 58, 435}  # clone, fork, vfork, clone3
 
 
 def parse(path):
@@ -40,93 +43,159 @@ def first(events, pred, after=0.0):
     return None
 
 
-def common(events, runtime_pid):
-    """Markers both runs have: clone3 of the runtime, the workload's exec
+def last(events, pred, before):
+    found = None
+    for ev in events:
+        if ev[0] > before:
+            break
+        if pred(ev):
+            found = ev
+    return found
+
+
+def fork_child(ev):
+    return int(re.search(r'child_pid=(\d+)', ev[3]).group(1))
+
+
+class Run:
+    """The markers every runtime's trace has: the runtime's first exec, the
+    clone whose line of descent leads to the workload, the workload's exec
     and exit, the runtime's own exit."""
-    clone_in = first(events, lambda e: e[1] == runtime_pid and e[2] == 'sys_enter'
-                     and nr_of(e[3]) == NR['clone3'])
-    clone_out = first(events, lambda e: e[1] == runtime_pid and e[2] == 'sys_exit'
-                      and nr_of(e[3]) == NR['clone3'], clone_in[0])
-    work = first(events, lambda e: e[2] == 'sched_process_exec' and 'true' in e[3],
-                 clone_out[0])
-    work_exit = first(events, lambda e: e[2] == 'sched_process_exit' and e[1] == work[1],
-                      work[0])
-    done = first(events, lambda e: e[2] == 'sched_process_exit' and e[1] == runtime_pid,
-                 work_exit[0])
-    return clone_in[0], clone_out[0], work[0], work_exit[0], done[0]
+
+    def __init__(self, path):
+        ev = self.events = parse(path)
+        start = first(ev, lambda e: e[2] == 'sched_process_exec')
+        self.pid, self.t0 = start[1], start[0]
+        self.work = first(ev, lambda e: e[2] == 'sched_process_exec'
+                          and re.search(r'filename=\S*/true\b', e[3]))
+        parent = {fork_child(e): e for e in ev if e[2] == 'sched_process_fork'}
+        pid = self.work[1]
+        while parent[pid][1] != self.pid:
+            pid = parent[pid][1]
+        fork = parent[pid]
+        self.clone_in = last(ev, lambda e: e[1] == self.pid and e[2] == 'sys_enter'
+                             and nr_of(e[3]) in CLONES, fork[0])[0]
+        self.clone_out = first(ev, lambda e: e[1] == self.pid and e[2] == 'sys_exit'
+                               and nr_of(e[3]) in CLONES, fork[0])[0]
+        self.work_exit = first(ev, lambda e: e[2] == 'sched_process_exit'
+                               and e[1] == self.work[1], self.work[0])[0]
+        self.done = first(ev, lambda e: e[2] == 'sched_process_exit'
+                          and e[1] == self.pid, self.work_exit)[0]
+
+    def phases(self, subs=()):
+        return [
+            ('start-up to the clone', self.clone_in - self.t0, list(subs[0:1] and subs[0])),
+            ('the clone into the namespaces', self.clone_out - self.clone_in, []),
+            ('the clone to the execve of the workload', self.work[0] - self.clone_out,
+             list(subs[1:2] and subs[1])),
+            ('the workload runs and exits', self.work_exit - self.work[0], []),
+            ('after it: wait, delete, exit', self.done - self.work_exit, []),
+            ('total', self.done - self.t0, []),
+        ]
+
+    def counts(self):
+        """System calls, page faults and execs of the runtime's processes,
+        before the workload's execve and after its exit."""
+        work_pid, before, after = self.work[1], [0, 0, 0], [0, 0, 0]
+        kinds = {'sys_enter': 0, 'page_fault_user': 1, 'sched_process_exec': 2}
+        for ts, pid, name, _ in self.events:
+            k = kinds.get(name)
+            if k is None:
+                continue
+            if ts < self.work[0]:
+                before[k] += 1
+            elif ts > self.work_exit and pid != work_pid:
+                after[k] += 1
+        return [('system calls before the workload', before[0]),
+                ('page faults before the workload', before[1]),
+                ('execs before the workload', before[2]),
+                ('system calls after it', after[0]),
+                ('page faults after it', after[1])]
 
 
 def berth_phases(path):
-    ev = parse(path)
-    start = first(ev, lambda e: e[2] == 'sched_process_exec')
-    pid = start[1]
-    t0 = start[0]
-    clone_in, clone_out, work, work_exit, done = common(ev, pid)
+    run = Run(path)
+    ev, pid = run.events, run.pid
     reexec = first(ev, lambda e: e[1] == pid and e[2] == 'sys_enter'
                    and nr_of(e[3]) == NR['execveat'])
     state_dir = first(ev, lambda e: e[1] == pid and e[2] == 'sys_enter'
                       and nr_of(e[3]) == NR['mkdirat'], reexec[0])
-    child = first(ev, lambda e: e[2] == 'sched_process_fork' and f'pid={pid} ' in e[3])
-    child_pid = int(re.search(r'child_pid=(\d+)', child[3]).group(1))
+    child_pid = run.work[1]
     go = first(ev, lambda e: e[1] == child_pid and e[2] == 'sys_exit'
-               and nr_of(e[3]) == NR['read'], clone_out)
+               and nr_of(e[3]) == NR['read'], run.clone_out)
     ready = first(ev, lambda e: e[1] == pid and e[2] == 'sys_exit'
                   and nr_of(e[3]) == NR['recvmsg'], go[0])
-    return [
-        ('start-up to clone3', clone_in - t0, [
-            ('start-up, read-only view of the binary', reexec[0] - t0),
-            ('re-execution, start-up, spec, bundle checks', state_dir[0] - reexec[0]),
-            ('state dir, cgroups (mkdir, devices), state', clone_in - state_dir[0]),
-        ]),
-        ('clone3 into the namespaces', clone_out - clone_in, []),
-        ('clone3 to the execve of the workload', work - clone_out, [
-            ('cgroup join, GO', go[0] - clone_out),
-            ('init: mounts, devices, pivot, paths, caps, READY', ready[0] - go[0]),
-            ('state write, SAVED, start, fifo, execve', work - ready[0]),
-        ]),
-        ('the workload runs and exits', work_exit - work, []),
-        ('after it: wait, delete, exit', done - work_exit, []),
-        ('total', done - t0, []),
-    ]
+    return run.phases((
+        [('start-up, read-only view of the binary', reexec[0] - run.t0),
+         ('re-execution, start-up, spec, bundle checks', state_dir[0] - reexec[0]),
+         ('state dir, cgroups (mkdir, devices), state', run.clone_in - state_dir[0])],
+        [('cgroup join, GO', go[0] - run.clone_out),
+         ('init: mounts, devices, pivot, paths, caps, READY', ready[0] - go[0]),
+         ('state write, SAVED, start, fifo, execve', run.work[0] - ready[0])],
+    )), run.counts()
 
 
-def floor_phases(path):
-    ev = parse(path)
-    start = first(ev, lambda e: e[2] == 'sched_process_exec')
-    pid = start[1]
-    clone_in, clone_out, work, work_exit, done = common(ev, pid)
-    return [
-        ('start-up to clone3', clone_in - start[0], []),
-        ('clone3 into the namespaces', clone_out - clone_in, []),
-        ('clone3 to the execve of the workload', work - clone_out, []),
-        ('the workload runs and exits', work_exit - work, []),
-        ('after it: wait, delete, exit', done - work_exit, []),
-        ('total', done - start[0], []),
-    ]
+def plain_phases(path):
+    """The floor: one image, no re-execution."""
+    run = Run(path)
+    return run.phases(), run.counts()
+
+
+def crun_phases(path):
+    """crun re-executes itself (execveat of a copy) before its clone."""
+    run = Run(path)
+    reexec = first(run.events, lambda e: e[1] == run.pid and e[2] == 'sys_enter'
+                   and nr_of(e[3]) == NR['execveat'])
+    return run.phases((
+        [('start-up, copy or view of the binary', reexec[0] - run.t0),
+         ('re-execution to the clone', run.clone_in - reexec[0])],
+        [],
+    )), run.counts()
 
 
 def medians(runs):
-    """The median of every phase (and sub-phase) over the runs."""
+    """The median of every phase (and sub-phase) and count over the runs."""
     out = []
-    for i, (name, _, subs) in enumerate(runs[0]):
-        value = statistics.median(r[i][1] for r in runs)
-        sub = [(s, statistics.median(r[i][2][k][1] for r in runs))
+    for i, (name, _, subs) in enumerate(runs[0][0]):
+        value = statistics.median(r[0][i][1] for r in runs)
+        sub = [(s, statistics.median(r[0][i][2][k][1] for r in runs))
                for k, (s, _) in enumerate(subs)]
         out.append((name, value, sub))
-    return out
+    counts = [(name, statistics.median(r[1][i][1] for r in runs))
+              for i, (name, _) in enumerate(runs[0][1])]
+    return out, counts
 
 
 def main(argv):
     if '--' not in argv:
         sys.exit(__doc__)
-    cut = argv.index('--')
-    berth = medians([berth_phases(p) for p in argv[:cut]])
-    floor = medians([floor_phases(p) for p in argv[cut + 1:]])
-    print(f'phase (ms, median of {cut} traced runs each)             berth   floor+cgroups')
-    for (name, b, subs), (_, f, _) in zip(berth, floor):
-        print(f'{name:<52} {b:7.2f}  {f:7.2f}')
-        for sub, v in subs:
-            print(f'  {sub:<50} {v:7.2f}')
+    groups, cur = [], []
+    for a in argv + ['--']:
+        if a == '--':
+            groups.append(cur)
+            cur = []
+        else:
+            cur.append(a)
+    columns = [('berth', medians([berth_phases(p) for p in groups[0]])),
+               ('floor+cg', medians([plain_phases(p) for p in groups[1]]))]
+    if len(groups) > 2 and groups[2]:
+        columns.insert(1, ('crun', medians([crun_phases(p) for p in groups[2]])))
+    head = ''.join(f'{n:>10}' for n, _ in columns)
+    print(f'{"phase (ms, median of " + str(len(groups[0])) + " traced runs each)":<52}{head}')
+    phases = [c[0] for _, c in columns]
+    for row in range(len(phases[0])):
+        name = phases[0][row][0]
+        print(f'{name:<52}' + ''.join(f'{p[row][1]:10.2f}' for p in phases))
+        # Each column's own sub-phases, on rows of their own.
+        for col, p in enumerate(phases):
+            for sub, v in p[row][2]:
+                cells = [' ' * 10] * len(phases)
+                cells[col] = f'{v:10.2f}'
+                print(f'  {sub:<50}' + ''.join(cells))
+    counts = [c[1] for _, c in columns]
+    print(f'{"counts (median)":<52}{head}')
+    for row in range(len(counts[0])):
+        print(f'{counts[0][row][0]:<52}' + ''.join(f'{c[row][1]:10.0f}' for c in counts))
 
 
 if __name__ == '__main__':

@@ -54,3 +54,33 @@ FAKE
       fail "section $section: the runtimes start different numbers of processes: $(grep "^$section " <<<"$output" | tr '\n' ';')"
   done
 }
+
+# bench/timeline.sh cuts each run at its runtime's first exec: a trace that
+# began earlier (a new tracing instance records from the start) would put
+# the harness's own shell into the first run's start-up.
+@test "bench: timeline traces begin at each runtime's exec and are told apart" {
+  skip_if_runc "traces berth's own phases"
+  [ -w /sys/kernel ] || skip "needs root and a writable /sys/kernel for tracefs"
+  command -v python3 >/dev/null || skip "python3 is not installed"
+  command -v crun >/dev/null || skip "crun is not installed (the timeline's crun column)"
+  local keep=$TEST_DIR/timeline
+  TIMELINE_KEEP=$keep run "$REPO_ROOT/bench/timeline.sh" "$BERTH" 2
+  [ "$status" -eq 0 ] || fail "timeline.sh failed: $output"
+  local name file first
+  for name in berth crun floor; do
+    for file in "$keep/$name.0" "$keep/$name.1"; do
+      [ -s "$file" ] || fail "no trace $file"
+      first=$(grep -m1 'sched_process_exec:' "$file")
+      [[ "$first" =~ filename=[^\ ]*/$name\  ]] || fail "$file starts with another exec: $first"
+    done
+  done
+  assert_contains "$output" "the clone to the execve of the workload"
+  # Every column counted something before the workload: syscalls and faults.
+  local row
+  for row in "system calls before the workload" "page faults before the workload"; do
+    line=$(grep "^$row" <<<"$output") || fail "no row '$row': $output"
+    read -r -a cols <<<"${line#"$row"}"
+    [ "${#cols[@]}" -eq 3 ] || fail "row '$row' has ${#cols[@]} columns: $line"
+    for c in "${cols[@]}"; do [ "$c" -gt 0 ] || fail "row '$row': $line"; done
+  done
+}
