@@ -73,6 +73,7 @@ class Run:
         while parent[pid][1] != self.pid:
             pid = parent[pid][1]
         fork = parent[pid]
+        self.child = pid
         self.clone_in = last(ev, lambda e: e[1] == self.pid and e[2] == 'sys_enter'
                              and nr_of(e[3]) in CLONES, fork[0])[0]
         self.clone_out = first(ev, lambda e: e[1] == self.pid and e[2] == 'sys_exit'
@@ -95,8 +96,11 @@ class Run:
 
     def counts(self):
         """System calls, page faults and execs of the runtime's processes,
-        before the workload's execve and after its exit."""
+        before the workload's execve and after its exit; before it, also
+        split between the runtime's first process (all its images) and
+        the child its clone made (up to that child's execve)."""
         work_pid, before, after = self.work[1], [0, 0, 0], [0, 0, 0]
+        main, child = [0, 0], [0, 0]
         kinds = {'sys_enter': 0, 'page_fault_user': 1, 'sched_process_exec': 2}
         for ts, pid, name, _ in self.events:
             k = kinds.get(name)
@@ -104,10 +108,18 @@ class Run:
                 continue
             if ts < self.work[0]:
                 before[k] += 1
+                if k < 2 and pid == self.pid:
+                    main[k] += 1
+                elif k < 2 and pid == self.child:
+                    child[k] += 1
             elif ts > self.work_exit and pid != work_pid:
                 after[k] += 1
         return [('system calls before the workload', before[0]),
+                ('  of the runtime process', main[0]),
+                ('  of the cloned child', child[0]),
                 ('page faults before the workload', before[1]),
+                ('  of the runtime process', main[1]),
+                ('  of the cloned child', child[1]),
                 ('execs before the workload', before[2]),
                 ('system calls after it', after[0]),
                 ('page faults after it', after[1])]

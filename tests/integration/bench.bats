@@ -84,3 +84,30 @@ FAKE
     for c in "${cols[@]}"; do [ "$c" -gt 0 ] || fail "row '$row': $line"; done
   done
 }
+
+# The static x86_64 build places the code `run` executes at the start of
+# the text (src/hot-text.ld): if the link stops using the script, or the
+# script stops naming what run calls, each image faults in about twice as
+# many text windows again (bench/README.md, "Hot text").
+@test "bench: the code run executes is laid out together in the static x86_64 build" {
+  skip_if_runc "checks berth's own link"
+  [ "$(uname -m)" = x86_64 ] || skip "the hot-text layout is made for x86_64 only"
+  command -v readelf >/dev/null || skip "readelf (binutils) is not installed"
+  readelf -lW "$BERTH" | grep -q INTERP && skip "a dynamically linked berth (-Dstatic=false) has no hot-text layout"
+  local hot
+  # "[ 7] NAME TYPE ADDRESS OFFSET SIZE ...": the index is one or two fields.
+  hot=$(readelf -SW "$BERTH" | sed 's/^ *\[ *[0-9]*\] *//' | awk '$1 == ".text.berth_hot" { print $3, $5 }')
+  [ -n "$hot" ] || fail "no .text.berth_hot section in $BERTH"
+  local start size fn addr
+  read -r start size <<<"$hot"
+  start=$((16#$start)) size=$((16#$size))
+  # From each process of a run: the start-up and the re-execution, create,
+  # the init, and the parent's wait and delete; and glibc's malloc.
+  for fn in main cloned_binary_ensure container_create spec_parse container_init mount_entry \
+    container_delete malloc; do
+    addr=$(readelf -sW "$BERTH" | awk -v f="$fn" '$8 == f && $4 == "FUNC" { print $2; exit }')
+    [ -n "$addr" ] || fail "no function $fn in $BERTH"
+    addr=$((16#$addr))
+    ((addr >= start && addr < start + size)) || fail "$fn lies outside .text.berth_hot"
+  done
+}
