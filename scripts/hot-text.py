@@ -123,6 +123,13 @@ def record(binary, command):
         try:
             with open(f'{instance}/tracing_on', 'w') as f:
                 f.write('0')
+            # Every call fires its probe (malloc's thousands of times): a
+            # buffer large enough for all of them, and one that keeps the
+            # oldest events when it fills (the first firings are the point).
+            with open(f'{instance}/buffer_size_kb', 'w') as f:
+                f.write('262144')
+            with open(f'{instance}/options/overwrite', 'w') as f:
+                f.write('0')
             with open(f'{instance}/events/{GROUP}/enable', 'w') as f:
                 f.write('1')
             with open(f'{instance}/tracing_on', 'w') as f:
@@ -147,8 +154,9 @@ def record(binary, command):
         if m and m.group(1) not in seen:
             seen.add(m.group(1))
             order.append(probes[m.group(1)])
-    if 'overflow' in trace or 'LOST' in trace:
-        sys.exit('hot-text: the trace buffer overflowed; nothing written')
+    m = re.search(r'entries-in-buffer/entries-written: (\d+)/(\d+)', trace)
+    if m is None or m.group(1) != m.group(2) or 'LOST' in trace:
+        sys.exit('hot-text: the trace buffer lost events; nothing written')
     picked = sorted({n for _, n in funcs if PICKED_VARIANT.search(n)})
     # Every name of a fired function's address: libc's members define a
     # function under one name (__libc_fcntl64) and alias it (fcntl).
