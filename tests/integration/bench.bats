@@ -110,4 +110,20 @@ FAKE
     addr=$((16#$addr))
     ((addr >= start && addr < start + size)) || fail "$fn lies outside .text.berth_hot"
   done
+  # The layout moves code only: the executable segment holds no data. (A
+  # read-only data section placed by an INSERT next to the text lands in
+  # the executable segment, which is how this check was found.)
+  local seg line name
+  # Program headers are numbered in the order listed; the mapping names
+  # each one's sections by that number.
+  seg=$(readelf -lW "$BERTH" | awk '/^  [A-Z_]+ +0x/ { if ($1 == "LOAD" && / R E /) { printf "%02d", n; exit } n++ }')
+  [ -n "$seg" ] || fail "no executable LOAD segment in $BERTH"
+  line=$(readelf -lW "$BERTH" | sed -n '/Section to Segment mapping/,$p' | awk -v s="$seg" '$1 == s')
+  [ -n "$line" ] || fail "no section mapping for segment $seg"
+  for name in ${line#*"$seg"}; do
+    case $name in
+      .init | .plt | .plt.* | .text | .text.* | __libc_freeres_fn | .fini) ;;
+      *) fail "the executable segment holds $name: $line" ;;
+    esac
+  done
 }
