@@ -17,7 +17,7 @@ import statistics
 import sys
 
 EVENT = re.compile(r'^\s*(.+?)-(\d+)\s+\[\d+\]\s+\S+\s+([\d.]+): (\w+): (.*)$')
-NR = {'execveat': 322, 'clone3': 435, 'mkdirat': 258, 'recvmsg': 47, 'read': 0}
+NR = {'execveat': 322, 'mkdirat': 258, 'recvmsg': 47, 'read': 0}
 CLONES = {56, 57, 58, 435}  # clone, fork, vfork, clone3
 
 
@@ -60,7 +60,8 @@ def fork_child(ev):
 class Run:
     """The markers every runtime's trace has: the runtime's first exec, the
     clone whose line of descent leads to the workload, the workload's exec
-    and exit, the runtime's own exit."""
+    and exit, the runtime's own exit; and its re-execution, where it has
+    one (berth and crun execveat a copy or view of themselves)."""
 
     def __init__(self, path):
         ev = self.events = parse(path)
@@ -82,13 +83,22 @@ class Run:
                                and e[1] == self.work[1], self.work[0])[0]
         self.done = first(ev, lambda e: e[2] == 'sched_process_exit'
                           and e[1] == self.pid, self.work_exit)[0]
+        reexec = self.syscall(self.pid, 'execveat')
+        self.reexec = reexec[0] if reexec else None
 
-    def phases(self, subs=()):
+    def syscall(self, pid, name, after=0.0, edge='sys_enter'):
+        """The first entry (or exit) of system call `name` by `pid`."""
+        return first(self.events, lambda e: e[1] == pid and e[2] == edge
+                     and nr_of(e[3]) == NR[name], after)
+
+    def phases(self, startup=(), setup=()):
+        """The common phases; startup and setup are the runtime's own
+        sub-phases of the first and the third."""
         return [
-            ('start-up to the clone', self.clone_in - self.t0, list(subs[0:1] and subs[0])),
+            ('start-up to the clone', self.clone_in - self.t0, list(startup)),
             ('the clone into the namespaces', self.clone_out - self.clone_in, []),
             ('the clone to the execve of the workload', self.work[0] - self.clone_out,
-             list(subs[1:2] and subs[1])),
+             list(setup)),
             ('the workload runs and exits', self.work_exit - self.work[0], []),
             ('after it: wait, delete, exit', self.done - self.work_exit, []),
             ('total', self.done - self.t0, []),
@@ -127,24 +137,17 @@ class Run:
 
 def berth_phases(path):
     run = Run(path)
-    ev, pid = run.events, run.pid
-    reexec = first(ev, lambda e: e[1] == pid and e[2] == 'sys_enter'
-                   and nr_of(e[3]) == NR['execveat'])
-    state_dir = first(ev, lambda e: e[1] == pid and e[2] == 'sys_enter'
-                      and nr_of(e[3]) == NR['mkdirat'], reexec[0])
-    child_pid = run.work[1]
-    go = first(ev, lambda e: e[1] == child_pid and e[2] == 'sys_exit'
-               and nr_of(e[3]) == NR['read'], run.clone_out)
-    ready = first(ev, lambda e: e[1] == pid and e[2] == 'sys_exit'
-                  and nr_of(e[3]) == NR['recvmsg'], go[0])
-    return run.phases((
-        [('start-up, read-only view of the binary', reexec[0] - run.t0),
-         ('re-execution, start-up, spec, bundle checks', state_dir[0] - reexec[0]),
-         ('state dir, cgroups (mkdir, devices), state', run.clone_in - state_dir[0])],
-        [('cgroup join, GO', go[0] - run.clone_out),
-         ('init: mounts, devices, pivot, paths, caps, READY', ready[0] - go[0]),
-         ('state write, SAVED, start, fifo, execve', run.work[0] - ready[0])],
-    )), run.counts()
+    state_dir = run.syscall(run.pid, 'mkdirat', run.reexec)[0]
+    go = run.syscall(run.child, 'read', run.clone_out, 'sys_exit')[0]
+    ready = run.syscall(run.pid, 'recvmsg', go, 'sys_exit')[0]
+    return run.phases(
+        startup=[('start-up, read-only view of the binary', run.reexec - run.t0),
+                 ('re-execution, start-up, spec, bundle checks', state_dir - run.reexec),
+                 ('state dir, cgroups (mkdir, devices), state', run.clone_in - state_dir)],
+        setup=[('cgroup join, GO', go - run.clone_out),
+               ('init: mounts, devices, pivot, paths, caps, READY', ready - go),
+               ('state write, SAVED, start, fifo, execve', run.work[0] - ready)],
+    ), run.counts()
 
 
 def plain_phases(path):
@@ -156,13 +159,10 @@ def plain_phases(path):
 def crun_phases(path):
     """crun re-executes itself (execveat of a copy) before its clone."""
     run = Run(path)
-    reexec = first(run.events, lambda e: e[1] == run.pid and e[2] == 'sys_enter'
-                   and nr_of(e[3]) == NR['execveat'])
-    return run.phases((
-        [('start-up, copy or view of the binary', reexec[0] - run.t0),
-         ('re-execution to the clone', run.clone_in - reexec[0])],
-        [],
-    )), run.counts()
+    return run.phases(
+        startup=[('start-up, copy or view of the binary', run.reexec - run.t0),
+                 ('re-execution to the clone', run.clone_in - run.reexec)],
+    ), run.counts()
 
 
 def medians(runs):

@@ -26,12 +26,8 @@ WORK=$(mktemp -d /tmp/berth-timeline.XXXXXX)
 cleanup() {
 	[[ -d "$INSTANCE" ]] && { echo 0 >"$INSTANCE/tracing_on"; rmdir "$INSTANCE"; }
 	release_cpuset_warm
-	for d in "$WORK"/state/berth/*/; do
-		[[ -d "$d" ]] && "$WORK/berth" --root "$WORK/state/berth" delete -f "$(basename "$d")" 2>/dev/null
-	done
-	for d in "$WORK"/state/crun/*/; do
-		[[ -d "$d" ]] && "$CRUN" --root "$WORK/state/crun" delete -f "$(basename "$d")" 2>/dev/null
-	done
+	force_delete_all "$WORK/state/berth" "$WORK/berth" --root "$WORK/state/berth"
+	[[ -z "${CRUN:-}" ]] || force_delete_all "$WORK/state/crun" "$CRUN" --root "$WORK/state/crun"
 	! mountpoint -q "$WORK/state" || umount "$WORK/state"
 	rm -rf "$WORK"
 }

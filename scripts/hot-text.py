@@ -24,7 +24,6 @@ import sys
 
 TRACEFS = '/sys/kernel/tracing'
 GROUP = f'berth_hot_{os.getpid()}'
-LIBDIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib64', '/usr/lib']
 ARCHIVES = ['libc.a', 'libjansson.a', 'libseccomp.a', 'libcap.a', 'libgcc_eh.a', 'libgcc.a']
 # The start files are objects of their own, not archive members.
 START_FILES = {'_start': 'crt1.o', 'frame_dummy': 'crtbeginT.o',
@@ -69,14 +68,10 @@ def archive_members():
     """function name -> (archive, member) for the static libraries."""
     where = {}
     for name in ARCHIVES:
-        path = next((os.path.join(d, name) for d in LIBDIRS
-                     if os.path.exists(os.path.join(d, name))), None)
-        if path is None:
-            # The compiler's own libraries live where it says.
-            found = subprocess.run(['cc', f'-print-file-name={name}'], capture_output=True,
-                                   text=True).stdout.strip()
-            path = found if os.path.isabs(found) else None
-        if path is None:
+        # Where the compiler finds it for the link, libc.a included.
+        path = subprocess.run(['cc', f'-print-file-name={name}'], capture_output=True,
+                              text=True).stdout.strip()
+        if not os.path.isabs(path):
             continue
         out = subprocess.run(['nm', '-A', '--defined-only', path], capture_output=True,
                              text=True).stdout
@@ -87,79 +82,73 @@ def archive_members():
     return where
 
 
-def record(binary, command):
+def put(path, value):
+    with open(path, 'w') as f:
+        f.write(value)
+
+
+def fired(binary, funcs, command):
+    """The names of the functions that fired while COMMAND ran, in the
+    order they first did."""
     segs = text_segments(binary)
-    funcs = functions(binary)
-    probes = {}
-    lines = []
+    probes = {}  # event -> (probe definition, function name)
     for i, (addr, name) in enumerate(funcs):
         if SIMD_VARIANT.search(name):
             continue
         for vaddr, off, size in segs:
             if vaddr <= addr < vaddr + size:
-                probes[f'f{i}'] = name
-                lines.append(f'p:{GROUP}/f{i} {binary}:0x{addr - vaddr + off:x}')
+                probes[f'f{i}'] = (f'p:{GROUP}/f{i} {binary}:0x{addr - vaddr + off:x}', name)
     if not os.path.ismount(TRACEFS):
         subprocess.run(['mount', '-t', 'tracefs', 'nodev', TRACEFS], check=True)
     instance = f'{TRACEFS}/instances/{GROUP}'
-    # One probe per write: tracefs parses a write as a whole, and refuses
-    # a probe it cannot place (say, on a symbol that is not code) alone.
-    fd = os.open(f'{TRACEFS}/uprobe_events', os.O_WRONLY | os.O_APPEND)
     placed = {}
-    for line in lines:
-        try:
-            os.write(fd, (line + '\n').encode())
-            event = line.split()[0].split('/')[1]
-            placed[event] = probes[event]
-        except OSError:
-            pass
-    os.close(fd)
-    if len(placed) < len(probes):
-        print(f'hot-text: {len(probes) - len(placed)} of {len(probes)} probes could not be placed',
-              file=sys.stderr)
-    probes = placed
+    events = os.open(f'{TRACEFS}/uprobe_events', os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
     try:
+        # One probe per write: tracefs parses a write as a whole, and
+        # refuses a probe it cannot place alone.
+        for event, (definition, name) in probes.items():
+            try:
+                os.write(events, (definition + '\n').encode())
+                placed[event] = name
+            except OSError:
+                pass
+        if len(placed) < len(probes):
+            print(f'hot-text: {len(probes) - len(placed)} of {len(probes)} probes could not be '
+                  'placed', file=sys.stderr)
         os.mkdir(instance)
         try:
-            with open(f'{instance}/tracing_on', 'w') as f:
-                f.write('0')
+            put(f'{instance}/tracing_on', '0')
             # Every call fires its probe (malloc's thousands of times): a
             # buffer large enough for all of them, and one that keeps the
             # oldest events when it fills (the first firings are the point).
-            with open(f'{instance}/buffer_size_kb', 'w') as f:
-                f.write('262144')
-            with open(f'{instance}/options/overwrite', 'w') as f:
-                f.write('0')
-            with open(f'{instance}/events/{GROUP}/enable', 'w') as f:
-                f.write('1')
-            with open(f'{instance}/tracing_on', 'w') as f:
-                f.write('1')
+            put(f'{instance}/buffer_size_kb', '262144')
+            put(f'{instance}/options/overwrite', '0')
+            put(f'{instance}/events/{GROUP}/enable', '1')
+            put(f'{instance}/tracing_on', '1')
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-            with open(f'{instance}/tracing_on', 'w') as f:
-                f.write('0')
+            put(f'{instance}/tracing_on', '0')
             trace = open(f'{instance}/trace').read()
-            with open(f'{instance}/events/{GROUP}/enable', 'w') as f:
-                f.write('0')
+            put(f'{instance}/events/{GROUP}/enable', '0')
         finally:
             os.rmdir(instance)
     finally:
-        fd = os.open(f'{TRACEFS}/uprobe_events', os.O_WRONLY | os.O_APPEND)
-        for name in probes:
-            os.write(fd, f'-:{GROUP}/{name}\n'.encode())
-        os.close(fd)
-    order = []
-    seen = set()
-    for line in trace.splitlines():
-        m = re.search(r' (f\d+): \(', line)
-        if m and m.group(1) not in seen:
-            seen.add(m.group(1))
-            order.append(probes[m.group(1)])
+        for event in placed:
+            os.write(events, f'-:{GROUP}/{event}\n'.encode())
+        os.close(events)
     m = re.search(r'entries-in-buffer/entries-written: (\d+)/(\d+)', trace)
     if m is None or m.group(1) != m.group(2) or 'LOST' in trace:
         sys.exit('hot-text: the trace buffer lost events; nothing written')
+    order = {}  # insertion-ordered: each name at its first firing
+    for m in re.finditer(r' (f\d+): \(', trace):
+        order.setdefault(placed[m.group(1)], None)
+    return list(order)
+
+
+def hot_order(funcs, order):
+    """The placement order, and every name of each function's address:
+    libc's members define a function under one name (__libc_fcntl64) and
+    alias it (fcntl)."""
     picked = sorted({n for _, n in funcs if PICKED_VARIANT.search(n)})
-    # Every name of a fired function's address: libc's members define a
-    # function under one name (__libc_fcntl64) and alias it (fcntl).
     at = {}
     for addr, name in funcs:
         at.setdefault(addr, []).append(name)
@@ -198,9 +187,11 @@ def main(argv):
     if len(argv) < 4 or argv[2] != '--':
         sys.exit(__doc__)
     binary, out, command = os.path.realpath(argv[0]), argv[1], argv[3:]
-    order, aliases = record(binary, command)
+    funcs = functions(binary)
+    order = fired(binary, funcs, command)
     if not order:
         sys.exit('hot-text: no probe fired; nothing written')
+    order, aliases = hot_order(funcs, order)
     with open(out, 'w') as f:
         f.write(script(order, aliases))
     print(f'hot-text: {len(order)} functions fired; {out} written')

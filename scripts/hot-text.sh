@@ -6,25 +6,21 @@
 # static x86_64 link.
 #
 # Usage: scripts/hot-text.sh [BERTH]   (default: build/berth)
-set -euo pipefail
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-BERTH=$(realpath "${1:-$REPO/build/berth}")
-[[ $EUID -eq 0 ]] || { echo "hot-text: must run as root" >&2; exit 1; }
-if [[ "${HOT_TEXT_IN_NAMESPACE:-}" != 1 ]]; then
-	exec unshare --mount --propagation private env HOT_TEXT_IN_NAMESPACE=1 bash "$0" "$@"
-fi
+# Runs in a private mount namespace with cgroup2 hidden, as bench/run.sh.
+# shellcheck source=bench/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../bench/lib.sh"
+BERTH=$(realpath -- "${1:-$REPO_DIR/build/berth}")
+in_private_namespace "${BASH_SOURCE[0]}" "$BERTH"
+use_plain_cgroup_v1
+
 WORK=$(mktemp -d /tmp/berth-hot-text.XXXXXX)
 cleanup() {
-	"$BERTH" --root "$WORK/root" delete -f hot-text-a >/dev/null 2>&1 || true
-	"$BERTH" --root "$WORK/root" delete -f hot-text-b >/dev/null 2>&1 || true
-	"$BERTH" --root "$WORK/root" delete -f hot-text-c >/dev/null 2>&1 || true
+	force_delete_all "$WORK/root" "$BERTH" --root "$WORK/root"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-# As the benchmark sees the host: the v1 hierarchies only.
-! mountpoint -q /sys/fs/cgroup/unified || umount /sys/fs/cgroup/unified
-"$REPO/scripts/make-bundle.sh" "$WORK/bundle" /bin/true >/dev/null
-"$REPO/scripts/make-bundle.sh" "$WORK/sleeper" sleep 60 >/dev/null
+"$REPO_DIR/scripts/make-bundle.sh" "$WORK/bundle" /bin/true >/dev/null
+"$REPO_DIR/scripts/make-bundle.sh" "$WORK/sleeper" sleep 60 >/dev/null
 mkdir "$WORK/root"
 # Two runs: the first goes through the read-only view of the binary, whose
 # re-executed image the probes (on the binary's own file) do not see; the
@@ -33,8 +29,8 @@ cat >"$WORK/run.sh" <<RUN
 #!/bin/sh
 set -e
 "$BERTH" --root "$WORK/root" run -b "$WORK/bundle" hot-text-a
-BERTH_NO_CLONED_BINARY=1 "$BERTH" --root "$WORK/root" run -b "$WORK/bundle" hot-text-b
 export BERTH_NO_CLONED_BINARY=1
+"$BERTH" --root "$WORK/root" run -b "$WORK/bundle" hot-text-b
 "$BERTH" --root "$WORK/root" create -b "$WORK/sleeper" hot-text-c
 "$BERTH" --root "$WORK/root" start hot-text-c
 "$BERTH" --root "$WORK/root" exec hot-text-c /bin/true
@@ -42,4 +38,4 @@ export BERTH_NO_CLONED_BINARY=1
 "$BERTH" --root "$WORK/root" delete -f hot-text-c
 RUN
 chmod +x "$WORK/run.sh"
-"$REPO/scripts/hot-text.py" "$BERTH" "$REPO/src/hot-text.ld" -- "$WORK/run.sh"
+"$REPO_DIR/scripts/hot-text.py" "$BERTH" "$REPO_DIR/src/hot-text.ld" -- "$WORK/run.sh"

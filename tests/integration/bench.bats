@@ -76,7 +76,8 @@ FAKE
   done
   assert_contains "$output" "the clone to the execve of the workload"
   # Every column counted something before the workload: syscalls and faults.
-  local row
+  local row line c
+  local -a cols
   for row in "system calls before the workload" "page faults before the workload"; do
     line=$(grep "^$row" <<<"$output") || fail "no row '$row': $output"
     read -r -a cols <<<"${line#"$row"}"
