@@ -773,6 +773,26 @@ static void test_cpuset_inherited(void) {
       CHECK(file_is(cpuset->path, "cpuset.cpus", "0"));
     if (cg != NULL)
       destroy_all_gone(cg, "destroy cpuset leaf");
+    /* A directory there already, blank (as mkdir leaves it without
+     * clone_children), gets the parent's cpus and mems, as runc fills it:
+     * the kernel would refuse the container's init there. */
+    char existing[PATH_MAX + 16];
+    snprintf(existing, sizeof(existing), "%s/existing", parent);
+    if (i == 0 && mkdir(existing, 0755) == 0) {
+      CHECK(file_is(existing, "cpuset.cpus", ""));
+      snprintf(path, sizeof(path), "/%s/existing", name(suffix));
+      cg = NULL;
+      CHECK(cgroup_create(path, "x", false, &cg, &err) == 0);
+      cpuset = cg ? cg_find_v1(cg, "cpuset") : NULL;
+      CHECK(cpuset != NULL && cpuset->n_created == 0);
+      CHECK(file_is(existing, "cpuset.cpus", "0"));
+      CHECK(file_is(existing, "cpuset.mems", "0"));
+      /* What berth made goes; the directory it found stays. */
+      CHECK(cg != NULL && cgroup_destroy(cg, &err) == 0);
+      cgroup_free(cg);
+      CHECK(exists(existing));
+      CHECK(rmdir(existing) == 0);
+    }
     CHECK(exists(parent));
     CHECK(rmdir(parent) == 0);
     berth_error_free(err);

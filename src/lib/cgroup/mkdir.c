@@ -14,13 +14,25 @@ static bool blank(const char *s) {
 }
 
 /* A new v1 cpuset cgroup starts with no cpus and no mems, and the kernel
- * refuses tasks until both are set: inherit the parent's. The new
- * directory is not read first: it is blank, or, under a parent with
+ * refuses tasks until both are set: inherit the parent's. A new directory
+ * is not read first: it is blank, or, under a parent with
  * cgroup.clone_children set, holds the parent's values already, and
- * writing them again changes nothing. */
-static int inherit_cpuset(const char *dir, const char *parent, berth_error **err) {
+ * writing them again changes nothing. One that existed before (EXISTED) is
+ * read, and only what is blank in it is filled, as runc does: the values
+ * someone set there stay. */
+static int inherit_cpuset(const char *dir, const char *parent, bool existed,
+                          berth_error **err) {
   static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
   for (size_t i = 0; i < 2; i++) {
+    if (existed) {
+      char *mine = NULL;
+      if (cg_read(dir, files[i], &mine, err) < 0)
+        return -1;
+      bool set = !blank(mine);
+      free(mine);
+      if (set)
+        continue;
+    }
     char *theirs = NULL;
     int rc = cg_read(parent, files[i], &theirs, err);
     if (rc == 0 && !blank(theirs))
@@ -75,7 +87,7 @@ static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   char *parent = strndup(d->path, (size_t)(strrchr(d->path, '/') - d->path));
   if (parent == NULL)
     return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
-  int rc = inherit_cpuset(d->path, parent, err);
+  int rc = inherit_cpuset(d->path, parent, false, err);
   free(parent);
   return rc < 0 ? -1 : 1;
 }
@@ -103,11 +115,13 @@ int cg_make_dirs(cg_dir *d, berth_error **err) {
         if (cg_remember_created(d, path) < 0)
           rc = berth_fail(err, ENOMEM, "mkdir \"%s\"", path);
         else if (cpuset)
-          rc = inherit_cpuset(path, parent, err);
+          rc = inherit_cpuset(path, parent, false, err);
       } else if (errno != EEXIST) {
         rc = berth_fail_errno_id(err, cg_refused_code(NULL, errno), "mkdir \"%s\"", path);
       } else if (!cg_is_dir(path)) {
         rc = berth_fail(err, ENOTDIR, "mkdir \"%s\"", path);
+      } else if (cpuset) {
+        rc = inherit_cpuset(path, parent, true, err);
       }
     }
     free(parent);
