@@ -152,9 +152,10 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
   int saved_pidns;
   if (ns_enter_pid_for_children(j->spec, &saved_pidns, err) < 0)
     return -1;
-  /* On cgroup2 the init is born in its cgroup: no migration afterwards,
-   * which costs the kernel a grace period, and no moment in which the new
-   * process is counted against the runtime's cgroup. */
+  /* The init is born in its cgroup (cgroup2) or joins its v1 directories
+   * itself, first thing (clone.c): no move by us, which on cgroup.procs
+   * costs the kernel a grace period, and no moment in which the new
+   * process is charged to the runtime's cgroup. */
   pid_t pid = cgroup_clone3(j->cg, &args, &j->cloned_into_cgroup);
   if (pid < 0 && errno == ENOSYS)
     pid = clone_fork((unsigned long)flags | SIGCHLD);
@@ -166,7 +167,7 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
         .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
         .extra_fds = j->listen_fds + j->o->preserve_fds, .listen_fds = j->listen_fds,
         .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring,
-        .seccomp = j->seccomp, .idmap = j->idmap};
+        .seccomp = j->seccomp, .idmap = j->idmap, .cg = j->cg};
     container_init(&ctx);
   }
   int saved = errno;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "exec_internal.h"
+#include "cgroup/cgroup.h"
 #include "faultpoint.h"
 #include "handle.h"
 #include "init.h"
@@ -107,6 +108,9 @@ static int check_opts(const struct exec_opts *o, const spec_process *p, berth_er
 /* Child: runs in the container from here on. Never returns. */
 __attribute__((noreturn)) static void exec_child(struct exec_job *j) {
   berth_error *e = NULL;
+  /* First, as the init does; told after GO, when the parent listens. */
+  berth_error *join_err = NULL;
+  cgroup_join_self(j->h.cg, &join_err);
   int sock = j->sock[1];
   int keep[] = {sock, j->pidfd};
   process_close_fds_except(j->o->preserve_fds, keep, sizeof(keep) / sizeof(keep[0]));
@@ -116,6 +120,10 @@ __attribute__((noreturn)) static void exec_child(struct exec_job *j) {
   enum sync_phase phase = PHASE_WAIT_GO;
   if (sync_expect(sock, &phase, &m, NULL, &e) < 0)
     _exit(255);
+  if (join_err != NULL) {
+    e = join_err;
+    goto fail;
+  }
   /* All at once through the pidfd: the kernel orders user first. */
   int join = j->ns_flags & ~CLONE_NEWPID;
   if (join != 0 && setns(j->pidfd, join) < 0) {
@@ -169,8 +177,9 @@ static int spawn(struct exec_job *j, berth_error **err) {
   if ((j->ns_flags & CLONE_NEWPID) && setns(j->pidfd, CLONE_NEWPID) < 0)
     return berth_fail_errno_id(err, "BERTH-E-EXEC-JOIN", "join the container's pid namespace");
   struct clone_args args = {.exit_signal = SIGCHLD};
-  /* On cgroup2 the process is born in the container's cgroup, as the init
-   * is (--cgroup sub-cgroups are joined by moving, in drive_child). */
+  /* In the container's cgroup with no move by us where the host allows
+   * (clone.c), as the init is; --cgroup sub-cgroups are joined by moving,
+   * in drive_child. */
   j->pid = cgroup_clone3(j->o->n_cgroups == 0 ? j->h.cg : NULL, &args, &j->cloned_into_cgroup);
   if (j->pid < 0 && errno == ENOSYS)
     j->pid = fork();

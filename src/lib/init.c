@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "hooks.h"
 #include "linux/idmap.h"
 #include "linux/keyring.h"
@@ -172,6 +173,10 @@ static bool names_before_go(const spec *s) {
 
 void container_init(struct init_ctx *ctx) {
   berth_error *e = NULL;
+  /* Before anything is charged to the runtime's cgroups; a failure is told
+   * after GO, as the parent listens only from then. */
+  berth_error *join_err = NULL;
+  cgroup_join_self(ctx->cg, &join_err);
   /* Until state.json names us (SAVED), if the parent dies, so do we. */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* What state_process_status tells a created container by: the execve
@@ -182,10 +187,9 @@ void container_init(struct init_ctx *ctx) {
   int keep[] = {ctx->sync_fd, ctx->fifo_fd, idmap_trees_holder_fd(ctx->idmap)};
   process_close_fds_except(ctx->extra_fds, keep, sizeof(keep) / sizeof(keep[0]));
 
-  /* A failure here is told after GO: the parent listens only from then. */
   bool early = names_before_go(ctx->spec);
-  berth_error *early_err = NULL;
-  if (early && ns_loopback_up(ctx->spec, &early_err) == 0)
+  berth_error *early_err = join_err;
+  if (early_err == NULL && early && ns_loopback_up(ctx->spec, &early_err) == 0)
     set_names(ctx->spec, &early_err);
 
   struct sync_msg m;

@@ -24,6 +24,8 @@ struct init_ctx {
   bool no_new_keyring;
   struct berth_seccomp *seccomp; /* compiled by the parent, or NULL */
   struct idmap_trees *idmap;     /* idmapped mount trees from the parent, or NULL */
+  struct cgroup *cg;             /* the container's, joined at once where the clone
+                                  * prepared it (cgroup_join_self), or NULL */
   bool joined;                   /* JOINED came: this process is in its cgroups */
 };
 

@@ -3,7 +3,7 @@
  * a message out of order is an error, never a silent hang.
  *
  *   parent                               child (container init)
- *   clone ───────────────────────────►   waits
+ *   clone ───────────────────────────►   joins its cgroups (see below), waits
  *   id maps, oom ─ GO(pid) ──────────►   namespaces joined, mounts
  *   cgroup join ─ JOINED ────────────►   awaited before anything that
  *                                        needs the cgroups (see below)
@@ -20,15 +20,20 @@
  * the parent, which never made an exec.fifo, reads end-of-file when the
  * program runs (or the init died), as `start` does on the fifo.
  *
- * The cgroup join comes after GO, not before, because on cgroup v1 the
- * first write to cgroup.procs can wait for an RCU grace period (6 to 14 ms
- * on an idle host): the init does its mounts meanwhile. It waits for
- * JOINED before a new cgroup namespace, before the cgroup mount (which
- * binds the cgroups it is in), before its device nodes (which the devices
- * cgroup checks), and in any case before the createContainer hooks and
- * READY, so no hook and no user code ever runs outside its cgroups. The
- * kernel's objects for the mounts made before that (a few kilobytes) are
- * charged to the runtime's memory cgroup rather than the container's.
+ * Where the clone could prepare it (cgroup_clone3), the init is in its
+ * cgroups before it does anything else: born in the cgroup2 one, joining
+ * the v1 ones itself; JOINED then only says so. Otherwise (a systemd
+ * scope, which starts with the init's pid; a kernel that refuses
+ * CLONE_INTO_CGROUP) the parent moves the init after GO, not before,
+ * because a write to cgroup.procs can wait for an RCU grace period (6 to
+ * 15 ms on an idle host): the init does its mounts meanwhile. It waits
+ * for JOINED before a new cgroup namespace, before the cgroup mount
+ * (which binds the cgroups it is in), before its device nodes (which the
+ * devices cgroup checks), and in any case before the createContainer
+ * hooks and READY, so no hook and no user code ever runs outside its
+ * cgroups. When the parent moves it, the kernel's objects for the mounts
+ * made before that (a few kilobytes) are charged to the runtime's memory
+ * cgroup rather than the container's.
  *
  * Either side may instead send ERROR (errno + text) and stop. A child whose
  * seccomp filter has a notify listener sends SECCOMP (the fd number) and

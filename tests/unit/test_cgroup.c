@@ -4,6 +4,8 @@
  * signalled. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -690,6 +692,94 @@ static void test_processes(void) {
   destroy_all_gone(cg, "destroy");
 }
 
+/* A child of cgroup_clone3 that calls cgroup_join_self; its result (the
+ * error's text, or "joined") comes back through a pipe, and the child then
+ * waits to be killed. */
+static pid_t clone_joiner(cgroup *cg, bool *placed, char *said, size_t len) {
+  int p[2];
+  if (pipe(p) < 0)
+    return -1;
+  struct clone_args args = {.exit_signal = SIGCHLD};
+  pid_t pid = cgroup_clone3(cg, &args, placed);
+  if (pid == 0) {
+    berth_error *e = NULL;
+    const char *text = cgroup_join_self(cg, &e) == 0 ? "joined" : err_text(e);
+    if (write(p[1], text, strlen(text)) < 0)
+      _exit(1);
+    close(p[1]);
+    for (;;)
+      pause();
+  }
+  close(p[1]);
+  if (pid > 0 && n_children < sizeof(children) / sizeof(children[0]))
+    children[n_children++] = pid;
+  ssize_t n = pid > 0 ? read(p[0], said, len - 1) : -1;
+  said[n > 0 ? n : 0] = '\0';
+  close(p[0]);
+  return pid;
+}
+
+/* The clone's child is in every directory of the cgroup with no move by
+ * the parent (which on cgroup.procs waits for an RCU grace period): born
+ * in the cgroup2 one, joining v1 ones itself; the parent keeps no file of
+ * it open. */
+static void test_clone_joins_itself(void) {
+  cgroup *cg = make("clone");
+  CHECK(cg != NULL);
+  if (cg == NULL)
+    return;
+  bool placed = false;
+  char said[512];
+  pid_t pid = clone_joiner(cg, &placed, said, sizeof(said));
+  CHECK(pid > 0);
+  CHECK(placed);
+  CHECK(cg->join_fds == NULL && cg->n_join_fds == 0);
+  CHECK(strcmp(said, "joined") == 0);
+  if (strcmp(said, "joined") != 0)
+    fprintf(stderr, "  join: %s\n", said);
+  char want[32];
+  snprintf(want, sizeof(want), "%d", (int)pid);
+  for (size_t i = 0; pid > 0 && i < cg->n_dirs; i++)
+    CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    reap(pid);
+  }
+  destroy_all_gone(cg, "destroy after clone");
+}
+
+/* A v1 directory the child cannot join (a cpuset without cpus) makes the
+ * child's join fail with the directory named, and no move was left to
+ * the parent. */
+static void test_clone_join_refused(void) {
+  cgroup *cg = make("clone-refused");
+  cg_dir *cpuset = cg != NULL ? cg_find_v1(cg, "cpuset") : NULL;
+  if (cpuset == NULL) {
+    printf("  clone-refused: skipped, no v1 cpuset hierarchy on this host\n");
+    if (cg != NULL)
+      destroy_all_gone(cg, "destroy");
+    return;
+  }
+  berth_error *err = NULL;
+  CHECK(cg_write(cpuset->path, "cpuset.cpus", "\n", &err) == 0);
+  CHECK(file_is(cpuset->path, "cpuset.cpus", ""));
+  berth_error_free(err);
+  bool placed = false;
+  char said[512];
+  pid_t pid = clone_joiner(cg, &placed, said, sizeof(said));
+  CHECK(pid > 0 && placed);
+  char want[PATH_MAX + 64];
+  snprintf(want, sizeof(want), "join the cgroup: write \"%s/tasks\"", cpuset->path);
+  CHECK(strstr(said, want) != NULL && strcasestr(said, "no space left") != NULL);
+  if (strstr(said, want) == NULL)
+    fprintf(stderr, "  refused join said: %s\n", said);
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    reap(pid);
+  }
+  destroy_all_gone(cg, "destroy after refused clone");
+}
+
 /* destroy removes what the container made below its directories, deepest
  * first (the first rmdir of a directory that holds more fails, and the
  * tree is walked then). */
@@ -903,6 +993,8 @@ int main(void) {
   test_apply();
   test_apply_errors();
   test_processes();
+  test_clone_joins_itself();
+  test_clone_join_refused();
   test_destroy_busy();
   test_destroy_nested();
   test_cpuset_inherited();

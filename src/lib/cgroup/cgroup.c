@@ -1,12 +1,7 @@
 /* The cgroup interface (cgroup.h) over its drivers: the driver is chosen
  * once, when the cgroup is created or read back from state.json, and every
  * call goes through its table (cgroup_internal.h). */
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/sched.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "cgroup_internal.h"
 
@@ -38,34 +33,6 @@ void cgroup_free(cgroup *cg) {
   if (cg->driver->release != NULL)
     cg->driver->release(cg);
   cg_free(cg);
-}
-
-int cgroup_unified_fd(cgroup *cg) {
-  if (cg->layout != CG_LAYOUT_V2 || !cg->driver->placed(cg))
-    return -1;
-  if (cg->unified_fd < 0) {
-    cg_dir *d = cg_find_unified(cg);
-    if (d != NULL)
-      cg->unified_fd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  }
-  return cg->unified_fd;
-}
-
-pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed) {
-  *placed = false;
-  int fd = cg != NULL ? cgroup_unified_fd(cg) : -1;
-  if (fd >= 0) {
-    args->flags |= CLONE_INTO_CGROUP;
-    args->cgroup = (uint64_t)fd;
-    pid_t pid = (pid_t)syscall(SYS_clone3, args, sizeof(*args));
-    args->flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-    args->cgroup = 0;
-    if (pid >= 0 || errno == ENOSYS) {
-      *placed = pid >= 0;
-      return pid;
-    }
-  }
-  return (pid_t)syscall(SYS_clone3, args, sizeof(*args));
 }
 
 json_t *cgroup_to_json(const cgroup *cg) {

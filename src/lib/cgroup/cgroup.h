@@ -39,13 +39,20 @@ int cgroup_add_pid_sub(cgroup *cg, const char *const *subs, size_t n, pid_t pid,
  * v1 hierarchies, or a systemd scope not started yet. Owned by cg. */
 int cgroup_unified_fd(cgroup *cg);
 struct clone_args;
-/* clone3 with `args`, the child born in cg (may be NULL: not) where
- * cgroup_unified_fd allows it; *placed says whether it was, and a placed
- * child needs no cgroup_add_pid. A kernel or caller that refuses
- * CLONE_INTO_CGROUP (before 5.7, or the cgroup's permissions) gets a plain
- * clone3. Returns as clone3 does: 0 in the child, -1 with errno (ENOSYS:
- * no clone3 at all, for the caller's own fallback). */
+/* clone3 with `args`, for a child that is to be in cg (may be NULL: not)
+ * with no move by the parent where the host allows (clone.c): born in the
+ * cgroup2 directory (CLONE_INTO_CGROUP), and on v1 hierarchies joining
+ * them itself with cgroup_join_self, its first call. *placed says whether
+ * the child will be in the whole cgroup so; if not, the parent moves it
+ * with cgroup_add_pid. A kernel or caller that refuses CLONE_INTO_CGROUP
+ * (before 5.7, or the cgroup's permissions) gets a plain clone3. Returns as
+ * clone3 does: 0 in the child, -1 with errno (ENOSYS: no clone3 at all,
+ * for the caller's own fallback, whose child joins nothing itself). */
 pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed);
+/* In a child of cgroup_clone3, before anything else: join the v1
+ * directories as the clone prepared (nothing to do otherwise). An error
+ * names the directory. */
+int cgroup_join_self(cgroup *cg, berth_error **err);
 /* Every pid in the cgroup (from cgroup.procs). */
 int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, berth_error **err);
 /* Signal every process in the cgroup (freezing around it so none escape by

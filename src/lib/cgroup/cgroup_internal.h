@@ -48,7 +48,10 @@ struct cgroup {
   enum cg_layout layout;
   cg_dir *dirs;
   size_t n_dirs;
-  int unified_fd;          /* lazily opened on pure v2; -1 otherwise */
+  int unified_fd;          /* lazily opened for CLONE_INTO_CGROUP; -1 otherwise */
+  int *join_fds;           /* per directory, its v1 tasks file open for a child's
+                            * cgroup_join_self (-1: a cgroup2 one); see clone.c */
+  size_t n_join_fds;
   const cg_driver *driver; /* chosen once, by cgroup.c */
   void *driver_data;       /* the driver's own, released by its release() */
 };
@@ -132,6 +135,11 @@ cg_dir *cg_find_v1(cgroup *cg, const char *controller);
 cg_dir *cg_find_unified(cgroup *cg);
 /* Write pid to cgroup.procs of every directory. */
 int cg_dirs_add_pid(cgroup *cg, pid_t pid, berth_error **err);
+
+/* clone.c */
+/* The cgroup2 directory open (cached in cg->unified_fd), or -1. */
+int cg_open_unified(cgroup *cg);
+void cg_close_join_fds(cgroup *cg);
 
 /* mkdir.c: mkdir -p of d->path below its mountpoint, remembering what it made. */
 int cg_make_dirs(cg_dir *d, berth_error **err);

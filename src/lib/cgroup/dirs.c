@@ -48,6 +48,7 @@ static void cg_dir_release(cg_dir *d) {
 void cg_free(cgroup *cg) {
   if (cg == NULL)
     return;
+  cg_close_join_fds(cg);
   for (size_t i = 0; i < cg->n_dirs; i++)
     cg_dir_release(&cg->dirs[i]);
   free(cg->dirs);
