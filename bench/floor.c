@@ -5,7 +5,8 @@
  * `runc spec` bundle asks of a runtime on a cgroup v1 host, and runs the
  * bundle's rootfs /bin/true in it:
  *   - with --cgroups, a cgroup in every v1 hierarchy (cpuset seeded, device
- *     rules written), joined by the init and removed after it exits,
+ *     rules written), joined by the init itself as its first act and
+ *     removed after it exits,
  *   - clone3 into new pid, network, ipc, uts and mount namespaces (the
  *     default spec asks for no cgroup namespace),
  *   - hostname, the default mounts, device nodes and /dev symlinks,
@@ -19,7 +20,10 @@
  * Without --cgroups no cgroup is made: /sys/fs/cgroup in the container
  * binds our own cgroups instead, so the only difference between the two
  * floors is the kernel's cgroup work (mkdir, cpuset and device rules, the
- * migration into each hierarchy and its grace period, rmdir).
+ * migration into each hierarchy, rmdir). The init joins the cheapest way
+ * the kernel offers: "0" written to each hierarchy's `tasks`, which moves
+ * the calling thread without the threadgroup lock (and the RCU grace
+ * period its first taker waits for) that a write to cgroup.procs takes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +55,7 @@
 struct hierarchy {
 	char name[64];          /* directory under /sys/fs/cgroup, e.g. "memory" */
 	char path[PATH_MAX];    /* the container's cgroup directory on the host */
+	int tasks_fd;           /* its tasks file, open for the init to join */
 };
 
 static struct hierarchy hierarchies[MAX_HIERARCHIES];
@@ -171,14 +176,32 @@ static void find_cgroups(const char *leaf)
 	fclose(self);
 }
 
-static void join_cgroups(pid_t pid)
+/* In the parent: the files the init writes itself into. */
+static void open_tasks_files(void)
 {
-	if (!with_cgroups)
-		return;
-	char text[32];
-	FORMAT_PATH(text, "%d", pid);
-	for (int i = 0; i < hierarchy_count; i++)
-		write_file(hierarchies[i].path, "cgroup.procs", text);
+	for (int i = 0; with_cgroups && i < hierarchy_count; i++) {
+		char path[PATH_MAX];
+		FORMAT_PATH(path, "%s/tasks", hierarchies[i].path);
+		hierarchies[i].tasks_fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (hierarchies[i].tasks_fd < 0)
+			die(path);
+	}
+}
+
+/* In the init, first: "0" is the calling thread, which is all of it. */
+static void join_cgroups(void)
+{
+	for (int i = 0; with_cgroups && i < hierarchy_count; i++) {
+		if (write(hierarchies[i].tasks_fd, "0", 1) != 1)
+			die(hierarchies[i].path);
+		close(hierarchies[i].tasks_fd);
+	}
+}
+
+static void close_tasks_files(void)
+{
+	for (int i = 0; with_cgroups && i < hierarchy_count; i++)
+		close(hierarchies[i].tasks_fd);
 }
 
 static void remove_cgroups(void)
@@ -327,17 +350,10 @@ static void drop_privileges(void)
 		die("PR_SET_NO_NEW_PRIVS");
 }
 
-static void wait_for_parent(int sync_fd)
-{
-	char byte;
-	if (read(sync_fd, &byte, 1) < 0)
-		die("read sync");
-	close(sync_fd);
-}
-
 /* Runs as pid 1 of the new namespaces; never returns. */
-static void container_init(const char *rootfs, int sync_fd)
+static void container_init(const char *rootfs)
 {
+	join_cgroups();
 	if (sethostname("runc", 4) < 0)
 		die("sethostname");
 	/* Keep our mounts from propagating back to the host, and pivot_root legal. */
@@ -358,8 +374,6 @@ static void container_init(const char *rootfs, int sync_fd)
 	struct rlimit nofile = { .rlim_cur = 1024, .rlim_max = 1024 };
 	if (setrlimit(RLIMIT_NOFILE, &nofile) < 0)
 		die("setrlimit");
-	/* Our cgroup membership must be in place before the workload runs. */
-	wait_for_parent(sync_fd);
 	drop_privileges();
 
 	char *const argv[] = { "/bin/true", NULL };
@@ -399,19 +413,13 @@ int main(int argc, char **argv)
 	FORMAT_PATH(leaf, "floor-%d", getpid());
 	find_cgroups(leaf);
 
-	int sync_pipe[2];
-	if (pipe2(sync_pipe, O_CLOEXEC) < 0)
-		die("pipe2");
+	open_tasks_files();
 	pid_t child = clone_container();
 	if (child < 0)
 		die("clone3");
-	if (child == 0) {
-		close(sync_pipe[1]);
-		container_init(rootfs, sync_pipe[0]);
-	}
-	close(sync_pipe[0]);
-	join_cgroups(child);
-	close(sync_pipe[1]);
+	if (child == 0)
+		container_init(rootfs);
+	close_tasks_files();
 
 	int status;
 	if (waitpid(child, &status, 0) < 0)

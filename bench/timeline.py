@@ -144,7 +144,7 @@ def berth_phases(path):
         startup=[('start-up, read-only view of the binary', run.reexec - run.t0),
                  ('re-execution, start-up, spec, bundle checks', state_dir - run.reexec),
                  ('state dir, cgroups (mkdir, devices), state', run.clone_in - state_dir)],
-        setup=[('cgroup join, GO', go - run.clone_out),
+        setup=[('the init joins its cgroups, GO', go - run.clone_out),
                ('init: mounts, devices, pivot, paths, caps, READY', ready - go),
                ('state write, SAVED, start, fifo, execve', run.work[0] - ready)],
     ), run.counts()
