@@ -719,6 +719,15 @@ static pid_t clone_joiner(cgroup *cg, bool *placed, char *said, size_t len) {
   return pid;
 }
 
+/* Kills and reaps a clone_joiner child, then removes its cgroup. */
+static void end_joiner(cgroup *cg, pid_t pid, const char *what) {
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    reap(pid);
+  }
+  destroy_all_gone(cg, what);
+}
+
 /* The clone's child is in every directory of the cgroup with no move by
  * the parent (which on cgroup.procs waits for an RCU grace period): born
  * in the cgroup2 one, joining v1 ones itself; the parent keeps no file of
@@ -741,11 +750,7 @@ static void test_clone_joins_itself(void) {
   snprintf(want, sizeof(want), "%d", (int)pid);
   for (size_t i = 0; pid > 0 && i < cg->n_dirs; i++)
     CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
-  if (pid > 0) {
-    kill(pid, SIGKILL);
-    reap(pid);
-  }
-  destroy_all_gone(cg, "destroy after clone");
+  end_joiner(cg, pid, "destroy after clone");
 }
 
 /* A v1 directory the child cannot join (a cpuset without cpus) makes the
@@ -773,11 +778,7 @@ static void test_clone_join_refused(void) {
   CHECK(strstr(said, want) != NULL && strcasestr(said, "no space left") != NULL);
   if (strstr(said, want) == NULL)
     fprintf(stderr, "  refused join said: %s\n", said);
-  if (pid > 0) {
-    kill(pid, SIGKILL);
-    reap(pid);
-  }
-  destroy_all_gone(cg, "destroy after refused clone");
+  end_joiner(cg, pid, "destroy after refused clone");
 }
 
 /* destroy removes what the container made below its directories, deepest

@@ -135,11 +135,12 @@ cg_dir *cg_find_v1(cgroup *cg, const char *controller);
 cg_dir *cg_find_unified(cgroup *cg);
 /* Write pid to cgroup.procs of every directory. */
 int cg_dirs_add_pid(cgroup *cg, pid_t pid, berth_error **err);
+/* Closes the files clone.c opened for a child's cgroup_join_self. */
+void cg_close_join_fds(cgroup *cg);
 
 /* clone.c */
 /* The cgroup2 directory open (cached in cg->unified_fd), or -1. */
 int cg_open_unified(cgroup *cg);
-void cg_close_join_fds(cgroup *cg);
 
 /* mkdir.c: mkdir -p of d->path below its mountpoint, remembering what it made. */
 int cg_make_dirs(cg_dir *d, berth_error **err);

@@ -48,15 +48,6 @@ int cg_open_unified(cgroup *cg) {
   return cg->unified_fd;
 }
 
-void cg_close_join_fds(cgroup *cg) {
-  for (size_t i = 0; i < cg->n_join_fds; i++)
-    if (cg->join_fds[i] >= 0)
-      close(cg->join_fds[i]);
-  free(cg->join_fds);
-  cg->join_fds = NULL;
-  cg->n_join_fds = 0;
-}
-
 /* The `tasks` file of every v1 directory, open for writing in
  * cg->join_fds (-1 in the slot of a cgroup2 directory); 0, or -1 with
  * none open. */
