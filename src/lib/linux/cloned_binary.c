@@ -35,43 +35,20 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include "linux/exe_view.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
 #endif
 
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
-static int skip_requested(char **envp) {
-  static const char name[] = "BERTH_NO_CLONED_BINARY=";
-  for (char **e = envp; e != NULL && *e != NULL; e++) {
-    if (strncmp(*e, name, sizeof(name) - 1) == 0)
-      return strcmp(*e + sizeof(name) - 1, "1") == 0;
-  }
-  return 0;
-}
-
-/* A copy made by us carries all our seals; a memfd sealed some other way
- * (or not at all) is copied again, as any writable file would be. */
-static int is_sealed_copy(int fd) {
-  int seals = fcntl(fd, F_GET_SEALS);
-  return seals >= 0 && (seals & SEALS) == SEALS;
-}
-
-static int on_readonly_fs(int fd) {
-  struct statvfs sv;
-  return fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_RDONLY) != 0;
-}
 
 /* vm.memfd_noexec may make the kernel seal a memfd against execution
  * unless MFD_EXEC is asked for; kernels before 6.3 refuse that flag. */
@@ -146,7 +123,7 @@ static int sealed_copy_of(int exe) {
   if (mfd < 0)
     return -1;
   if (copy_all(exe, mfd, size ? size : st.st_size) < 0 ||
-      (size && drop_section_headers(mfd, &eh) < 0) || fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+      (size && drop_section_headers(mfd, &eh) < 0) || fcntl(mfd, F_ADD_SEALS, EXE_VIEW_COPY_SEALS) < 0) {
     int saved = errno;
     close(mfd);
     errno = saved;
@@ -155,116 +132,24 @@ static int sealed_copy_of(int exe) {
   return mfd;
 }
 
-/* An empty read-only tmpfs attached nowhere, the lower layer under the
- * binary's directory (an overlay without an upper layer needs two). */
-static int empty_layer(void) {
-  int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-  if (fs < 0)
-    return -1;
-  int mnt = -1;
-  if (fsconfig(fs, FSCONFIG_SET_STRING, "size", "4k", 0) == 0 &&
-      fsconfig(fs, FSCONFIG_SET_STRING, "nr_inodes", "1", 0) == 0 &&
-      fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-    mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
-  int saved = errno;
-  close(fs);
-  errno = saved;
-  return mnt;
-}
-
-/* The layers, for FS: "lowerdir+" one at a time (Linux 6.8), else the
- * older "lowerdir" list, whose ':' and ',' a directory may not contain. */
-static int set_layers(int fs, const char *dir, const char *empty) {
-  if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", dir, 0) == 0)
-    return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", empty, 0);
-  if (strpbrk(dir, ":,\\") != NULL) {
-    errno = EINVAL;
-    return -1;
-  }
-  char both[PATH_MAX + 64];
-  if (snprintf(both, sizeof(both), "%s:%s", dir, empty) >= (int)sizeof(both)) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", both, 0);
-}
-
-/* The binary EXE (open, at PATH) as a file of a read-only overlay mounted
- * nowhere, or -1. The file found there must be EXE still: same size and
- * modification time, or the directory changed under us and the memfd copy
- * of what runs is made instead. */
-static int overlay_view_of(int exe, const char *path) {
-  const char *slash = strrchr(path, '/');
-  if (path[0] != '/' || slash == NULL || slash[1] == '\0') {
-    errno = EINVAL;
-    return -1;
-  }
-  char dir[PATH_MAX];
-  snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
-  int empty = empty_layer();
-  if (empty < 0)
-    return -1;
-  char empty_path[64];
-  snprintf(empty_path, sizeof(empty_path), "/proc/self/fd/%d", empty);
-  int fd = -1, mnt = -1;
-  int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-  if (fs >= 0 && set_layers(fs, dir, empty_path) == 0 &&
-      fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
-    mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV);
-  if (mnt >= 0)
-    fd = openat(mnt, slash + 1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  struct stat a, b;
-  if (fd >= 0 && (fstat(fd, &a) < 0 || fstat(exe, &b) < 0 || !S_ISREG(a.st_mode) ||
-                  a.st_size != b.st_size || a.st_mtim.tv_sec != b.st_mtim.tv_sec ||
-                  a.st_mtim.tv_nsec != b.st_mtim.tv_nsec)) {
-    close(fd);
-    fd = -1;
-    errno = ESTALE;
-  }
-  int saved = errno;
-  if (mnt >= 0)
-    close(mnt);
-  if (fs >= 0)
-    close(fs);
-  close(empty);
-  errno = saved;
-  return fd;
-}
-
-/* Where /proc/self/exe points, or "" (a deleted binary, an odd link). */
-static void exe_path(char *buf, size_t len) {
-  ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-  buf[n > 0 ? n : 0] = '\0';
-  static const char deleted[] = " (deleted)";
-  size_t l = strlen(buf), d = sizeof(deleted) - 1;
-  if (l >= d && strcmp(buf + l - d, deleted) == 0)
-    buf[0] = '\0';
-}
-
 int cloned_binary_ensure(int argc, char **argv, char **envp) {
   (void)argc; /* argv is NULL-terminated; the count is for the reader */
-  if (skip_requested(envp))
+  if (exe_view_unneeded || exe_view_skipped(envp))
     return 0;
-  int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (exe < 0)
-    return -1;
-  if (is_sealed_copy(exe) || on_readonly_fs(exe)) {
-    close(exe);
+  int view, exe;
+  int rc = exe_view_make(&view, &exe);
+  if (rc == 0)
     return 0;
-  }
-  char path[PATH_MAX];
-  exe_path(path, sizeof(path));
-  int view = path[0] != '\0' ? overlay_view_of(exe, path) : -1;
-  if (view >= 0) {
-    close(exe);
-    execveat(view, "", argv, envp, AT_EMPTY_PATH);
+  if (rc > 0) {
+    exe_view_exec(view, argv, envp);
     /* Refused (an LSM, noexec somewhere): the copy, as if there were no
      * overlay. */
-    close(view);
-    exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-    if (exe < 0)
-      return -1;
+    exe_view_close(view);
   }
+  if (exe < 0)
+    exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (exe < 0)
+    return -1;
   int mfd = sealed_copy_of(exe);
   int saved = errno;
   close(exe);
