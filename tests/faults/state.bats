@@ -67,6 +67,10 @@ created() {
 
 @test "a recorded pid now used by another process is never signalled" {
   created
+  # A pid is reused only after the counter wraps, long after the init
+  # started; start times count in 10 ms ticks, and create can take less:
+  # the stand-in starts a few ticks later, as a reuse always would.
+  sleep 0.05
   sleep 1000 &
   local other=$!
   # Point the state at an unrelated process: same pid, other start time.
