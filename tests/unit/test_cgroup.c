@@ -694,13 +694,20 @@ static void test_processes(void) {
 
 /* A child of cgroup_clone3 that calls cgroup_join_self; its result (the
  * error's text, or "joined") comes back through a pipe, and the child then
- * waits to be killed. */
+ * waits to be killed. 0 where there is no clone3. */
 static pid_t clone_joiner(cgroup *cg, bool *placed, char *said, size_t len) {
   int p[2];
   if (pipe(p) < 0)
     return -1;
   struct clone_args args = {.exit_signal = SIGCHLD};
   pid_t pid = cgroup_clone3(cg, &args, placed);
+  if (pid < 0 && errno == ENOSYS) {
+    /* No clone3 (qemu-user): callers fork instead, and move the child. */
+    CHECK(!*placed && cg->join_fds == NULL);
+    close(p[0]);
+    close(p[1]);
+    return 0;
+  }
   if (pid == 0) {
     berth_error *e = NULL;
     const char *text = cgroup_join_self(cg, &e) == 0 ? "joined" : err_text(e);
@@ -740,6 +747,11 @@ static void test_clone_joins_itself(void) {
   bool placed = false;
   char said[512];
   pid_t pid = clone_joiner(cg, &placed, said, sizeof(said));
+  if (pid == 0) {
+    printf("  clone: skipped, no clone3 here (qemu-user): the parent moves the child\n");
+    destroy_all_gone(cg, "destroy");
+    return;
+  }
   CHECK(pid > 0);
   CHECK(placed);
   CHECK(cg->join_fds == NULL && cg->n_join_fds == 0);
@@ -772,6 +784,11 @@ static void test_clone_join_refused(void) {
   bool placed = false;
   char said[512];
   pid_t pid = clone_joiner(cg, &placed, said, sizeof(said));
+  if (pid == 0) {
+    printf("  clone-refused: skipped, no clone3 here (qemu-user)\n");
+    destroy_all_gone(cg, "destroy");
+    return;
+  }
   CHECK(pid > 0 && placed);
   char want[PATH_MAX + 64];
   snprintf(want, sizeof(want), "join the cgroup: write \"%s/tasks\"", cpuset->path);
