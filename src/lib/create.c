@@ -167,7 +167,8 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
         .sync_fd = j->sock[1], .fifo_fd = j->fifo_fd,
         .extra_fds = j->listen_fds + j->o->preserve_fds, .listen_fds = j->listen_fds,
         .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring,
-        .seccomp = j->seccomp, .idmap = j->idmap, .cg = j->cg};
+        .seccomp = j->seccomp, .idmap = j->idmap, .cg = j->cg,
+        .cg_placed = j->cloned_into_cgroup};
     container_init(&ctx);
   }
   int saved = errno;

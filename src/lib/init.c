@@ -89,6 +89,21 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                     .has_terminal = s->process->terminal, .idmap = ctx->idmap,
                     .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL,
                     .await_cgroup = await_cgroup, .await_arg = ctx};
+  /* In the directories our parent made: the cgroup mount binds those
+   * (more hierarchies than fit here: it looks them up itself). */
+  struct rootfs_cgroup_dir dirs[32];
+  const char *mount_point, *path;
+  size_t n = 0;
+  while (ctx->cg_placed && n <= sizeof(dirs) / sizeof(dirs[0]) &&
+         cgroup_dir_at(ctx->cg, n, &mount_point, &path)) {
+    if (n < sizeof(dirs) / sizeof(dirs[0]))
+      dirs[n] = (struct rootfs_cgroup_dir){mount_point, path};
+    n++;
+  }
+  if (n > 0 && n <= sizeof(dirs) / sizeof(dirs[0])) {
+    ro.cgroup_dirs = dirs;
+    ro.n_cgroup_dirs = n;
+  }
   /* Hooks, the console, the user's program: all in the cgroups. */
   if (idmap_trees_claim(ctx->idmap, err) < 0 || rootfs_prepare(&ro, err) < 0 ||
       await_cgroup(ctx, err) < 0)

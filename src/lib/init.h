@@ -26,6 +26,7 @@ struct init_ctx {
   struct idmap_trees *idmap;     /* idmapped mount trees from the parent, or NULL */
   struct cgroup *cg;             /* the container's, joined at once where the clone
                                   * prepared it (cgroup_join_self), or NULL */
+  bool cg_placed;                /* the clone put this process in all of cg */
   bool joined;                   /* JOINED came: this process is in its cgroups */
 };
 

@@ -128,6 +128,25 @@ under_caller() {
   grep -qE '^cgroup /sys/fs/cgroup/memory cgroup ro,' <<<"$stdout"
 }
 
+# The init binds the directories its parent made and it joined (no second
+# look at /proc/self/mountinfo): in every hierarchy, with a relative
+# cgroupsPath that lands under the caller's own cgroup (memory here sits
+# deeper than the rest), the container's entry is its own directory.
+@test "cgroups: every hierarchy in the container is the container's own directory" {
+  local name="berth-test-rel-$ID_PREFIX" c inside want
+  cfg '.linux.cgroupsPath = $p' --arg p "$name"
+  for c in $(v1_controllers); do CGROUP_DIRS+=("$(host_dir "$c" "$(under_caller "$c" "$name")")"); done
+  set_args sleep 1000
+  new_id
+  rtc run --detach --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  for c in $(v1_controllers); do
+    inside=$(rt exec "$ID" stat -c %i "/sys/fs/cgroup/$c")
+    want=$(stat -c %i "$(host_dir "$c" "$(under_caller "$c" "$name")")")
+    [ -n "$inside" ] && [ "$inside" = "$want" ] || fail "$c: inode $inside inside, $want on the host"
+  done
+}
+
 # The parent joins the cgroups while the init mounts; the cgroup mount binds
 # the cgroups the init is in, so it waits for the join. Held back 300 ms,
 # the join still comes first: the container's pids directory is its own.

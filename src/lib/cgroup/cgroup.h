@@ -43,12 +43,15 @@ struct clone_args;
  * with no move by the parent where the host allows (clone.c): born in the
  * cgroup2 directory (CLONE_INTO_CGROUP), and on v1 hierarchies joining
  * them itself with cgroup_join_self, its first call. *placed says whether
- * the child will be in the whole cgroup so; if not, the parent moves it
- * with cgroup_add_pid. A kernel or caller that refuses CLONE_INTO_CGROUP
+ * the child will be in the whole cgroup so (in the child too, once its
+ * cgroup_join_self succeeded); if not, the parent moves it with
+ * cgroup_add_pid. A kernel or caller that refuses CLONE_INTO_CGROUP
  * (before 5.7, or the cgroup's permissions) gets a plain clone3. Returns as
  * clone3 does: 0 in the child, -1 with errno (ENOSYS: no clone3 at all,
  * for the caller's own fallback, whose child joins nothing itself). */
 pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed);
+/* The container's directory in its i-th hierarchy: false past the last. */
+bool cgroup_dir_at(const cgroup *cg, size_t i, const char **mount_point, const char **path);
 /* In a child of cgroup_clone3, before anything else: join the v1
  * directories as the clone prepared (nothing to do otherwise). An error
  * names the directory. */

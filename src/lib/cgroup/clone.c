@@ -117,8 +117,10 @@ pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed) {
   } else {
     pid = (pid_t)syscall(SYS_clone3, args, sizeof(*args));
   }
-  if (pid == 0)
-    return 0; /* the child keeps the files for cgroup_join_self */
+  if (pid == 0) {
+    *placed = entry; /* the child keeps the files for cgroup_join_self */
+    return 0;
+  }
   int saved = errno;
   if (cg != NULL)
     cg_close_join_fds(cg);

@@ -14,6 +14,14 @@ cg_dir *cg_find_v1(cgroup *cg, const char *controller) {
   return NULL;
 }
 
+bool cgroup_dir_at(const cgroup *cg, size_t i, const char **mount_point, const char **path) {
+  if (i >= cg->n_dirs)
+    return false;
+  *mount_point = cg->dirs[i].mountpoint;
+  *path = cg->dirs[i].path;
+  return true;
+}
+
 cg_dir *cg_find_unified(cgroup *cg) {
   for (size_t i = 0; i < cg->n_dirs; i++)
     if (cg->dirs[i].unified)

@@ -169,6 +169,19 @@ static void controllers_of(const char *super_opts, char *out, size_t len) {
   }
 }
 
+/* The host's cgroup directory SRC onto the entry NAME (made already) of
+ * the tmpfs at DIR. */
+static int bind_hierarchy(int dir, const char *dest, const char *name, const char *src,
+                          berth_error **err) {
+  int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  int rc = tree < 0 ? -1 : move_mount(tree, "", dir, name, MOVE_MOUNT_F_EMPTY_PATH);
+  if (rc < 0)
+    berth_fail_errno(err, "bind \"%s\" on \"%s/%s\"", src, dest, name);
+  if (tree >= 0)
+    close(tree);
+  return rc;
+}
+
 /* One hierarchy as the entry `name` of the tmpfs at `dir`, which this
  * init has just mounted: nothing else can have put a symlink in it, so
  * plain *at calls are safe there. The mount flags are applied to the
@@ -195,13 +208,7 @@ static int mount_hierarchy(int dir, const char *dest, const mountinfo_entry *e, 
   char src[PATH_MAX];
   if (own_cgroup_source(self_cgroup, e, src, sizeof(src), err) < 0)
     return -1;
-  int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-  rc = tree < 0 ? -1 : move_mount(tree, "", dir, name, MOVE_MOUNT_F_EMPTY_PATH);
-  if (rc < 0)
-    berth_fail_errno(err, "bind \"%s\" on \"%s/%s\"", src, dest, name);
-  if (tree >= 0)
-    close(tree);
-  return rc;
+  return bind_hierarchy(dir, dest, name, src, err);
 }
 
 /* "cpu,cpuacct" mounted together also answers to "cpu" and "cpuacct". */
@@ -237,12 +244,32 @@ static int set_tree_flags(int dir, const char *dest, unsigned long flags, berth_
   return 0;
 }
 
-static bool is_host_hierarchy(const mountinfo_entry *e) {
-  if (strcmp(e->fstype, "cgroup") != 0 && strcmp(e->fstype, "cgroup2") != 0)
-    return false;
+/* A hierarchy mounted right below /sys/fs/cgroup: those the mount shows. */
+static bool is_host_mount_point(const char *mount_point) {
   size_t root_len = strlen(HOST_CGROUP_ROOT);
-  return strncmp(e->mount_point, HOST_CGROUP_ROOT "/", root_len + 1) == 0 &&
-         strchr(e->mount_point + root_len + 1, '/') == NULL;
+  return strncmp(mount_point, HOST_CGROUP_ROOT "/", root_len + 1) == 0 &&
+         strchr(mount_point + root_len + 1, '/') == NULL;
+}
+
+static bool is_host_hierarchy(const mountinfo_entry *e) {
+  return (strcmp(e->fstype, "cgroup") == 0 || strcmp(e->fstype, "cgroup2") == 0) &&
+         is_host_mount_point(e->mount_point);
+}
+
+/* The binds as the runtime told us the directories (rootfs_opts). */
+static int bind_known_dirs(rootfs_ctx *ctx, int dir, const char *dest, berth_error **err) {
+  for (size_t i = 0; i < ctx->o->n_cgroup_dirs; i++) {
+    const struct rootfs_cgroup_dir *d = &ctx->o->cgroup_dirs[i];
+    if (!is_host_mount_point(d->mount_point))
+      continue;
+    const char *name = strrchr(d->mount_point, '/') + 1;
+    if (mkdirat(dir, name, 0755) < 0)
+      return berth_fail_errno(err, "mkdir \"%s/%s\"", dest, name);
+    if (bind_hierarchy(dir, dest, name, d->path, err) < 0)
+      return -1;
+    link_comounted(dir, name);
+  }
+  return 0;
 }
 
 static bool has_cgroup_namespace(const spec *s) {
@@ -250,6 +277,27 @@ static bool has_cgroup_namespace(const spec *s) {
     if (s->linux.namespaces[i].type == NS_CGROUP)
       return true;
   return false;
+}
+
+/* Every hierarchy below /sys/fs/cgroup, found in /proc/self/mountinfo,
+ * with the container's own cgroup in each from /proc/self/cgroup. */
+static int mount_found_hierarchies(int dir, const char *dest, bool cgroupns, unsigned long flags,
+                                   berth_error **err) {
+  mountinfo mi;
+  if (mountinfo_read(&mi, err) < 0)
+    return -1;
+  char *self_cgroup = cgroupns ? NULL : read_self_cgroup();
+  int rc = 0;
+  for (size_t i = 0; i < mi.n && rc == 0; i++) {
+    if (!is_host_hierarchy(&mi.v[i]))
+      continue;
+    rc = mount_hierarchy(dir, dest, &mi.v[i], cgroupns, self_cgroup, flags, err);
+    if (rc == 0)
+      link_comounted(dir, strrchr(mi.v[i].mount_point, '/') + 1);
+  }
+  free(self_cgroup);
+  mountinfo_free(&mi);
+  return rc;
 }
 
 static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *mo,
@@ -271,22 +319,10 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
   int dir = pathsafe_open(ctx->root_fd, m->destination, O_PATH | O_DIRECTORY, 0, err);
   if (dir < 0)
     return -1;
-  mountinfo mi;
-  if (mountinfo_read(&mi, err) < 0) {
-    close(dir);
-    return -1;
-  }
   bool cgroupns = has_cgroup_namespace(ctx->o->spec);
-  char *self_cgroup = cgroupns ? NULL : read_self_cgroup();
-  for (size_t i = 0; i < mi.n && rc == 0; i++) {
-    if (!is_host_hierarchy(&mi.v[i]))
-      continue;
-    rc = mount_hierarchy(dir, m->destination, &mi.v[i], cgroupns, self_cgroup, mo->flags, err);
-    if (rc == 0)
-      link_comounted(dir, strrchr(mi.v[i].mount_point, '/') + 1);
-  }
-  free(self_cgroup);
-  mountinfo_free(&mi);
+  rc = !cgroupns && ctx->o->cgroup_dirs != NULL
+           ? bind_known_dirs(ctx, dir, m->destination, err)
+           : mount_found_hierarchies(dir, m->destination, cgroupns, mo->flags, err);
   if (rc == 0 && (mo->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0)
     rc = set_tree_flags(dir, m->destination, mo->flags, err);
   close(dir);
