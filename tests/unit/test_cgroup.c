@@ -900,6 +900,19 @@ static void test_cpuset_inherited(void) {
       cgroup_free(cg);
       CHECK(exists(existing));
       CHECK(rmdir(existing) == 0);
+      /* A blank directory above a new one: filled on the way down too. */
+      CHECK(mkdir(existing, 0755) == 0);
+      snprintf(path, sizeof(path), "/%s/existing/below", name(suffix));
+      cg = NULL;
+      CHECK(cgroup_create(path, "x", false, &cg, &err) == 0);
+      cpuset = cg ? cg_find_v1(cg, "cpuset") : NULL;
+      CHECK(cpuset != NULL && cpuset->n_created == 1);
+      CHECK(file_is(existing, "cpuset.cpus", "0"));
+      if (cpuset != NULL)
+        CHECK(file_is(cpuset->path, "cpuset.mems", "0"));
+      CHECK(cg != NULL && cgroup_destroy(cg, &err) == 0);
+      cgroup_free(cg);
+      CHECK(rmdir(existing) == 0);
     }
     CHECK(exists(parent));
     CHECK(rmdir(parent) == 0);

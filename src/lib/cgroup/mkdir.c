@@ -19,8 +19,10 @@ static bool blank(const char *s) {
  * cgroup.clone_children set, holds the parent's values already, and
  * writing them again changes nothing. One that existed before (EXISTED) is
  * read, and only what is blank in it is filled, as runc does: the values
- * someone set there stay. */
-static int inherit_cpuset(const char *dir, const char *parent, bool existed,
+ * someone set there stay. A parent that is blank itself (made by someone
+ * else, without clone_children) is filled first from its own, up to the
+ * hierarchy's root at BASE characters, as runc fills every parent. */
+static int inherit_cpuset(const char *dir, const char *parent, size_t base, bool existed,
                           berth_error **err) {
   static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
   for (size_t i = 0; i < 2; i++) {
@@ -35,6 +37,16 @@ static int inherit_cpuset(const char *dir, const char *parent, bool existed,
     }
     char *theirs = NULL;
     int rc = cg_read(parent, files[i], &theirs, err);
+    if (rc == 0 && blank(theirs) && strlen(parent) > base) {
+      char *grandparent = strndup(parent, (size_t)(strrchr(parent, '/') - parent));
+      rc = grandparent == NULL ? berth_fail(err, ENOMEM, "cpuset \"%s\"", parent)
+                               : inherit_cpuset(parent, grandparent, base, true, err);
+      free(grandparent);
+      free(theirs);
+      theirs = NULL;
+      if (rc == 0)
+        rc = cg_read(parent, files[i], &theirs, err);
+    }
     if (rc == 0 && !blank(theirs))
       rc = cg_write(dir, files[i], theirs, err);
     free(theirs);
@@ -87,7 +99,7 @@ static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   char *parent = strndup(d->path, (size_t)(strrchr(d->path, '/') - d->path));
   if (parent == NULL)
     return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
-  int rc = inherit_cpuset(d->path, parent, false, err);
+  int rc = inherit_cpuset(d->path, parent, strlen(d->mountpoint), false, err);
   free(parent);
   return rc < 0 ? -1 : 1;
 }
@@ -115,13 +127,13 @@ int cg_make_dirs(cg_dir *d, berth_error **err) {
         if (cg_remember_created(d, path) < 0)
           rc = berth_fail(err, ENOMEM, "mkdir \"%s\"", path);
         else if (cpuset)
-          rc = inherit_cpuset(path, parent, false, err);
+          rc = inherit_cpuset(path, parent, base, false, err);
       } else if (errno != EEXIST) {
         rc = berth_fail_errno_id(err, cg_refused_code(NULL, errno), "mkdir \"%s\"", path);
       } else if (!cg_is_dir(path)) {
         rc = berth_fail(err, ENOTDIR, "mkdir \"%s\"", path);
       } else if (cpuset) {
-        rc = inherit_cpuset(path, parent, true, err);
+        rc = inherit_cpuset(path, parent, base, true, err);
       }
     }
     free(parent);
