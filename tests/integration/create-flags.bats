@@ -252,6 +252,34 @@ keyring_cmd() {
   done
 }
 
+# What runs before the C library may call nothing of it (its IFUNCs are
+# not resolved yet) and touch no thread-local storage (%fs is not set up):
+# every call in the early entry's and exe_view's functions stays among
+# them, whatever the compiler made of loops and locals.
+@test "create: the code before the C library calls only itself and no thread-local storage" {
+  skip_if_runc "berth's own entry point"
+  [ "$(uname -m)" = x86_64 ] || skip "the early entry is x86_64 only ($(uname -m))"
+  ! readelf -l "$BERTH" | grep -q INTERP || skip "a dynamic build: it starts at the C library's _start"
+  local build ours
+  build=$(dirname "$BERTH")
+  [ -f "$build/libexeview.a" ] && [ -f "$build/libearlyentry.a" ] ||
+    skip "no build directory beside $BERTH"
+  ours=$(nm --defined-only "$build/libexeview.a" "$build/libearlyentry.a" |
+    awk '$2 ~ /^[Tt]$/ {print $3}' | sort -u)
+  [ -n "$ours" ] || fail "no functions in the early objects"
+  local code
+  code=$(objdump -d --no-show-raw-insn "$BERTH" | awk -v names="$ours" '
+    BEGIN { n = split(names, a, "\n"); for (i = 1; i <= n; i++) keep[a[i]] = 1 }
+    /^[0-9a-f]+ <.*>:$/ { name = $2; gsub(/[<>:]/, "", name); on = (name in keep); next }
+    on { print }')
+  [ -n "$code" ] || fail "none of them in the binary"
+  local bad
+  bad=$(grep -E '\s(call|jmp)\s+[0-9a-f]+ <' <<<"$code" | sed -E 's/.*<([^>+]+).*/\1/' |
+    sort -u | grep -vxF -f <(printf '%s\n' $ours _start) || true)
+  [ -z "$bad" ] || fail "calls outside: $bad"
+  ! grep -qE '%fs:|\scall\s+\*' <<<"$code" || fail "thread-local storage or an indirect call: $(grep -E '%fs:|\scall\s+\*' <<<"$code" | head -3)"
+}
+
 # Later commands (hooks, kill, delete) act on the state's copy of
 # config.json: it must be the document create validated, not the bundle's
 # file read a second time. strace holds create for 3 s at the mkdirat of

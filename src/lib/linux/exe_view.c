@@ -8,7 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
+#include <linux/limits.h>
 #include <stddef.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
