@@ -90,11 +90,14 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                     .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL,
                     .await_cgroup = await_cgroup, .await_arg = ctx};
   /* In the directories our parent made: the cgroup mount binds those
-   * (more hierarchies than fit here: it looks them up itself). */
+   * (more hierarchies than fit here, or the mount table of a mount
+   * namespace joined by path: it looks them up itself). */
   struct rootfs_cgroup_dir dirs[32];
   const char *mount_point, *path;
   size_t n = 0;
-  while (ctx->cg_placed && n <= sizeof(dirs) / sizeof(dirs[0]) &&
+  const spec_namespace *mnt_ns = spec_find_namespace(s, NS_MOUNT);
+  bool own_mount_table = mnt_ns == NULL || mnt_ns->path == NULL;
+  while (ctx->cg_placed && own_mount_table && n <= sizeof(dirs) / sizeof(dirs[0]) &&
          cgroup_dir_at(ctx->cg, n, &mount_point, &path)) {
     if (n < sizeof(dirs) / sizeof(dirs[0]))
       dirs[n] = (struct rootfs_cgroup_dir){mount_point, path};
@@ -188,12 +191,12 @@ static bool names_before_go(const spec *s) {
 
 void container_init(struct init_ctx *ctx) {
   berth_error *e = NULL;
+  /* Until state.json names us (SAVED), if the parent dies, so do we. */
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* Before anything is charged to the runtime's cgroups; a failure is told
    * after GO, as the parent listens only from then. */
   berth_error *join_err = NULL;
   cgroup_join_self(ctx->cg, &join_err);
-  /* Until state.json names us (SAVED), if the parent dies, so do we. */
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* What state_process_status tells a created container by: the execve
    * of the container's process renames it. Before state.json names this
    * pid, so no reader sees the pid with another name before start. */

@@ -256,12 +256,22 @@ static bool is_host_hierarchy(const mountinfo_entry *e) {
          is_host_mount_point(e->mount_point);
 }
 
+/* Whether the runtime's list (rootfs_opts.cgroup_dirs) can stand for the
+ * lookup: every hierarchy it names is mounted right below /sys/fs/cgroup
+ * (one the runtime found mounted elsewhere first may be there too). */
+static bool known_dirs_usable(const rootfs_opts *o) {
+  if (o->cgroup_dirs == NULL)
+    return false;
+  for (size_t i = 0; i < o->n_cgroup_dirs; i++)
+    if (!is_host_mount_point(o->cgroup_dirs[i].mount_point))
+      return false;
+  return true;
+}
+
 /* The binds as the runtime told us the directories (rootfs_opts). */
 static int bind_known_dirs(rootfs_ctx *ctx, int dir, const char *dest, berth_error **err) {
   for (size_t i = 0; i < ctx->o->n_cgroup_dirs; i++) {
     const struct rootfs_cgroup_dir *d = &ctx->o->cgroup_dirs[i];
-    if (!is_host_mount_point(d->mount_point))
-      continue;
     const char *name = strrchr(d->mount_point, '/') + 1;
     if (mkdirat(dir, name, 0755) < 0)
       return berth_fail_errno(err, "mkdir \"%s/%s\"", dest, name);
@@ -320,7 +330,7 @@ static int mount_v1(rootfs_ctx *ctx, const spec_mount *m, const mount_options *m
   if (dir < 0)
     return -1;
   bool cgroupns = has_cgroup_namespace(ctx->o->spec);
-  rc = !cgroupns && ctx->o->cgroup_dirs != NULL
+  rc = !cgroupns && known_dirs_usable(ctx->o)
            ? bind_known_dirs(ctx, dir, m->destination, err)
            : mount_found_hierarchies(dir, m->destination, cgroupns, mo->flags, err);
   if (rc == 0 && (mo->flags & ~(MS_BIND | MS_REC | MS_REMOUNT)) != 0)
