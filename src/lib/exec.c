@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "exec_internal.h"
 #include "cgroup/cgroup.h"
+#include "exec_internal.h"
 #include "faultpoint.h"
 #include "handle.h"
 #include "init.h"

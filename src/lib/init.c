@@ -88,25 +88,8 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
   rootfs_opts ro = {.spec = s, .rootfs = ctx->rootfs, .no_pivot = ctx->no_pivot,
                     .has_terminal = s->process->terminal, .idmap = ctx->idmap,
                     .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL,
-                    .await_cgroup = await_cgroup, .await_arg = ctx};
-  /* In the directories our parent made: the cgroup mount binds those
-   * (more hierarchies than fit here, or the mount table of a mount
-   * namespace joined by path: it looks them up itself). */
-  struct rootfs_cgroup_dir dirs[32];
-  const char *mount_point, *path;
-  size_t n = 0;
-  const spec_namespace *mnt_ns = spec_find_namespace(s, NS_MOUNT);
-  bool own_mount_table = mnt_ns == NULL || mnt_ns->path == NULL;
-  while (ctx->cg_placed && own_mount_table && n <= sizeof(dirs) / sizeof(dirs[0]) &&
-         cgroup_dir_at(ctx->cg, n, &mount_point, &path)) {
-    if (n < sizeof(dirs) / sizeof(dirs[0]))
-      dirs[n] = (struct rootfs_cgroup_dir){mount_point, path};
-    n++;
-  }
-  if (n > 0 && n <= sizeof(dirs) / sizeof(dirs[0])) {
-    ro.cgroup_dirs = dirs;
-    ro.n_cgroup_dirs = n;
-  }
+                    .await_cgroup = await_cgroup, .await_arg = ctx,
+                    .cgroup = ctx->cg_placed ? ctx->cg : NULL};
   /* Hooks, the console, the user's program: all in the cgroups. */
   if (idmap_trees_claim(ctx->idmap, err) < 0 || rootfs_prepare(&ro, err) < 0 ||
       await_cgroup(ctx, err) < 0)

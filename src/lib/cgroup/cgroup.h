@@ -54,7 +54,8 @@ pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed);
 bool cgroup_dir_at(const cgroup *cg, size_t i, const char **mount_point, const char **path);
 /* In a child of cgroup_clone3, before anything else: join the v1
  * directories as the clone prepared (nothing to do otherwise). An error
- * names the directory. */
+ * names the directory. The files stay open (close-on-exec) for the
+ * caller's close of every descriptor it does not keep. */
 int cgroup_join_self(cgroup *cg, berth_error **err);
 /* Every pid in the cgroup (from cgroup.procs). */
 int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, berth_error **err);

@@ -137,6 +137,8 @@ cg_dir *cg_find_unified(cgroup *cg);
 int cg_dirs_add_pid(cgroup *cg, pid_t pid, berth_error **err);
 /* Closes the files clone.c opened for a child's cgroup_join_self. */
 void cg_close_join_fds(cgroup *cg);
+/* Forgets them, open. */
+void cg_forget_join_fds(cgroup *cg);
 
 /* clone.c */
 /* The cgroup2 directory open (cached in cg->unified_fd), or -1. */

@@ -147,6 +147,9 @@ int cgroup_join_self(cgroup *cg, berth_error **err) {
                                "join the cgroup: write \"%s/tasks\"", cg->dirs[i].path);
     }
   }
-  cg_close_join_fds(cg);
+  /* Not closed one by one: both callers close every descriptor they do
+   * not keep right after (and these are close-on-exec), so the start
+   * path pays no close per hierarchy here. */
+  cg_forget_join_fds(cg);
   return rc;
 }

@@ -44,13 +44,17 @@ cgroup *cg_alloc(const cg_driver *driver, enum cg_layout layout, size_t n_dirs) 
   return cg;
 }
 
+void cg_forget_join_fds(cgroup *cg) {
+  free(cg->join_fds);
+  cg->join_fds = NULL;
+  cg->n_join_fds = 0;
+}
+
 void cg_close_join_fds(cgroup *cg) {
   for (size_t i = 0; i < cg->n_join_fds; i++)
     if (cg->join_fds[i] >= 0)
       close(cg->join_fds[i]);
-  free(cg->join_fds);
-  cg->join_fds = NULL;
-  cg->n_join_fds = 0;
+  cg_forget_join_fds(cg);
 }
 
 static void cg_dir_release(cg_dir *d) {

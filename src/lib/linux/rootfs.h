@@ -27,18 +27,12 @@ typedef struct rootfs_opts {
    * is already. */
   int (*await_cgroup)(void *arg, berth_error **err);
   void *await_arg;
-  /* The container's cgroup directory in each hierarchy, as the runtime
-   * made them and this process joined them, for the "cgroup" mount to
-   * bind without reading /proc/self/mountinfo and /proc/self/cgroup
-   * again; NULL: it reads them. */
-  const struct rootfs_cgroup_dir *cgroup_dirs;
-  size_t n_cgroup_dirs;
+  /* The container's cgroup when this process is in all of it already (the
+   * clone placed it): the "cgroup" mount binds its directories without
+   * reading /proc/self/mountinfo and /proc/self/cgroup again. NULL: it
+   * reads them. */
+  const struct cgroup *cgroup;
 } rootfs_opts;
-
-struct rootfs_cgroup_dir {
-  const char *mount_point; /* the hierarchy's, on the host: /sys/fs/cgroup/memory */
-  const char *path;        /* the container's directory there */
-};
 
 /* Propagation of /, bind the rootfs onto itself, every spec mount in order,
  * /dev (default devices + linux.devices, /dev/ptmx, fd/std* links). */

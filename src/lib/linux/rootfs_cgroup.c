@@ -15,6 +15,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "cgroup/cgroup.h"
 #include "linux/pathsafe.h"
 #include "linux/rootfs_internal.h"
 
@@ -256,26 +257,30 @@ static bool is_host_hierarchy(const mountinfo_entry *e) {
          is_host_mount_point(e->mount_point);
 }
 
-/* Whether the runtime's list (rootfs_opts.cgroup_dirs) can stand for the
- * lookup: every hierarchy it names is mounted right below /sys/fs/cgroup
- * (one the runtime found mounted elsewhere first may be there too). */
+/* Whether the runtime's directories (rootfs_opts.cgroup) can stand for
+ * the lookup: this process sees the runtime's mount table (no mount
+ * namespace joined by path), and every hierarchy the runtime found is
+ * mounted right below /sys/fs/cgroup (one found first elsewhere may be
+ * there too). */
 static bool known_dirs_usable(const rootfs_opts *o) {
-  if (o->cgroup_dirs == NULL)
+  const spec_namespace *mnt = spec_find_namespace(o->spec, NS_MOUNT);
+  if (o->cgroup == NULL || (mnt != NULL && mnt->path != NULL))
     return false;
-  for (size_t i = 0; i < o->n_cgroup_dirs; i++)
-    if (!is_host_mount_point(o->cgroup_dirs[i].mount_point))
+  const char *mount_point, *path;
+  for (size_t i = 0; cgroup_dir_at(o->cgroup, i, &mount_point, &path); i++)
+    if (!is_host_mount_point(mount_point))
       return false;
   return true;
 }
 
-/* The binds as the runtime told us the directories (rootfs_opts). */
+/* The binds of the runtime's directories (rootfs_opts.cgroup). */
 static int bind_known_dirs(rootfs_ctx *ctx, int dir, const char *dest, berth_error **err) {
-  for (size_t i = 0; i < ctx->o->n_cgroup_dirs; i++) {
-    const struct rootfs_cgroup_dir *d = &ctx->o->cgroup_dirs[i];
-    const char *name = strrchr(d->mount_point, '/') + 1;
+  const char *mount_point, *path;
+  for (size_t i = 0; cgroup_dir_at(ctx->o->cgroup, i, &mount_point, &path); i++) {
+    const char *name = strrchr(mount_point, '/') + 1;
     if (mkdirat(dir, name, 0755) < 0)
       return berth_fail_errno(err, "mkdir \"%s/%s\"", dest, name);
-    if (bind_hierarchy(dir, dest, name, d->path, err) < 0)
+    if (bind_hierarchy(dir, dest, name, path, err) < 0)
       return -1;
     link_comounted(dir, name);
   }
