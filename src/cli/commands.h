@@ -21,11 +21,14 @@ struct cli_command {
   const char *name;
   cli_command_fn fn;
   const char *summary;
-  /* Clones a process into a container: main re-executes berth from its
-   * sealed view (cli_ensure_sealed_binary) before the command parses
-   * anything, so the first image does as little as it can. */
-  bool sealed;
 };
+
+/* The commands that clone a process into a container: main re-executes
+ * berth from its sealed view (cli_ensure_sealed_binary) before the command
+ * parses anything, so the first image does as little as it can, and the
+ * static x86_64 build's early_entry.c does so for the same words before
+ * the C library starts. */
+#define CLI_SEALED_COMMANDS "create", "exec", "run"
 
 int cmd_create(struct cli_globals *g, int argc, char **argv);
 int cmd_start(struct cli_globals *g, int argc, char **argv);

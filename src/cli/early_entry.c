@@ -21,13 +21,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "commands.h"
 #include "linux/exe_view.h"
 
 /* main.c's global options, by whether they take a value. */
 static const char *const with_value[] = {"log", "log-format", "root", "rootless", "criu", NULL};
 static const char *const without_value[] = {"debug", "systemd-cgroup", "version", "v", NULL};
-/* The commands main.c marks `sealed`. */
-static const char *const sealed_commands[] = {"create", "exec", "run", NULL};
+static const char *const sealed_commands[] = {CLI_SEALED_COMMANDS, NULL};
 
 static bool is_one_of(const char *word, size_t len, const char *const *list) {
   for (; *list != NULL; list++) {

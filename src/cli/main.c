@@ -13,25 +13,33 @@
 #include "opts.h"
 
 static const struct cli_command commands[] = {
-    {"check", cmd_check, "check whether this host (and a bundle) can run containers", false},
-    {"checkpoint", cmd_checkpoint, "checkpoint a running container", false},
-    {"create", cmd_create, "create a container", true},
-    {"delete", cmd_delete, "delete any resources held by the container often used with detached container", false},
-    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics", false},
-    {"exec", cmd_exec, "execute new process inside the container", true},
-    {"features", cmd_features, "show the enabled features", false},
-    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process", false},
-    {"list", cmd_list, "lists containers started by berth with the given root", false},
-    {"pause", cmd_pause, "pause suspends all processes inside the container", false},
-    {"ps", cmd_ps, "ps displays the processes running inside a container", false},
-    {"restore", cmd_restore, "restore a container from a previous checkpoint", false},
-    {"resume", cmd_resume, "resumes all processes that have been previously paused", false},
-    {"run", cmd_run, "create and run a container", true},
-    {"spec", cmd_spec, "create a new specification file", false},
-    {"start", cmd_start, "executes the user defined process in a created container", false},
-    {"state", cmd_state, "output the state of a container", false},
-    {"update", cmd_update, "update container resource constraints", false},
+    {"check", cmd_check, "check whether this host (and a bundle) can run containers"},
+    {"checkpoint", cmd_checkpoint, "checkpoint a running container"},
+    {"create", cmd_create, "create a container"},
+    {"delete", cmd_delete, "delete any resources held by the container often used with detached container"},
+    {"events", cmd_events, "display container events such as OOM notifications, cpu, memory, and IO usage statistics"},
+    {"exec", cmd_exec, "execute new process inside the container"},
+    {"features", cmd_features, "show the enabled features"},
+    {"kill", cmd_kill, "kill sends the specified signal (default: SIGTERM) to the container's init process"},
+    {"list", cmd_list, "lists containers started by berth with the given root"},
+    {"pause", cmd_pause, "pause suspends all processes inside the container"},
+    {"ps", cmd_ps, "ps displays the processes running inside a container"},
+    {"restore", cmd_restore, "restore a container from a previous checkpoint"},
+    {"resume", cmd_resume, "resumes all processes that have been previously paused"},
+    {"run", cmd_run, "create and run a container"},
+    {"spec", cmd_spec, "create a new specification file"},
+    {"start", cmd_start, "executes the user defined process in a created container"},
+    {"state", cmd_state, "output the state of a container"},
+    {"update", cmd_update, "update container resource constraints"},
 };
+
+static bool is_sealed(const char *name) {
+  static const char *const sealed[] = {CLI_SEALED_COMMANDS};
+  for (size_t i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++)
+    if (strcmp(sealed[i], name) == 0)
+      return true;
+  return false;
+}
 
 static void print_usage(const struct opt_def *globals) {
   printf("NAME:\n   berth - Open Container Initiative runtime\n\n"
@@ -96,7 +104,7 @@ int main(int argc, char **argv) {
   cli_keep_argv(argc, argv);
   /* Before the log is opened and the command's options are read: the
    * re-executed berth would do all of that again. */
-  if (command != NULL && command->sealed)
+  if (command != NULL && is_sealed(command->name))
     cli_ensure_sealed_binary();
   /* jansson seeds its hash tables on first use from /dev/urandom, an open,
    * a read and a close; one getrandom does the same. Where it fails,
