@@ -694,8 +694,9 @@ static void test_processes(void) {
 
 /* A child of cgroup_clone3 that calls cgroup_join_self; its result (the
  * error's text, or "joined") comes back through a pipe, and the child then
- * waits to be killed. 0 where there is no clone3. */
-static pid_t clone_joiner(cgroup *cg, bool *placed, char *said, size_t len) {
+ * waits to be killed. 0 where there is no clone3: the test WHAT is then
+ * skipped, saying so, and cg removed. */
+static pid_t clone_joiner(cgroup *cg, const char *what, bool *placed, char *said, size_t len) {
   int p[2];
   if (pipe(p) < 0)
     return -1;
@@ -706,6 +707,8 @@ static pid_t clone_joiner(cgroup *cg, bool *placed, char *said, size_t len) {
     CHECK(!*placed && cg->join_fds == NULL);
     close(p[0]);
     close(p[1]);
+    printf("  %s: skipped, no clone3 here (qemu-user): the parent moves the child\n", what);
+    destroy_all_gone(cg, "destroy");
     return 0;
   }
   if (pid == 0) {
@@ -746,12 +749,9 @@ static void test_clone_joins_itself(void) {
     return;
   bool placed = false;
   char said[512];
-  pid_t pid = clone_joiner(cg, &placed, said, sizeof(said));
-  if (pid == 0) {
-    printf("  clone: skipped, no clone3 here (qemu-user): the parent moves the child\n");
-    destroy_all_gone(cg, "destroy");
+  pid_t pid = clone_joiner(cg, "clone", &placed, said, sizeof(said));
+  if (pid == 0)
     return;
-  }
   CHECK(pid > 0);
   CHECK(placed);
   CHECK(cg->join_fds == NULL && cg->n_join_fds == 0);
@@ -783,12 +783,9 @@ static void test_clone_join_refused(void) {
   berth_error_free(err);
   bool placed = false;
   char said[512];
-  pid_t pid = clone_joiner(cg, &placed, said, sizeof(said));
-  if (pid == 0) {
-    printf("  clone-refused: skipped, no clone3 here (qemu-user)\n");
-    destroy_all_gone(cg, "destroy");
+  pid_t pid = clone_joiner(cg, "clone-refused", &placed, said, sizeof(said));
+  if (pid == 0)
     return;
-  }
   CHECK(pid > 0 && placed);
   char want[PATH_MAX + 64];
   snprintf(want, sizeof(want), "join the cgroup: write \"%s/tasks\"", cpuset->path);
@@ -835,6 +832,18 @@ static void test_destroy_busy(void) {
     CHECK(!exists(cg->dirs[i].path));
   cgroup_free(cg);
   berth_error_free(err);
+}
+
+/* cgroup_create of PATH, with *cpuset its v1 cpuset directory (or NULL). */
+static cgroup *create_with_cpuset(const char *path, cg_dir **cpuset) {
+  cgroup *cg = NULL;
+  berth_error *err = NULL;
+  CHECK(cgroup_create(path, "x", false, &cg, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  create %s: %s\n", path, err_text(err));
+  berth_error_free(err);
+  *cpuset = cg != NULL ? cg_find_v1(cg, "cpuset") : NULL;
+  return cg;
 }
 
 /* A new v1 cpuset directory takes its own parent's cpus and mems (not the
@@ -889,9 +898,7 @@ static void test_cpuset_inherited(void) {
     if (i == 0 && mkdir(existing, 0755) == 0) {
       CHECK(file_is(existing, "cpuset.cpus", ""));
       snprintf(path, sizeof(path), "/%s/existing", name(suffix));
-      cg = NULL;
-      CHECK(cgroup_create(path, "x", false, &cg, &err) == 0);
-      cpuset = cg ? cg_find_v1(cg, "cpuset") : NULL;
+      cg = create_with_cpuset(path, &cpuset);
       CHECK(cpuset != NULL && cpuset->n_created == 0);
       CHECK(file_is(existing, "cpuset.cpus", "0"));
       CHECK(file_is(existing, "cpuset.mems", "0"));
@@ -903,9 +910,7 @@ static void test_cpuset_inherited(void) {
       /* A blank directory above a new one: filled on the way down too. */
       CHECK(mkdir(existing, 0755) == 0);
       snprintf(path, sizeof(path), "/%s/existing/below", name(suffix));
-      cg = NULL;
-      CHECK(cgroup_create(path, "x", false, &cg, &err) == 0);
-      cpuset = cg ? cg_find_v1(cg, "cpuset") : NULL;
+      cg = create_with_cpuset(path, &cpuset);
       CHECK(cpuset != NULL && cpuset->n_created == 1);
       CHECK(file_is(existing, "cpuset.cpus", "0"));
       if (cpuset != NULL)
