@@ -36,10 +36,15 @@ bool container_cgroup_record(container_state *st, cgroup *cg) {
   return changed;
 }
 
+int container_cgroup_apply(cgroup *cg, const spec *s, berth_error **err) {
+  return apply_resources(cg, s, err);
+}
+
 int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool rootless,
-                           cgroup **out, berth_error **err) {
+                           bool v1_later, cgroup **out, berth_error **err) {
   *out = NULL;
-  if (cgroup_create(s->linux.cgroups_path, id, systemd, out, err) < 0) {
+  if ((v1_later ? cgroup_create_v1_later(s->linux.cgroups_path, id, out, err)
+                : cgroup_create(s->linux.cgroups_path, id, systemd, out, err)) < 0) {
     if (!rootless || !is_permission_error((*err)->code))
       return -1;
     /* Not delegated to us: the container runs without its own cgroup. */
@@ -48,7 +53,7 @@ int container_cgroup_setup(const spec *s, const char *id, bool systemd, bool roo
   }
   if (cgroup_systemd_annotations(*out, &s->annotations, err) < 0)
     return -1;
-  return apply_resources(*out, s, err);
+  return v1_later ? 0 : apply_resources(*out, s, err);
 }
 
 void container_discard(const char *root, const char *id, int dirfd, cgroup *cg,

@@ -27,6 +27,7 @@
 #include "linux/idmap.h"
 #include "linux/namespaces.h"
 #include "linux/netdev.h"
+#include "linux/proc_controls.h"
 #include "linux/seccomp.h"
 #include "seccomp_forward.h"
 #include "linux/terminal.h"
@@ -53,7 +54,8 @@ struct create_job {
   int listen_fds;
   struct berth_seccomp *seccomp;
   struct idmap_trees *idmap;
-  bool cloned_into_cgroup; /* clone3 put the init in j->cg already */
+  enum cgroup_entry cg_entry; /* how the init gets into j->cg */
+  bool cgroup_unfinished;     /* v1 directories and resources wait for the clone */
   bool completed;          /* st has the init's start time and final cgroup */
   bool cgroup_changed;     /* since the provisional state: cgroup.json too */
   bool staged;             /* the final state waits beside its files */
@@ -156,7 +158,7 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
    * itself, first thing (clone.c): no move by us, which on cgroup.procs
    * costs the kernel a grace period, and no moment in which the new
    * process is charged to the runtime's cgroup. */
-  pid_t pid = cgroup_clone3(j->cg, &args, &j->cloned_into_cgroup);
+  pid_t pid = cgroup_clone3(j->cg, &args, &j->cg_entry);
   if (pid < 0 && errno == ENOSYS)
     pid = clone_fork((unsigned long)flags | SIGCHLD);
   if (pid == 0) {
@@ -168,10 +170,14 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
         .extra_fds = j->listen_fds + j->o->preserve_fds, .listen_fds = j->listen_fds,
         .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring,
         .seccomp = j->seccomp, .idmap = j->idmap, .cg = j->cg,
-        .cg_placed = j->cloned_into_cgroup};
+        .cg_entry = j->cg_entry};
     container_init(&ctx);
   }
   int saved = errno;
+  /* The parent makes the v1 cgroups meanwhile (setup_cgroup); the init
+   * resets its affinity before the user's program (process.c). */
+  if (pid > 0 && j->cgroup_unfinished)
+    proc_start_beside(pid);
   berth_error *restore_err = NULL;
   ns_restore_pid_for_children(saved_pidns, &restore_err);
   berth_error_free(restore_err);
@@ -234,6 +240,16 @@ static void stage_state(struct create_job *j) {
   berth_error_free(ignored);
 }
 
+/* The v1 directories and the resources left for after the clone (see
+ * setup_cgroup). */
+static int finish_cgroup(struct create_job *j, berth_error **err) {
+  j->cgroup_unfinished = false;
+  if (cgroup_make_v1(j->cg, err) < 0)
+    return -1;
+  faultpoint("create.cgroup-v1-made");
+  return container_cgroup_apply(j->cg, j->spec, err);
+}
+
 /* Drive the child through the protocol in sync.h until READY. */
 static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.cloned");
@@ -246,7 +262,9 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
     return -1;
   faultpoint("create.init-released");
   /* While the init mounts (see sync.h). */
-  if (j->cg != NULL && !j->cloned_into_cgroup && cgroup_add_pid(j->cg, j->pid, err) < 0)
+  if (j->cgroup_unfinished && finish_cgroup(j, err) < 0)
+    return -1;
+  if (j->cg != NULL && j->cg_entry == CGROUP_ENTRY_BY_PARENT && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
   faultpoint("create.in-cgroup");
   /* Failing, the init is gone: its error, or its end, is what comes next. */
@@ -312,9 +330,36 @@ static int finish(struct create_job *j, berth_error **err) {
   return 0;
 }
 
+/* Whether a hierarchy is mounted at or below the rootfs, where the init's
+ * own mounts could hide it from the init's join by path. */
+static bool hierarchy_in_rootfs(const cgroup *cg, const char *rootfs) {
+  size_t n = strlen(rootfs);
+  const char *mount_point, *path;
+  for (size_t i = 0; cgroup_dir_at(cg, i, &mount_point, &path); i++)
+    if (strncmp(mount_point, rootfs, n) == 0 &&
+        (n == 1 || mount_point[n] == '/' || mount_point[n] == '\0'))
+      return true;
+  return false;
+}
+
+/* Making the v1 directories is most of the cgroup's cost (clone.c); they
+ * and the resources wait until after the clone, made while the init
+ * mounts, where the init can join them itself by path: it is root in the
+ * host's user namespace and sees the host's hierarchies (no namespace
+ * joined, none inside the rootfs). Otherwise, and with systemd or
+ * rootless, all is made first. */
 static int setup_cgroup(struct create_job *j, berth_error **err) {
-  return container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, j->o->rootless, &j->cg,
-                                err);
+  bool later = !j->o->systemd_cgroup && !j->o->rootless &&
+               ns_all_made_at_clone_without_user(j->spec);
+  if (container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, j->o->rootless, later,
+                             &j->cg, err) < 0)
+    return -1;
+  if (!later || j->cg == NULL)
+    return 0;
+  if (hierarchy_in_rootfs(j->cg, j->rootfs))
+    return cgroup_make_v1(j->cg, err) < 0 ? -1 : container_cgroup_apply(j->cg, j->spec, err);
+  j->cgroup_unfinished = true;
+  return 0;
 }
 
 /* A state with no init (pid 0 reads "stopped") but naming the cgroup, so
@@ -344,7 +389,11 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   /* The cgroup exists and nothing records it yet: delete --force must find
    * it from the copy of config.json. */
   faultpoint("create.cgroup-made");
-  if (save_provisional_state(j, err) < 0)
+  /* Made after the clone, the cgroup is first recorded with the init
+   * (stage_state): until then a delete finds its directories from the
+   * copy of config.json (cgroup_reclaim), as after a create killed before
+   * any state, and the start saves a write. */
+  if (!j->cgroup_unfinished && save_provisional_state(j, err) < 0)
     return -1;
   faultpoint("create.cgroup");
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sock) < 0)

@@ -48,7 +48,7 @@ struct exec_job {
   int pty_master;
   struct berth_seccomp *seccomp;
   bool selinux; /* asked on the host's /sys, before joining the container */
-  bool cloned_into_cgroup; /* clone3 put the process in the container's cgroup */
+  enum cgroup_entry cg_entry; /* how the process gets into the container's cgroup */
 };
 
 static const struct {
@@ -180,7 +180,7 @@ static int spawn(struct exec_job *j, berth_error **err) {
   /* In the container's cgroup with no move by us where the host allows
    * (clone.c), as the init is; --cgroup sub-cgroups are joined by moving,
    * in drive_child. */
-  j->pid = cgroup_clone3(j->o->n_cgroups == 0 ? j->h.cg : NULL, &args, &j->cloned_into_cgroup);
+  j->pid = cgroup_clone3(j->o->n_cgroups == 0 ? j->h.cg : NULL, &args, &j->cg_entry);
   if (j->pid < 0 && errno == ENOSYS)
     j->pid = fork();
   if (j->pid == 0) {
@@ -205,7 +205,7 @@ static int deliver_console(struct exec_job *j, int fd, berth_error **err) {
 }
 
 static int drive_child(struct exec_job *j, berth_error **err) {
-  if (j->h.cg != NULL && !j->cloned_into_cgroup) {
+  if (j->h.cg != NULL && j->cg_entry == CGROUP_ENTRY_BY_PARENT) {
     int rc = j->o->n_cgroups > 0
                  ? cgroup_add_pid_sub(j->h.cg, j->o->cgroups, j->o->n_cgroups, j->pid, err)
                  : cgroup_add_pid(j->h.cg, j->pid, err);

@@ -61,15 +61,16 @@ static int setup_console(struct init_ctx *ctx, berth_error **err) {
   return rc;
 }
 
-/* The parent joins the cgroups after GO (see sync.h); what needs them
- * waits here. Once: later calls return at once. */
+/* The parent makes or joins the cgroups after GO (see sync.h); what
+ * needs them waits here. Once: later calls return at once. */
 static int await_cgroup(void *arg, berth_error **err) {
   struct init_ctx *ctx = arg;
   if (ctx->joined)
     return 0;
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_JOINED;
-  if (sync_expect(ctx->sync_fd, &phase, &m, NULL, err) < 0)
+  if (sync_expect(ctx->sync_fd, &phase, &m, NULL, err) < 0 ||
+      (ctx->cg_entry == CGROUP_ENTRY_V1_LATER && cgroup_join_v1_later(ctx->cg, err) < 0))
     return -1;
   ctx->joined = true;
   return 0;
@@ -89,7 +90,7 @@ static int setup_inside(struct init_ctx *ctx, struct process_launch *launch,
                     .has_terminal = s->process->terminal, .idmap = ctx->idmap,
                     .mount_label = selinux && mount_label && *mount_label ? mount_label : NULL,
                     .await_cgroup = await_cgroup, .await_arg = ctx,
-                    .cgroup = ctx->cg_placed ? ctx->cg : NULL};
+                    .cgroup = ctx->cg_entry != CGROUP_ENTRY_BY_PARENT ? ctx->cg : NULL};
   /* Hooks, the console, the user's program: all in the cgroups. */
   if (idmap_trees_claim(ctx->idmap, err) < 0 || rootfs_prepare(&ro, err) < 0 ||
       await_cgroup(ctx, err) < 0)
@@ -158,20 +159,6 @@ __attribute__((noreturn)) static void start_process(struct init_ctx *ctx,
   _exit(e != NULL && e->code == ENOENT ? 127 : e != NULL && e->code == EACCES ? 126 : 1);
 }
 
-/* With no namespace to join and no user namespace to be mapped, lo and the
- * host and domain names belong to namespaces this process made at clone,
- * and nothing of the parent's is needed to set them up: they can be done
- * while the parent is still joining the cgroups, instead of after GO. */
-static bool names_before_go(const spec *s) {
-  if (spec_find_namespace(s, NS_USER) != NULL)
-    return false;
-  for (size_t i = 0; i < s->linux.n_namespaces; i++) {
-    if (s->linux.namespaces[i].path != NULL)
-      return false;
-  }
-  return true;
-}
-
 void container_init(struct init_ctx *ctx) {
   berth_error *e = NULL;
   /* Until state.json names us (SAVED), if the parent dies, so do we. */
@@ -188,7 +175,11 @@ void container_init(struct init_ctx *ctx) {
   int keep[] = {ctx->sync_fd, ctx->fifo_fd, idmap_trees_holder_fd(ctx->idmap)};
   process_close_fds_except(ctx->extra_fds, keep, sizeof(keep) / sizeof(keep[0]));
 
-  bool early = names_before_go(ctx->spec);
+  /* With no namespace to join and no user namespace to be mapped, lo and
+   * the host and domain names belong to namespaces this process made at
+   * clone, and nothing of the parent's is needed to set them up: they are
+   * done while the parent is still busy, instead of after GO. */
+  bool early = ns_all_made_at_clone_without_user(ctx->spec);
   berth_error *early_err = join_err;
   if (early_err == NULL && early && ns_loopback_up(ctx->spec, &early_err) == 0)
     set_names(ctx->spec, &early_err);

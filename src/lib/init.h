@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 
+#include "cgroup/cgroup.h"
 #include "error.h"
 #include "spec.h"
 #include "state.h"
@@ -24,9 +25,8 @@ struct init_ctx {
   bool no_new_keyring;
   struct berth_seccomp *seccomp; /* compiled by the parent, or NULL */
   struct idmap_trees *idmap;     /* idmapped mount trees from the parent, or NULL */
-  struct cgroup *cg;             /* the container's, joined at once where the clone
-                                  * prepared it (cgroup_join_self), or NULL */
-  bool cg_placed;                /* the clone put this process in all of cg */
+  struct cgroup *cg;             /* the container's, or NULL */
+  enum cgroup_entry cg_entry;    /* how this process gets into cg */
   bool joined;                   /* JOINED came: this process is in its cgroups */
 };
 

@@ -113,7 +113,7 @@ static int open_images(struct restore_job *j, berth_error **err) {
  * from here on leaves a container that list shows and delete removes
  * whole, CRIU and the tasks it made included. */
 static int setup_cgroup(struct restore_job *j, berth_error **err) {
-  if (container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, false, &j->cg, err) < 0)
+  if (container_cgroup_setup(j->spec, j->o->id, j->o->systemd_cgroup, false, false, &j->cg, err) < 0)
     return -1;
   if (j->cg != NULL)
     container_cgroup_record(&j->st, j->cg);

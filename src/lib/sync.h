@@ -5,7 +5,7 @@
  *   parent                               child (container init)
  *   clone ───────────────────────────►   joins its cgroups (see below), waits
  *   id maps, oom ─ GO(pid) ──────────►   namespaces joined, mounts
- *   cgroup join ─ JOINED ────────────►   awaited before anything that
+ *   cgroup made/joined ─ JOINED ─────►   awaited before anything that
  *                                        needs the cgroups (see below)
  *                        ◄─ HOOKS ────   before pivot_root, only when
  *   prestart, createRuntime ─ HOOKS_DONE ►   the spec has such hooks
@@ -22,7 +22,12 @@
  *
  * Where the clone could prepare it (cgroup_clone3), the init is in its
  * cgroups before it does anything else: born in the cgroup2 one, joining
- * the v1 ones itself; JOINED then only says so. Otherwise (a systemd
+ * the v1 ones itself; JOINED then only says so. Where the init is root in
+ * the host's user namespace and joins no namespace (cgroupfs), the v1
+ * directories and the resources are made after GO instead, while the init
+ * does its mounts on another CPU (the parent starts it beside itself):
+ * JOINED then says they are ready, and the init joins the v1 ones itself
+ * (CGROUP_ENTRY_V1_LATER). Otherwise (a systemd
  * scope, which starts with the init's pid; a kernel that refuses
  * CLONE_INTO_CGROUP) the parent moves the init after GO, not before,
  * because a write to cgroup.procs can wait for an RCU grace period (6 to

@@ -692,19 +692,29 @@ static void test_processes(void) {
   destroy_all_gone(cg, "destroy");
 }
 
-/* A child of cgroup_clone3 that calls cgroup_join_self; its result (the
- * error's text, or "joined") comes back through a pipe, and the child then
- * waits to be killed. 0 where there is no clone3: the test WHAT is then
- * skipped, saying so, and cg removed. */
-static pid_t clone_joiner(cgroup *cg, const char *what, bool *placed, char *said, size_t len) {
-  int p[2];
+/* A child of cgroup_clone3 that calls cgroup_join_self, or, told to join
+ * later, waits for a byte on GO and calls cgroup_join_v1_later; its result
+ * (the error's text, or "joined") comes back through a pipe, and the child
+ * then waits to be killed. The parent's BETWEEN runs before the byte is
+ * sent. 0 where there is no clone3: the test WHAT is then skipped, saying
+ * so, and cg removed. */
+static pid_t clone_joiner_between(cgroup *cg, const char *what, enum cgroup_entry *entry,
+                                  void (*between)(cgroup *), char *said, size_t len) {
+  int p[2], go[2];
   if (pipe(p) < 0)
     return -1;
+  if (pipe(go) < 0) {
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
   struct clone_args args = {.exit_signal = SIGCHLD};
-  pid_t pid = cgroup_clone3(cg, &args, placed);
+  pid_t pid = cgroup_clone3(cg, &args, entry);
   if (pid < 0 && errno == ENOSYS) {
     /* No clone3 (qemu-user): callers fork instead, and move the child. */
-    CHECK(!*placed && cg->join_fds == NULL);
+    CHECK(*entry == CGROUP_ENTRY_BY_PARENT && cg->join_fds == NULL);
+    close(go[0]);
+    close(go[1]);
     close(p[0]);
     close(p[1]);
     printf("  %s: skipped, no clone3 here (qemu-user): the parent moves the child\n", what);
@@ -713,7 +723,11 @@ static pid_t clone_joiner(cgroup *cg, const char *what, bool *placed, char *said
   }
   if (pid == 0) {
     berth_error *e = NULL;
-    const char *text = cgroup_join_self(cg, &e) == 0 ? "joined" : err_text(e);
+    char byte;
+    int rc = *entry == CGROUP_ENTRY_V1_LATER
+                 ? (read(go[0], &byte, 1) == 1 ? cgroup_join_v1_later(cg, &e) : -1)
+                 : cgroup_join_self(cg, &e);
+    const char *text = rc == 0 ? "joined" : err_text(e);
     if (write(p[1], text, strlen(text)) < 0)
       _exit(1);
     close(p[1]);
@@ -721,11 +735,23 @@ static pid_t clone_joiner(cgroup *cg, const char *what, bool *placed, char *said
       pause();
   }
   close(p[1]);
+  close(go[0]);
   if (pid > 0 && n_children < sizeof(children) / sizeof(children[0]))
     children[n_children++] = pid;
+  if (pid > 0 && between != NULL)
+    between(cg);
+  CHECK(pid <= 0 || write(go[1], "g", 1) == 1);
+  close(go[1]);
   ssize_t n = pid > 0 ? read(p[0], said, len - 1) : -1;
   said[n > 0 ? n : 0] = '\0';
   close(p[0]);
+  return pid;
+}
+
+static pid_t clone_joiner(cgroup *cg, const char *what, bool *placed, char *said, size_t len) {
+  enum cgroup_entry entry = CGROUP_ENTRY_BY_PARENT;
+  pid_t pid = clone_joiner_between(cg, what, &entry, NULL, said, len);
+  *placed = entry == CGROUP_ENTRY_PLACED;
   return pid;
 }
 
@@ -793,6 +819,54 @@ static void test_clone_join_refused(void) {
   if (strstr(said, want) == NULL)
     fprintf(stderr, "  refused join said: %s\n", said);
   end_joiner(cg, pid, "destroy after refused clone");
+}
+
+static void make_v1_now(cgroup *cg) {
+  berth_error *err = NULL;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(cg->dirs[i].unified || !cg_is_dir(cg->dirs[i].path));
+  CHECK(cgroup_make_v1(cg, &err) == 0);
+  if (err != NULL)
+    fprintf(stderr, "  make v1: %s\n", err_text(err));
+  berth_error_free(err);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    CHECK(cg_is_dir(cg->dirs[i].path));
+}
+
+/* cgroup_create_v1_later makes the cgroup2 directory only; the child, born
+ * in it, joins the v1 ones by path once the parent has made them, and is
+ * then in every directory with no move by the parent. */
+static void test_clone_v1_later(void) {
+  char path[160];
+  snprintf(path, sizeof(path), "/%s", name("later"));
+  cgroup *cg = NULL;
+  berth_error *err = NULL;
+  CHECK(cgroup_create_v1_later(path, "x", &cg, &err) == 0);
+  if (cg == NULL) {
+    fprintf(stderr, "  create later %s: %s\n", path, err_text(err));
+    berth_error_free(err);
+    return;
+  }
+  bool v1 = false;
+  for (size_t i = 0; i < cg->n_dirs; i++) {
+    v1 = v1 || !cg->dirs[i].unified;
+    CHECK(cg_is_dir(cg->dirs[i].path) == cg->dirs[i].unified);
+  }
+  enum cgroup_entry entry = CGROUP_ENTRY_BY_PARENT;
+  char said[512];
+  pid_t pid = clone_joiner_between(cg, "clone-later", &entry, make_v1_now, said, sizeof(said));
+  if (pid == 0)
+    return;
+  CHECK(pid > 0);
+  CHECK(entry == (v1 ? CGROUP_ENTRY_V1_LATER : CGROUP_ENTRY_PLACED));
+  CHECK(strcmp(said, "joined") == 0);
+  if (strcmp(said, "joined") != 0)
+    fprintf(stderr, "  later join: %s\n", said);
+  char want[32];
+  snprintf(want, sizeof(want), "%d", (int)pid);
+  for (size_t i = 0; pid > 0 && i < cg->n_dirs; i++)
+    CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
+  end_joiner(cg, pid, "destroy after a later join");
 }
 
 /* destroy removes what the container made below its directories, deepest
@@ -1031,6 +1105,7 @@ int main(void) {
   test_processes();
   test_clone_joins_itself();
   test_clone_join_refused();
+  test_clone_v1_later();
   test_destroy_busy();
   test_destroy_nested();
   test_cpuset_inherited();

@@ -19,6 +19,14 @@ typedef struct cgroup cgroup;
  * hierarchy and on the cgroup2 mount. Nothing is left behind on error. */
 int cgroup_create(const char *cgroups_path, const char *id, bool systemd, cgroup **out,
                   berth_error **err);
+/* As cgroup_create (cgroupfs), making only the cgroup2 directory: the v1
+ * ones wait for cgroup_make_v1, so that a parent can make them while its
+ * child, already cloned into the cgroup2 one, sets itself up
+ * (CGROUP_ENTRY_V1_LATER). */
+int cgroup_create_v1_later(const char *cgroups_path, const char *id, cgroup **out,
+                           berth_error **err);
+/* Makes the v1 directories cgroup_create_v1_later left (nothing if none). */
+int cgroup_make_v1(cgroup *cg, berth_error **err);
 /* For a delete whose record of the cgroup is lost (a damaged state, or a
  * create killed before it wrote one): the cgroupfs directories a container
  * with this cgroupsPath and id has, each one that exists counted as its
@@ -39,17 +47,23 @@ int cgroup_add_pid_sub(cgroup *cg, const char *const *subs, size_t n, pid_t pid,
  * v1 hierarchies, or a systemd scope not started yet. Owned by cg. */
 int cgroup_unified_fd(cgroup *cg);
 struct clone_args;
+/* How a child of cgroup_clone3 gets into the whole of its cgroup. */
+enum cgroup_entry {
+  CGROUP_ENTRY_BY_PARENT, /* the parent moves it, with cgroup_add_pid */
+  CGROUP_ENTRY_PLACED,    /* born in the cgroup2 directory, joining v1 ones
+                           * with cgroup_join_self, its first call */
+  CGROUP_ENTRY_V1_LATER,  /* born in the cgroup2 directory (if any); joins
+                           * the v1 ones with cgroup_join_v1_later once the
+                           * parent has made them (cgroup_make_v1) */
+};
 /* clone3 with `args`, for a child that is to be in cg (may be NULL: not)
- * with no move by the parent where the host allows (clone.c): born in the
- * cgroup2 directory (CLONE_INTO_CGROUP), and on v1 hierarchies joining
- * them itself with cgroup_join_self, its first call. *placed says whether
- * the child will be in the whole cgroup so (in the child too, once its
- * cgroup_join_self succeeded); if not, the parent moves it with
- * cgroup_add_pid. A kernel or caller that refuses CLONE_INTO_CGROUP
- * (before 5.7, or the cgroup's permissions) gets a plain clone3. Returns as
- * clone3 does: 0 in the child, -1 with errno (ENOSYS: no clone3 at all,
- * for the caller's own fallback, whose child joins nothing itself). */
-pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed);
+ * with no move by the parent where the host allows (clone.c). *entry says
+ * how the child gets in (in the child too). A kernel or caller that
+ * refuses CLONE_INTO_CGROUP (before 5.7, or the cgroup's permissions) gets
+ * a plain clone3, and the parent moves the child. Returns as clone3 does:
+ * 0 in the child, -1 with errno (ENOSYS: no clone3 at all, for the
+ * caller's own fallback, whose child joins nothing itself). */
+pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, enum cgroup_entry *entry);
 /* The container's directory in its i-th hierarchy: false past the last. */
 bool cgroup_dir_at(const cgroup *cg, size_t i, const char **mount_point, const char **path);
 /* In a child of cgroup_clone3, before anything else: join the v1
@@ -57,6 +71,10 @@ bool cgroup_dir_at(const cgroup *cg, size_t i, const char **mount_point, const c
  * names the directory. The files stay open (close-on-exec) for the
  * caller's close of every descriptor it does not keep. */
 int cgroup_join_self(cgroup *cg, berth_error **err);
+/* CGROUP_ENTRY_V1_LATER: join the v1 directories, by path (the caller sees
+ * the host's hierarchies where the parent does). An error names the
+ * directory. */
+int cgroup_join_v1_later(cgroup *cg, berth_error **err);
 /* Every pid in the cgroup (from cgroup.procs). */
 int cgroup_pids(cgroup *cg, pid_t **pids, size_t *n, berth_error **err);
 /* Signal every process in the cgroup (freezing around it so none escape by

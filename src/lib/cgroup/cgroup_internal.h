@@ -52,6 +52,7 @@ struct cgroup {
   int *join_fds;           /* per directory, its v1 tasks file open for a child's
                             * cgroup_join_self (-1: a cgroup2 one); see clone.c */
   size_t n_join_fds;
+  bool v1_pending;         /* v1 directories planned, made later (cgroup_make_v1) */
   const cg_driver *driver; /* chosen once, by cgroup.c */
   void *driver_data;       /* the driver's own, released by its release() */
 };

@@ -98,6 +98,32 @@ static int fs_create(const char *cgroups_path, const char *id, cgroup **out,
   return fs_dirs(cgroups_path, id, cg_make_dirs, "create cgroup", true, out, err);
 }
 
+/* Only what a clone into the cgroup needs before it: the cgroup2
+ * directory. The v1 ones are left to cgroup_make_v1. */
+static int make_unified(cg_dir *d, berth_error **err) {
+  return d->unified ? cg_make_dirs(d, err) : 0;
+}
+
+int cgroup_create_v1_later(const char *cgroups_path, const char *id, cgroup **out,
+                           berth_error **err) {
+  *out = NULL;
+  if (fs_dirs(cgroups_path, id, make_unified, "create cgroup", true, out, err) < 0)
+    return -1;
+  (*out)->v1_pending = (*out)->layout != CG_LAYOUT_V2;
+  return 0;
+}
+
+int cgroup_make_v1(cgroup *cg, berth_error **err) {
+  if (!cg->v1_pending)
+    return 0;
+  cg->v1_pending = false;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (!cg->dirs[i].unified && cg_make_dirs(&cg->dirs[i], err) < 0)
+      return berth_wrap(err, "create cgroup \"%s\"",
+                        cg->dirs[i].path + strlen(cg->dirs[i].mountpoint));
+  return 0;
+}
+
 int cgroup_reclaim(const char *cgroups_path, const char *id, cgroup **out, berth_error **err) {
   *out = NULL;
   return fs_dirs(cgroups_path, id, claim_existing, "find cgroup", false, out, err);

@@ -19,7 +19,18 @@
  * file (a child already in a new user namespace still may).
  *
  * On a hybrid host both: born in the cgroup2 directory, joining the v1
- * ones itself. Anything that prevents either (a systemd scope not started
+ * ones itself.
+ *
+ * Or the v1 directories are made after the clone (cgroup_create_v1_later,
+ * CGROUP_ENTRY_V1_LATER): making them is most of a container's cgroup
+ * cost (a new memory cgroup alone takes 0.4 ms here), and the parent can
+ * do it while the child, on the other CPU, does its mounts. The child then
+ * opens the tasks files itself once they exist (cgroup_join_v1_later): its
+ * own credentials are checked then, so the caller does this only for a
+ * child that is still root in the host's user namespace and sees the
+ * host's hierarchies.
+ *
+ * Anything that prevents either (a systemd scope not started
  * yet, whose directories appear with its first pid; a file that does not
  * open; a kernel that refuses CLONE_INTO_CGROUP) leaves the move to the
  * parent (cgroup_add_pid), as before. */
@@ -74,21 +85,21 @@ static int open_tasks_files(cgroup *cg) {
 
 /* Makes ready what puts the child in the whole of cg with no move by the
  * parent: the cgroup2 directory's fd in *into (-1: none to clone into) and
- * the v1 tasks files. False when the parent must move the child. */
-static bool prepare(cgroup *cg, int *into) {
+ * the v1 tasks files, unless the v1 directories are still to be made. */
+static enum cgroup_entry prepare(cgroup *cg, int *into) {
   *into = -1;
   if (cg == NULL || !cg->driver->placed(cg))
-    return false;
+    return CGROUP_ENTRY_BY_PARENT;
   if (cg->layout == CG_LAYOUT_V2)
-    return (*into = cg_open_unified(cg)) >= 0;
-  if (open_tasks_files(cg) < 0)
-    return false;
+    return (*into = cg_open_unified(cg)) >= 0 ? CGROUP_ENTRY_PLACED : CGROUP_ENTRY_BY_PARENT;
+  if (!cg->v1_pending && open_tasks_files(cg) < 0)
+    return CGROUP_ENTRY_BY_PARENT;
   if (cg->layout == CG_LAYOUT_HYBRID && cg_find_unified(cg) != NULL &&
       (*into = cg_open_unified(cg)) < 0) {
     cg_close_join_fds(cg);
-    return false;
+    return CGROUP_ENTRY_BY_PARENT;
   }
-  return true;
+  return cg->v1_pending ? CGROUP_ENTRY_V1_LATER : CGROUP_ENTRY_PLACED;
 }
 
 static pid_t clone3_into(struct clone_args *args, int into) {
@@ -100,17 +111,16 @@ static pid_t clone3_into(struct clone_args *args, int into) {
   return pid;
 }
 
-pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed) {
-  *placed = false;
+pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, enum cgroup_entry *entry) {
   int into;
-  bool entry = prepare(cg, &into);
+  enum cgroup_entry how = prepare(cg, &into);
   pid_t pid = -1;
   if (into >= 0) {
     pid = clone3_into(args, into);
     if (pid < 0 && errno != ENOSYS) {
       /* Refused (before 5.7, or the cgroup's permissions): a plain clone,
        * and the parent moves the child, into the v1 directories too. */
-      entry = false;
+      how = CGROUP_ENTRY_BY_PARENT;
       cg_close_join_fds(cg);
       pid = (pid_t)syscall(SYS_clone3, args, sizeof(*args));
     }
@@ -118,38 +128,61 @@ pid_t cgroup_clone3(cgroup *cg, struct clone_args *args, bool *placed) {
     pid = (pid_t)syscall(SYS_clone3, args, sizeof(*args));
   }
   if (pid == 0) {
-    *placed = entry; /* the child keeps the files for cgroup_join_self */
+    *entry = how; /* the child keeps the files for cgroup_join_self */
     return 0;
   }
   int saved = errno;
   if (cg != NULL)
     cg_close_join_fds(cg);
   errno = saved;
-  *placed = entry && pid > 0;
+  *entry = pid > 0 ? how : CGROUP_ENTRY_BY_PARENT;
   return pid;
+}
+
+/* Writes "0" (the caller) to one directory's open tasks file. */
+static int join_one(int fd, const char *dir, berth_error **err) {
+  ssize_t n;
+  do
+    n = write(fd, "0", 1);
+  while (n < 0 && errno == EINTR);
+  if (n == 1)
+    return 0;
+  if (n >= 0)
+    errno = EIO;
+  return berth_fail_errno_id(err, cg_refused_code("tasks", errno),
+                             "join the cgroup: write \"%s/tasks\"", dir);
 }
 
 int cgroup_join_self(cgroup *cg, berth_error **err) {
   if (cg == NULL || cg->join_fds == NULL)
     return 0;
   int rc = 0;
-  for (size_t i = 0; rc == 0 && i < cg->n_join_fds; i++) {
-    if (cg->join_fds[i] < 0)
-      continue;
-    ssize_t n;
-    do
-      n = write(cg->join_fds[i], "0", 1);
-    while (n < 0 && errno == EINTR);
-    if (n != 1) {
-      if (n >= 0)
-        errno = EIO;
-      rc = berth_fail_errno_id(err, cg_refused_code("tasks", errno),
-                               "join the cgroup: write \"%s/tasks\"", cg->dirs[i].path);
-    }
-  }
+  for (size_t i = 0; rc == 0 && i < cg->n_join_fds; i++)
+    if (cg->join_fds[i] >= 0)
+      rc = join_one(cg->join_fds[i], cg->dirs[i].path, err);
   /* Not closed one by one: both callers close every descriptor they do
    * not keep right after (and these are close-on-exec), so the start
    * path pays no close per hierarchy here. */
   cg_forget_join_fds(cg);
+  return rc;
+}
+
+int cgroup_join_v1_later(cgroup *cg, berth_error **err) {
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < cg->n_dirs; i++) {
+    if (cg->dirs[i].unified)
+      continue;
+    char *path = cg_join(cg->dirs[i].path, "tasks");
+    int fd = path != NULL ? open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    if (fd < 0) {
+      rc = path == NULL ? berth_fail(err, ENOMEM, "join the cgroup \"%s\"", cg->dirs[i].path)
+                        : berth_fail_errno_id(err, cg_refused_code("tasks", errno),
+                                              "join the cgroup: open \"%s\"", path);
+    } else {
+      rc = join_one(fd, cg->dirs[i].path, err);
+      close(fd);
+    }
+    free(path);
+  }
   return rc;
 }

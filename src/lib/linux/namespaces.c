@@ -46,6 +46,15 @@ bool ns_is_new(const spec *s, enum spec_ns_type type) {
   return ns != NULL && ns->path == NULL;
 }
 
+bool ns_all_made_at_clone_without_user(const spec *s) {
+  if (spec_find_namespace(s, NS_USER) != NULL)
+    return false;
+  for (size_t i = 0; i < s->linux.n_namespaces; i++)
+    if (s->linux.namespaces[i].path != NULL)
+      return false;
+  return true;
+}
+
 static int join_one(const spec_namespace *ns, berth_error **err) {
   int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)

@@ -39,5 +39,8 @@ int ns_loopback_up(const spec *s, berth_error **err);
 bool ns_is_private(const spec *s, enum spec_ns_type type);
 /* Is it one the container creates (no path to join)? */
 bool ns_is_new(const spec *s, enum spec_ns_type type);
+/* No user namespace and no namespace joined by path: everything the init
+ * is in was made by its clone, and it is root as the runtime is. */
+bool ns_all_made_at_clone_without_user(const spec *s);
 
 #endif

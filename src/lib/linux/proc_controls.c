@@ -326,6 +326,16 @@ int proc_reset_cpu_affinity(pid_t pid, berth_error **err) {
   return 0;
 }
 
+void proc_start_beside(pid_t pid) {
+  cpu_set_t set;
+  int here = sched_getcpu();
+  if (here < 0 || here >= CPU_SETSIZE || sched_getaffinity(0, sizeof(set), &set) < 0)
+    return;
+  CPU_CLR(here, &set);
+  if (CPU_COUNT(&set) > 0)
+    sched_setaffinity(pid, sizeof(set), &set);
+}
+
 /* ---- memory policy ---- */
 
 /* Kernel values (include/uapi/linux/mempolicy.h); spelled out because the

@@ -67,6 +67,12 @@ int proc_apply_cpu_affinity_to(pid_t pid, const char *field, const char *cpulist
  * container does not inherit a `taskset` of whoever started the runtime;
  * runc does this for init and exec processes without execCPUAffinity. */
 int proc_reset_cpu_affinity(pid_t pid, berth_error **err);
+/* Best effort: lets pid, a child that has not run yet, start on any CPU
+ * allowed to the caller but the one the caller runs on, so that both work
+ * at once (the kernel tends to queue a new child behind its busy parent).
+ * For a child whose process setup resets its affinity before the user's
+ * program runs (proc_reset_cpu_affinity, or execCPUAffinity). */
+void proc_start_beside(pid_t pid);
 
 /* linux.memoryPolicy via set_mempolicy(2): MPOL_* mode, node list and
  * MPOL_F_* flags. */
