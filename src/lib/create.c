@@ -174,9 +174,11 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
     container_init(&ctx);
   }
   int saved = errno;
-  /* The parent makes the v1 cgroups meanwhile (setup_cgroup); the init
-   * resets its affinity before the user's program (process.c). */
-  if (pid > 0 && j->cgroup_unfinished)
+  /* The v1 cgroups are made meanwhile (setup_cgroup). By us, after GO:
+   * the init is better started on another CPU, and resets its affinity
+   * before the user's program (process.c). By a helper on another CPU:
+   * the init takes ours when we wait for the helper. */
+  if (pid > 0 && j->cgroup_unfinished && !cgroup_v1_in_background(j->cg))
     proc_start_beside(pid);
   berth_error *restore_err = NULL;
   ns_restore_pid_for_children(saved_pidns, &restore_err);
@@ -377,6 +379,13 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
       (!j->o->start && make_fifo(j, err) < 0) || fill_state(j, err) < 0)
     return -1;
   faultpoint("create.config-copied");
+  /* First of what needs no clone, as its directories are made in the
+   * background meanwhile (mkdir_helper.c). */
+  if (setup_cgroup(j, err) < 0)
+    return -1;
+  /* The cgroup exists and nothing records it yet: delete --force must find
+   * it from the copy of config.json. */
+  faultpoint("create.cgroup-made");
   if (seccomp_prepare_for(j->spec, j->o->root, &j->seccomp, err) < 0)
     return -1;
   if (idmap_prepare(j->spec, j->bundle, &j->idmap, err) < 0)
@@ -384,11 +393,6 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   snprintf(j->state_dir, sizeof(j->state_dir), "%s/%s", j->o->root, j->o->id);
   if (notify_prepare(j->spec, j->dirfd, j->state_dir, err) < 0)
     return -1;
-  if (setup_cgroup(j, err) < 0)
-    return -1;
-  /* The cgroup exists and nothing records it yet: delete --force must find
-   * it from the copy of config.json. */
-  faultpoint("create.cgroup-made");
   /* Made after the clone, the cgroup is first recorded with the init
    * (stage_state): until then a delete finds its directories from the
    * copy of config.json (cgroup_reclaim), as after a create killed before

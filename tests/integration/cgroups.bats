@@ -148,12 +148,12 @@ under_caller() {
 }
 
 # Making the v1 directories (a memory cgroup alone takes 0.4 ms) overlaps
-# the init's own set-up: the init is cloned first, after only the cgroup2
-# directory it is born in, and joins the v1 ones itself once they exist.
-# With a user namespace, the init may not open the host's files: all is
-# made before the clone, and the init joins its v1 directories through
-# files the parent opened.
-@test "cgroups: the v1 directories are made after the clone, unless the init has a user namespace" {
+# the clone and the init's own set-up: a helper process makes them
+# (x86_64), or the runtime after the clone; the init joins them itself
+# once they exist. With a user namespace, the init may not open the host's
+# files: the runtime makes all before the clone, and the init joins its v1
+# directories through files the runtime opened.
+@test "cgroups: the v1 directories are made beside the clone, unless the init has a user namespace" {
   skip_if_runc "berth's order of work"
   command -v strace >/dev/null || skip "strace is not installed"
   [ -d /sys/fs/cgroup/memory ] || skip "no v1 memory hierarchy"
@@ -166,13 +166,20 @@ under_caller() {
       cfg '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}] | .linux.gidMappings = .linux.uidMappings'
     fi
     new_id
-    capture strace -f -o "$trace" -e trace=clone3,mkdir,openat "$BERTH" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID"
+    capture strace -f -o "$trace" -e trace=clone,clone3,mkdir,openat "$BERTH" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID"
     [ "$status" -eq 0 ] || fail "run (user namespace: $userns): $output"
+    local main mkdir_by
+    main=$(head -n1 "$trace" | cut -d' ' -f1)
     clone=$(grep -n -m1 'clone3(' "$trace" | cut -d: -f1)
     mkdir=$(grep -n -m1 "mkdir(\"/sys/fs/cgroup/memory[^\"]*$name\"" "$trace" | cut -d: -f1)
     [ -n "$clone" ] && [ -n "$mkdir" ] || fail "no clone3 or memory mkdir: $(grep -E 'clone3|mkdir' "$trace")"
+    mkdir_by=$(sed -n "${mkdir}p" "$trace" | cut -d' ' -f1)
     if [ "$userns" = no ]; then
-      ((mkdir > clone)) || fail "the memory directory was made before the clone"
+      if [ "$(uname -m)" = x86_64 ]; then
+        [ "$mkdir_by" != "$main" ] || fail "the runtime made the memory directory itself"
+      else
+        ((mkdir > clone)) || fail "the memory directory was made before the clone"
+      fi
       # The init's own open of its tasks file, after the parent made it.
       grep -E "^[0-9]+ +openat\(AT_FDCWD, \"/sys/fs/cgroup/memory[^\"]*$name/tasks\", O_WRONLY" "$trace" |
         grep -qv "^$(head -n1 "$trace" | cut -d' ' -f1) " || fail "the init did not open its tasks file"

@@ -821,37 +821,54 @@ static void test_clone_join_refused(void) {
   end_joiner(cg, pid, "destroy after refused clone");
 }
 
+/* Whether d's own directory is recorded as made for the container. */
+static bool recorded_made(const cg_dir *d) {
+  for (size_t i = 0; i < d->n_created; i++)
+    if (strcmp(d->created[i], d->path) == 0)
+      return true;
+  return false;
+}
+
 static void make_v1_now(cgroup *cg) {
   berth_error *err = NULL;
-  for (size_t i = 0; i < cg->n_dirs; i++)
-    CHECK(cg->dirs[i].unified || !cg_is_dir(cg->dirs[i].path));
   CHECK(cgroup_make_v1(cg, &err) == 0);
   if (err != NULL)
     fprintf(stderr, "  make v1: %s\n", err_text(err));
   berth_error_free(err);
+  CHECK(cg->mkdir_helper == NULL);
   for (size_t i = 0; i < cg->n_dirs; i++)
-    CHECK(cg_is_dir(cg->dirs[i].path));
+    CHECK(cg_is_dir(cg->dirs[i].path) && recorded_made(&cg->dirs[i]));
 }
 
-/* cgroup_create_v1_later makes the cgroup2 directory only; the child, born
- * in it, joins the v1 ones by path once the parent has made them, and is
- * then in every directory with no move by the parent. */
-static void test_clone_v1_later(void) {
+static cgroup *make_later(const char *suffix) {
   char path[160];
-  snprintf(path, sizeof(path), "/%s", name("later"));
+  snprintf(path, sizeof(path), "/%s", name(suffix));
   cgroup *cg = NULL;
   berth_error *err = NULL;
   CHECK(cgroup_create_v1_later(path, "x", &cg, &err) == 0);
-  if (cg == NULL) {
+  if (cg == NULL)
     fprintf(stderr, "  create later %s: %s\n", path, err_text(err));
-    berth_error_free(err);
+  berth_error_free(err);
+  return cg;
+}
+
+/* cgroup_create_v1_later makes the cgroup2 directory, and the v1 ones in
+ * the background (x86_64: the mkdir helper); cgroup_make_v1 has them all,
+ * recorded as the container's. The child, born in the cgroup2 one, joins
+ * the v1 ones by path once the parent has made them, and is then in every
+ * directory with no move by the parent. */
+static void test_clone_v1_later(void) {
+  cgroup *cg = make_later("later");
+  if (cg == NULL)
     return;
-  }
   bool v1 = false;
   for (size_t i = 0; i < cg->n_dirs; i++) {
     v1 = v1 || !cg->dirs[i].unified;
-    CHECK(cg_is_dir(cg->dirs[i].path) == cg->dirs[i].unified);
+    CHECK(!cg->dirs[i].unified || cg_is_dir(cg->dirs[i].path));
   }
+#if defined(__x86_64__)
+  CHECK((cg->mkdir_helper != NULL) == v1);
+#endif
   enum cgroup_entry entry = CGROUP_ENTRY_BY_PARENT;
   char said[512];
   pid_t pid = clone_joiner_between(cg, "clone-later", &entry, make_v1_now, said, sizeof(said));
@@ -867,6 +884,50 @@ static void test_clone_v1_later(void) {
   for (size_t i = 0; pid > 0 && i < cg->n_dirs; i++)
     CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
   end_joiner(cg, pid, "destroy after a later join");
+}
+
+/* A create given up before cgroup_make_v1 removes what the helper made;
+ * a directory that was there before is not taken for the container's
+ * (the helper's mkdir fails, and the usual walk finds it). */
+static void test_v1_later_given_up_and_existing(void) {
+  cgroup *cg = make_later("later-given-up");
+  if (cg == NULL)
+    return;
+  destroy_all_gone(cg, "destroy before make v1");
+  cg = make_later("later-existing");
+  if (cg == NULL)
+    return;
+  cg_dir *theirs = NULL;
+  for (size_t i = 0; i < cg->n_dirs && theirs == NULL; i++)
+    if (!cg->dirs[i].unified && !cg_list_has(cg->dirs[i].controllers, "cpuset"))
+      theirs = &cg->dirs[i];
+  if (theirs == NULL) {
+    printf("  later-existing: skipped, no v1 hierarchy on this host\n");
+    destroy_all_gone(cg, "destroy");
+    return;
+  }
+  berth_error *err = NULL;
+  CHECK(cgroup_make_v1(cg, &err) == 0);
+  berth_error_clear(&err);
+  CHECK(cgroup_destroy(cg, &err) == 0);
+  berth_error_clear(&err);
+  /* Again, with one directory made by someone else first. */
+  char *path = strdup(theirs->path);
+  cgroup_free(cg);
+  CHECK(path != NULL && mkdir(path, 0755) == 0);
+  cg = make_later("later-existing");
+  CHECK(cg != NULL && cgroup_make_v1(cg, &err) == 0);
+  berth_error_free(err);
+  for (size_t i = 0; cg != NULL && i < cg->n_dirs; i++) {
+    bool is_theirs = path != NULL && strcmp(cg->dirs[i].path, path) == 0;
+    CHECK(cg_is_dir(cg->dirs[i].path) && recorded_made(&cg->dirs[i]) == !is_theirs);
+  }
+  err = NULL;
+  CHECK(cg != NULL && cgroup_destroy(cg, &err) == 0);
+  berth_error_free(err);
+  CHECK(path != NULL && cg_is_dir(path) && rmdir(path) == 0);
+  cgroup_free(cg);
+  free(path);
 }
 
 /* destroy removes what the container made below its directories, deepest
@@ -1106,6 +1167,7 @@ int main(void) {
   test_clone_joins_itself();
   test_clone_join_refused();
   test_clone_v1_later();
+  test_v1_later_given_up_and_existing();
   test_destroy_busy();
   test_destroy_nested();
   test_cpuset_inherited();

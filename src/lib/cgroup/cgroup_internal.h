@@ -53,6 +53,7 @@ struct cgroup {
                             * cgroup_join_self (-1: a cgroup2 one); see clone.c */
   size_t n_join_fds;
   bool v1_pending;         /* v1 directories planned, made later (cgroup_make_v1) */
+  struct cg_mkdir_helper *mkdir_helper; /* making them meanwhile, or NULL */
   const cg_driver *driver; /* chosen once, by cgroup.c */
   void *driver_data;       /* the driver's own, released by its release() */
 };
@@ -147,6 +148,17 @@ int cg_open_unified(cgroup *cg);
 
 /* mkdir.c: mkdir -p of d->path below its mountpoint, remembering what it made. */
 int cg_make_dirs(cg_dir *d, berth_error **err);
+/* The container's own directory was made for us (the mkdir helper): what
+ * cg_make_dirs does after its mkdir. */
+int cg_took_made_leaf(cg_dir *d, berth_error **err);
+
+/* mkdir_helper.c: the v1 directories of cg made by a second process while
+ * the runtime goes on (nothing started where it cannot be). Wait before
+ * reading a result; release waits too, and frees. */
+void cg_mkdir_helper_start(cgroup *cg);
+void cg_mkdir_helper_wait(cgroup *cg);
+bool cg_mkdir_helper_made(const cgroup *cg, size_t i);
+void cg_mkdir_helper_release(cgroup *cg);
 
 /* rmdir.c: remove what cg_make_dirs made in every directory (retrying
  * while the kernel says EBUSY), and with `whole_dirs` each container

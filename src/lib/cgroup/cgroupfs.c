@@ -44,6 +44,14 @@ static int fill_dir(cg_dir *d, const cg_host *host, const cg_mount *m, const cha
 }
 
 static int fs_destroy(cgroup *cg, berth_error **err) {
+  /* Given up before cgroup_make_v1: what the helper made goes too. */
+  if (cg->mkdir_helper != NULL) {
+    cg_mkdir_helper_wait(cg);
+    for (size_t i = 0; i < cg->n_dirs; i++)
+      if (cg_mkdir_helper_made(cg, i) && cg_remember_created(&cg->dirs[i], cg->dirs[i].path) < 0)
+        return berth_fail(err, ENOMEM, "cgroup \"%s\"", cg->dirs[i].path);
+    cg_mkdir_helper_release(cg);
+  }
   return cg_remove_dirs(cg, false, err);
 }
 
@@ -98,30 +106,53 @@ static int fs_create(const char *cgroups_path, const char *id, cgroup **out,
   return fs_dirs(cgroups_path, id, cg_make_dirs, "create cgroup", true, out, err);
 }
 
-/* Only what a clone into the cgroup needs before it: the cgroup2
- * directory. The v1 ones are left to cgroup_make_v1. */
-static int make_unified(cg_dir *d, berth_error **err) {
-  return d->unified ? cg_make_dirs(d, err) : 0;
-}
-
-int cgroup_create_v1_later(const char *cgroups_path, const char *id, cgroup **out,
-                           berth_error **err) {
-  *out = NULL;
-  if (fs_dirs(cgroups_path, id, make_unified, "create cgroup", true, out, err) < 0)
-    return -1;
-  (*out)->v1_pending = (*out)->layout != CG_LAYOUT_V2;
+static int plan_only(cg_dir *d, berth_error **err) {
   return 0;
 }
 
+/* Only what a clone into the cgroup needs before it, the cgroup2
+ * directory, is made here; the v1 ones are started in the background
+ * first (mkdir_helper.c) and left to cgroup_make_v1. */
+int cgroup_create_v1_later(const char *cgroups_path, const char *id, cgroup **out,
+                           berth_error **err) {
+  *out = NULL;
+  cgroup *cg = NULL;
+  if (fs_dirs(cgroups_path, id, plan_only, "create cgroup", false, &cg, err) < 0)
+    return -1;
+  cg->v1_pending = cg->layout != CG_LAYOUT_V2;
+  if (cg->v1_pending)
+    cg_mkdir_helper_start(cg);
+  for (size_t i = 0; i < cg->n_dirs; i++) {
+    cg_dir *d = &cg->dirs[i];
+    if (d->unified && cg_make_dirs(d, err) < 0) {
+      berth_error *ignored = NULL;
+      fs_destroy(cg, &ignored);
+      berth_error_free(ignored);
+      cg_free(cg);
+      return berth_wrap(err, "create cgroup \"%s\"", d->path + strlen(d->mountpoint));
+    }
+  }
+  *out = cg;
+  return 0;
+}
+
+/* A directory the helper made is taken as made here; any other (one that
+ * was there, one whose parents were not, one the helper did not get to)
+ * is made the usual way, which finds out which. */
 int cgroup_make_v1(cgroup *cg, berth_error **err) {
   if (!cg->v1_pending)
     return 0;
   cg->v1_pending = false;
-  for (size_t i = 0; i < cg->n_dirs; i++)
-    if (!cg->dirs[i].unified && cg_make_dirs(&cg->dirs[i], err) < 0)
-      return berth_wrap(err, "create cgroup \"%s\"",
-                        cg->dirs[i].path + strlen(cg->dirs[i].mountpoint));
-  return 0;
+  cg_mkdir_helper_wait(cg);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < cg->n_dirs; i++) {
+    cg_dir *d = &cg->dirs[i];
+    if (!d->unified &&
+        (cg_mkdir_helper_made(cg, i) ? cg_took_made_leaf(d, err) : cg_make_dirs(d, err)) < 0)
+      rc = berth_wrap(err, "create cgroup \"%s\"", d->path + strlen(d->mountpoint));
+  }
+  cg_mkdir_helper_release(cg);
+  return rc;
 }
 
 int cgroup_reclaim(const char *cgroups_path, const char *id, cgroup **out, berth_error **err) {

@@ -70,6 +70,7 @@ void cg_free(cgroup *cg) {
   if (cg == NULL)
     return;
   cg_close_join_fds(cg);
+  cg_mkdir_helper_release(cg);
   for (size_t i = 0; i < cg->n_dirs; i++)
     cg_dir_release(&cg->dirs[i]);
   free(cg->dirs);

@@ -89,9 +89,7 @@ static void delegate_controllers(const char *parent) {
  * parent exists already (the caller's cgroup, a pod's): 1 when made,
  * 0 when the walk from the mount point must do it. Not on cgroup2, where
  * the walk delegates the controllers to each parent before its child. */
-static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
-  if (d->unified || mkdir(d->path, 0755) < 0)
-    return 0;
+static int took_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   if (cg_remember_created(d, d->path) < 0)
     return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
   if (!cpuset)
@@ -102,6 +100,16 @@ static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   int rc = inherit_cpuset(d->path, parent, strlen(d->mountpoint), false, err);
   free(parent);
   return rc < 0 ? -1 : 1;
+}
+
+static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
+  if (d->unified || mkdir(d->path, 0755) < 0)
+    return 0;
+  return took_leaf(d, cpuset, err);
+}
+
+int cg_took_made_leaf(cg_dir *d, berth_error **err) {
+  return took_leaf(d, !d->unified && cg_list_has(d->controllers, "cpuset"), err) < 0 ? -1 : 0;
 }
 
 int cg_make_dirs(cg_dir *d, berth_error **err) {
