@@ -2,6 +2,7 @@
  * runtime's memory, its stack and its thread-local storage included, so it
  * may not touch the C library (whose errno and locks it would share).
  * Built as freestanding code, with raw system calls only. */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -17,6 +18,6 @@ int cg_mkdir_helper_main(void *arg) {
   if (raw_syscall(SYS_getppid, 0, 0, 0, 0, 0) != b->parent)
     return 0;
   for (unsigned i = 0; i < b->n; i++)
-    b->result[i] = (int)raw_syscall(SYS_mkdir, b->path[i], 0755, 0, 0, 0);
+    b->result[i] = (int)raw_syscall(SYS_mkdirat, AT_FDCWD, b->path[i], 0755, 0, 0);
   return 0;
 }
