@@ -764,6 +764,19 @@ static void end_joiner(cgroup *cg, pid_t pid, const char *what) {
   destroy_all_gone(cg, what);
 }
 
+/* The child said it joined and is in every directory of cg; then it is
+ * ended and cg removed, as WHAT. */
+static void end_joined_everywhere(cgroup *cg, pid_t pid, const char *said, const char *what) {
+  CHECK(strcmp(said, "joined") == 0);
+  if (strcmp(said, "joined") != 0)
+    fprintf(stderr, "  %s: the child said %s\n", what, said);
+  char want[32];
+  snprintf(want, sizeof(want), "%d", (int)pid);
+  for (size_t i = 0; pid > 0 && i < cg->n_dirs; i++)
+    CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
+  end_joiner(cg, pid, what);
+}
+
 /* The clone's child is in every directory of the cgroup with no move by
  * the parent (which on cgroup.procs waits for an RCU grace period): born
  * in the cgroup2 one, joining v1 ones itself; the parent keeps no file of
@@ -781,14 +794,7 @@ static void test_clone_joins_itself(void) {
   CHECK(pid > 0);
   CHECK(placed);
   CHECK(cg->join_fds == NULL && cg->n_join_fds == 0);
-  CHECK(strcmp(said, "joined") == 0);
-  if (strcmp(said, "joined") != 0)
-    fprintf(stderr, "  join: %s\n", said);
-  char want[32];
-  snprintf(want, sizeof(want), "%d", (int)pid);
-  for (size_t i = 0; pid > 0 && i < cg->n_dirs; i++)
-    CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
-  end_joiner(cg, pid, "destroy after clone");
+  end_joined_everywhere(cg, pid, said, "destroy after clone");
 }
 
 /* A v1 directory the child cannot join (a cpuset without cpus) makes the
@@ -876,14 +882,7 @@ static void test_clone_v1_later(void) {
     return;
   CHECK(pid > 0);
   CHECK(entry == (v1 ? CGROUP_ENTRY_V1_LATER : CGROUP_ENTRY_PLACED));
-  CHECK(strcmp(said, "joined") == 0);
-  if (strcmp(said, "joined") != 0)
-    fprintf(stderr, "  later join: %s\n", said);
-  char want[32];
-  snprintf(want, sizeof(want), "%d", (int)pid);
-  for (size_t i = 0; pid > 0 && i < cg->n_dirs; i++)
-    CHECK(file_is(cg->dirs[i].path, "cgroup.procs", want));
-  end_joiner(cg, pid, "destroy after a later join");
+  end_joined_everywhere(cg, pid, said, "destroy after a later join");
 }
 
 /* A create given up before cgroup_make_v1 removes what the helper made;
