@@ -166,12 +166,12 @@ under_caller() {
       cfg '.linux.namespaces += [{"type": "user"}] | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 65536}] | .linux.gidMappings = .linux.uidMappings'
     fi
     new_id
-    capture strace -f -o "$trace" -e trace=clone,clone3,mkdir,openat "$BERTH" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID"
+    capture strace -f -o "$trace" -e trace=clone,clone3,mkdir,mkdirat,openat "$BERTH" --root "$TEST_ROOT" run --bundle "$BUNDLE" "$ID"
     [ "$status" -eq 0 ] || fail "run (user namespace: $userns): $output"
     local main mkdir_by
     main=$(head -n1 "$trace" | cut -d' ' -f1)
     clone=$(grep -n -m1 'clone3(' "$trace" | cut -d: -f1)
-    mkdir=$(grep -n -m1 "mkdir(\"/sys/fs/cgroup/memory[^\"]*$name\"" "$trace" | cut -d: -f1)
+    mkdir=$(grep -n -m1 -E "mkdir(at)?\((AT_FDCWD, )?\"/sys/fs/cgroup/memory[^\"]*$name\"" "$trace" | cut -d: -f1)
     [ -n "$clone" ] && [ -n "$mkdir" ] || fail "no clone3 or memory mkdir: $(grep -E 'clone3|mkdir' "$trace")"
     mkdir_by=$(sed -n "${mkdir}p" "$trace" | cut -d' ' -f1)
     if [ "$userns" = no ]; then
