@@ -158,6 +158,11 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
    * itself, first thing (clone.c): no move by us, which on cgroup.procs
    * costs the kernel a grace period, and no moment in which the new
    * process is charged to the runtime's cgroup. */
+  /* The v1 cgroups are made meanwhile (setup_cgroup). By us, after GO:
+   * the init is better started on another CPU, and widens its affinity
+   * again once in its cgroups (init.c). By a helper on another CPU: the
+   * init takes ours when we wait for the helper. */
+  bool beside = j->cgroup_unfinished && !cgroup_v1_in_background(j->cg);
   pid_t pid = cgroup_clone3(j->cg, &args, &j->cg_entry);
   if (pid < 0 && errno == ENOSYS)
     pid = clone_fork((unsigned long)flags | SIGCHLD);
@@ -170,15 +175,11 @@ static pid_t clone_init(struct create_job *j, berth_error **err) {
         .extra_fds = j->listen_fds + j->o->preserve_fds, .listen_fds = j->listen_fds,
         .no_pivot = j->o->no_pivot, .no_new_keyring = j->o->no_new_keyring,
         .seccomp = j->seccomp, .idmap = j->idmap, .cg = j->cg,
-        .cg_entry = j->cg_entry};
+        .cg_entry = j->cg_entry, .started_beside = beside};
     container_init(&ctx);
   }
   int saved = errno;
-  /* The v1 cgroups are made meanwhile (setup_cgroup). By us, after GO:
-   * the init is better started on another CPU, and resets its affinity
-   * before the user's program (process.c). By a helper on another CPU:
-   * the init takes ours when we wait for the helper. */
-  if (pid > 0 && j->cgroup_unfinished && !cgroup_v1_in_background(j->cg))
+  if (pid > 0 && beside)
     proc_start_beside(pid);
   berth_error *restore_err = NULL;
   ns_restore_pid_for_children(saved_pidns, &restore_err);
@@ -242,13 +243,18 @@ static void stage_state(struct create_job *j) {
   berth_error_free(ignored);
 }
 
+static int save_provisional_state(struct create_job *j, berth_error **err);
+
 /* The v1 directories and the resources left for after the clone (see
- * setup_cgroup). */
+ * setup_cgroup), and then the first state, which records exactly what
+ * was made. */
 static int finish_cgroup(struct create_job *j, berth_error **err) {
   j->cgroup_unfinished = false;
   if (cgroup_make_v1(j->cg, err) < 0)
     return -1;
   faultpoint("create.cgroup-v1-made");
+  if (save_provisional_state(j, err) < 0)
+    return -1;
   return container_cgroup_apply(j->cg, j->spec, err);
 }
 
@@ -259,13 +265,14 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
       ns_write_id_maps(j->pid, j->spec, err) < 0 ||
       netdev_move_into(j->pid, j->spec->linux.net_devices, j->spec->linux.n_net_devices, err) < 0)
     return -1;
-  j->st.pid = j->pid;
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
   faultpoint("create.init-released");
-  /* While the init mounts (see sync.h). */
+  /* While the init mounts (see sync.h). The state it may write names no
+   * init yet. */
   if (j->cgroup_unfinished && finish_cgroup(j, err) < 0)
     return -1;
+  j->st.pid = j->pid;
   if (j->cg != NULL && j->cg_entry == CGROUP_ENTRY_BY_PARENT && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
   faultpoint("create.in-cgroup");
@@ -358,7 +365,9 @@ static int setup_cgroup(struct create_job *j, berth_error **err) {
     return -1;
   if (!later || j->cg == NULL)
     return 0;
-  if (hierarchy_in_rootfs(j->cg, j->rootfs))
+  /* A cgroup2 host has nothing to make later; nor has one whose
+   * hierarchies the init might not see. */
+  if (!cgroup_v1_pending(j->cg) || hierarchy_in_rootfs(j->cg, j->rootfs))
     return cgroup_make_v1(j->cg, err) < 0 ? -1 : container_cgroup_apply(j->cg, j->spec, err);
   j->cgroup_unfinished = true;
   return 0;
@@ -393,10 +402,10 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   snprintf(j->state_dir, sizeof(j->state_dir), "%s/%s", j->o->root, j->o->id);
   if (notify_prepare(j->spec, j->dirfd, j->state_dir, err) < 0)
     return -1;
-  /* Made after the clone, the cgroup is first recorded with the init
-   * (stage_state): until then a delete finds its directories from the
+  /* Made beside the clone, the cgroup is first recorded after it
+   * (finish_cgroup): until then a delete finds its directories from the
    * copy of config.json (cgroup_reclaim), as after a create killed before
-   * any state, and the start saves a write. */
+   * any state. */
   if (!j->cgroup_unfinished && save_provisional_state(j, err) < 0)
     return -1;
   faultpoint("create.cgroup");

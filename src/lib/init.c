@@ -18,6 +18,7 @@
 #include "linux/keyring.h"
 #include "linux/lsm.h"
 #include "linux/namespaces.h"
+#include "linux/proc_controls.h"
 #include "linux/rootfs.h"
 #include "linux/sysctl.h"
 #include "linux/terminal.h"
@@ -71,6 +72,9 @@ static int await_cgroup(void *arg, berth_error **err) {
   enum sync_phase phase = PHASE_WAIT_JOINED;
   if (sync_expect(ctx->sync_fd, &phase, &m, NULL, err) < 0 ||
       (ctx->cg_entry == CGROUP_ENTRY_V1_LATER && cgroup_join_v1_later(ctx->cg, err) < 0))
+    return -1;
+  /* Every CPU again (the cgroup narrows it), for the hooks too. */
+  if (ctx->started_beside && proc_reset_cpu_affinity(0, err) < 0)
     return -1;
   ctx->joined = true;
   return 0;

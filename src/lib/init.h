@@ -27,6 +27,7 @@ struct init_ctx {
   struct idmap_trees *idmap;     /* idmapped mount trees from the parent, or NULL */
   struct cgroup *cg;             /* the container's, or NULL */
   enum cgroup_entry cg_entry;    /* how this process gets into cg */
+  bool started_beside;           /* kept off the parent's CPU until JOINED */
   bool joined;                   /* JOINED came: this process is in its cgroups */
 };
 

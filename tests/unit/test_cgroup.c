@@ -846,9 +846,7 @@ static void make_v1_now(cgroup *cg) {
     CHECK(cg_is_dir(cg->dirs[i].path) && recorded_made(&cg->dirs[i]));
 }
 
-static cgroup *make_later(const char *suffix) {
-  char path[160];
-  snprintf(path, sizeof(path), "/%s", name(suffix));
+static cgroup *make_later_at(const char *path) {
   cgroup *cg = NULL;
   berth_error *err = NULL;
   CHECK(cgroup_create_v1_later(path, "x", &cg, &err) == 0);
@@ -856,6 +854,12 @@ static cgroup *make_later(const char *suffix) {
     fprintf(stderr, "  create later %s: %s\n", path, err_text(err));
   berth_error_free(err);
   return cg;
+}
+
+static cgroup *make_later(const char *suffix) {
+  char path[160];
+  snprintf(path, sizeof(path), "/%s", name(suffix));
+  return make_later_at(path);
 }
 
 /* cgroup_create_v1_later makes the cgroup2 directory, and the v1 ones in
@@ -927,6 +931,49 @@ static void test_v1_later_given_up_and_existing(void) {
   CHECK(path != NULL && cg_is_dir(path) && rmdir(path) == 0);
   cgroup_free(cg);
   free(path);
+}
+
+/* cgroup_make_v1 failing in one hierarchy (a parent that is a file there:
+ * cpuset's own cpuset.cpus) still records what the helper made in the
+ * hierarchies after it, so that destroy removes those too. */
+static void test_v1_later_fails_half_way(void) {
+  char path[160];
+  snprintf(path, sizeof(path), "/cpuset.cpus/%s", name("half-way"));
+  cgroup *probe = NULL;
+  berth_error *err = NULL;
+  CHECK(cgroup_reclaim(path, "x", &probe, &err) == 0);
+  berth_error_clear(&err);
+  size_t cpuset = probe != NULL ? probe->n_dirs : 0;
+  for (size_t i = 0; i < cpuset; i++)
+    if (!probe->dirs[i].unified && cg_list_has(probe->dirs[i].controllers, "cpuset"))
+      cpuset = i;
+  if (probe == NULL || cpuset == probe->n_dirs) {
+    printf("  half-way: skipped, no v1 cpuset hierarchy on this host\n");
+    cgroup_free(probe);
+    return;
+  }
+  /* After cpuset, the parent is a directory: the helper makes the leaf. */
+  char parents[16][PATH_MAX];
+  size_t n_parents = 0;
+  for (size_t i = cpuset + 1; i < probe->n_dirs && n_parents < 16; i++) {
+    if (probe->dirs[i].unified)
+      continue;
+    const char *leaf = strrchr(probe->dirs[i].path, '/');
+    snprintf(parents[n_parents], PATH_MAX, "%.*s", (int)(leaf - probe->dirs[i].path),
+             probe->dirs[i].path);
+    CHECK(mkdir(parents[n_parents], 0755) == 0);
+    n_parents++;
+  }
+  cgroup_free(probe);
+  cgroup *cg = make_later_at(path);
+  CHECK(cg != NULL);
+  if (cg != NULL) {
+    CHECK(cgroup_make_v1(cg, &err) < 0 && err != NULL && err->code == ENOTDIR);
+    berth_error_clear(&err);
+    destroy_all_gone(cg, "destroy after a half-made cgroup");
+  }
+  for (size_t i = 0; i < n_parents; i++)
+    CHECK(rmdir(parents[i]) == 0);
 }
 
 /* destroy removes what the container made below its directories, deepest
@@ -1167,6 +1214,7 @@ int main(void) {
   test_clone_join_refused();
   test_clone_v1_later();
   test_v1_later_given_up_and_existing();
+  test_v1_later_fails_half_way();
   test_destroy_busy();
   test_destroy_nested();
   test_cpuset_inherited();

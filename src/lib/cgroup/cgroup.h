@@ -27,6 +27,8 @@ int cgroup_create_v1_later(const char *cgroups_path, const char *id, cgroup **ou
                            berth_error **err);
 /* Makes the v1 directories cgroup_create_v1_later left (nothing if none). */
 int cgroup_make_v1(cgroup *cg, berth_error **err);
+/* Whether cgroup_create_v1_later left any (none on a cgroup2 host). */
+bool cgroup_v1_pending(const cgroup *cg);
 /* Whether a helper on another CPU is making them meanwhile (x86_64). */
 bool cgroup_v1_in_background(const cgroup *cg);
 /* For a delete whose record of the cgroup is lost (a damaged state, or a

@@ -148,9 +148,9 @@ int cg_open_unified(cgroup *cg);
 
 /* mkdir.c: mkdir -p of d->path below its mountpoint, remembering what it made. */
 int cg_make_dirs(cg_dir *d, berth_error **err);
-/* The container's own directory was made for us (the mkdir helper): what
- * cg_make_dirs does after its mkdir. */
-int cg_took_made_leaf(cg_dir *d, berth_error **err);
+/* The container's own directory was made for us (the mkdir helper) and
+ * recorded: what else cg_make_dirs does after its mkdir. */
+int cg_fill_made_leaf(cg_dir *d, berth_error **err);
 
 /* mkdir_helper.c: the v1 directories of cg made by a second process while
  * the runtime goes on (nothing started where it cannot be). Wait before

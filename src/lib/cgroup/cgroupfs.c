@@ -43,15 +43,23 @@ static int fill_dir(cg_dir *d, const cg_host *host, const cg_mount *m, const cha
   return 0;
 }
 
+/* Waits for the mkdir helper, if one runs, and records each directory it
+ * made as the container's, all of them before anything else can fail. */
+static int take_helper_dirs(cgroup *cg, berth_error **err) {
+  if (cg->mkdir_helper == NULL)
+    return 0;
+  cg_mkdir_helper_wait(cg);
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    if (cg_mkdir_helper_made(cg, i) && cg_remember_created(&cg->dirs[i], cg->dirs[i].path) < 0)
+      return berth_fail(err, ENOMEM, "cgroup \"%s\"", cg->dirs[i].path);
+  return 0;
+}
+
 static int fs_destroy(cgroup *cg, berth_error **err) {
   /* Given up before cgroup_make_v1: what the helper made goes too. */
-  if (cg->mkdir_helper != NULL) {
-    cg_mkdir_helper_wait(cg);
-    for (size_t i = 0; i < cg->n_dirs; i++)
-      if (cg_mkdir_helper_made(cg, i) && cg_remember_created(&cg->dirs[i], cg->dirs[i].path) < 0)
-        return berth_fail(err, ENOMEM, "cgroup \"%s\"", cg->dirs[i].path);
-    cg_mkdir_helper_release(cg);
-  }
+  if (take_helper_dirs(cg, err) < 0)
+    return -1;
+  cg_mkdir_helper_release(cg);
   return cg_remove_dirs(cg, false, err);
 }
 
@@ -143,16 +151,19 @@ int cgroup_make_v1(cgroup *cg, berth_error **err) {
   if (!cg->v1_pending)
     return 0;
   cg->v1_pending = false;
-  cg_mkdir_helper_wait(cg);
-  int rc = 0;
+  int rc = take_helper_dirs(cg, err);
   for (size_t i = 0; rc == 0 && i < cg->n_dirs; i++) {
     cg_dir *d = &cg->dirs[i];
     if (!d->unified &&
-        (cg_mkdir_helper_made(cg, i) ? cg_took_made_leaf(d, err) : cg_make_dirs(d, err)) < 0)
+        (cg_mkdir_helper_made(cg, i) ? cg_fill_made_leaf(d, err) : cg_make_dirs(d, err)) < 0)
       rc = berth_wrap(err, "create cgroup \"%s\"", d->path + strlen(d->mountpoint));
   }
   cg_mkdir_helper_release(cg);
   return rc;
+}
+
+bool cgroup_v1_pending(const cgroup *cg) {
+  return cg->v1_pending;
 }
 
 int cgroup_reclaim(const char *cgroups_path, const char *id, cgroup **out, berth_error **err) {

@@ -89,9 +89,9 @@ static void delegate_controllers(const char *parent) {
  * parent exists already (the caller's cgroup, a pod's): 1 when made,
  * 0 when the walk from the mount point must do it. Not on cgroup2, where
  * the walk delegates the controllers to each parent before its child. */
-static int took_leaf(cg_dir *d, bool cpuset, berth_error **err) {
-  if (cg_remember_created(d, d->path) < 0)
-    return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
+/* What a new directory of the container's own needs: a cpuset its
+ * parent's cpus and mems. 1 when done. */
+static int fill_new_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   if (!cpuset)
     return 1;
   char *parent = strndup(d->path, (size_t)(strrchr(d->path, '/') - d->path));
@@ -105,11 +105,13 @@ static int took_leaf(cg_dir *d, bool cpuset, berth_error **err) {
 static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   if (d->unified || mkdir(d->path, 0755) < 0)
     return 0;
-  return took_leaf(d, cpuset, err);
+  if (cg_remember_created(d, d->path) < 0)
+    return berth_fail(err, ENOMEM, "mkdir \"%s\"", d->path);
+  return fill_new_leaf(d, cpuset, err);
 }
 
-int cg_took_made_leaf(cg_dir *d, berth_error **err) {
-  return took_leaf(d, !d->unified && cg_list_has(d->controllers, "cpuset"), err) < 0 ? -1 : 0;
+int cg_fill_made_leaf(cg_dir *d, berth_error **err) {
+  return fill_new_leaf(d, !d->unified && cg_list_has(d->controllers, "cpuset"), err) < 0 ? -1 : 0;
 }
 
 int cg_make_dirs(cg_dir *d, berth_error **err) {
