@@ -23,11 +23,11 @@
  * Where the clone could prepare it (cgroup_clone3), the init is in its
  * cgroups before it does anything else: born in the cgroup2 one, joining
  * the v1 ones itself; JOINED then only says so. Where the init is root in
- * the host's user namespace and joins no namespace (cgroupfs), the v1
- * directories and the resources are made after GO instead, while the init
- * does its mounts on another CPU (the parent starts it beside itself):
- * JOINED then says they are ready, and the init joins the v1 ones itself
- * (CGROUP_ENTRY_V1_LATER). Otherwise (a systemd
+ * the host's user namespace and joins no namespace (cgroupfs, v1 or
+ * hybrid), the v1 directories are made beside the clone by a helper
+ * (x86_64) or after GO, and the resources after GO, while the init does
+ * its mounts: JOINED then says they are ready, and the init joins the v1
+ * ones itself (CGROUP_ENTRY_V1_LATER). Otherwise (a systemd
  * scope, which starts with the init's pid; a kernel that refuses
  * CLONE_INTO_CGROUP) the parent moves the init after GO, not before,
  * because a write to cgroup.procs can wait for an RCU grace period (6 to
