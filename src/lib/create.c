@@ -246,15 +246,12 @@ static void stage_state(struct create_job *j) {
 static int save_provisional_state(struct create_job *j, berth_error **err);
 
 /* The v1 directories and the resources left for after the clone (see
- * setup_cgroup), and then the first state, which records exactly what
- * was made. */
+ * setup_cgroup). */
 static int finish_cgroup(struct create_job *j, berth_error **err) {
   j->cgroup_unfinished = false;
   if (cgroup_make_v1(j->cg, err) < 0)
     return -1;
   faultpoint("create.cgroup-v1-made");
-  if (save_provisional_state(j, err) < 0)
-    return -1;
   return container_cgroup_apply(j->cg, j->spec, err);
 }
 
@@ -268,11 +265,10 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   if (sync_send(j->sock[0], SYNC_GO, j->pid, -1, err) < 0)
     return -1;
   faultpoint("create.init-released");
-  /* While the init mounts (see sync.h). The state it may write names no
-   * init yet. */
-  if (j->cgroup_unfinished && finish_cgroup(j, err) < 0)
+  /* While the init mounts (see sync.h). */
+  bool made_now = j->cgroup_unfinished;
+  if (made_now && finish_cgroup(j, err) < 0)
     return -1;
-  j->st.pid = j->pid;
   if (j->cg != NULL && j->cg_entry == CGROUP_ENTRY_BY_PARENT && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
   faultpoint("create.in-cgroup");
@@ -280,6 +276,11 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   berth_error *gone = NULL;
   if (sync_send(j->sock[0], SYNC_JOINED, 0, -1, &gone) < 0)
     berth_error_free(gone);
+  /* The first state of a cgroup made beside the clone, recording exactly
+   * what was made, written while the init goes on; it names no init yet. */
+  if (made_now && save_provisional_state(j, err) < 0)
+    return -1;
+  j->st.pid = j->pid;
   stage_state(j);
   struct sync_msg m;
   int fd;
@@ -403,7 +404,7 @@ static int run_create(struct create_job *j, struct create_result *res, berth_err
   if (notify_prepare(j->spec, j->dirfd, j->state_dir, err) < 0)
     return -1;
   /* Made beside the clone, the cgroup is first recorded after it
-   * (finish_cgroup): until then a delete finds its directories from the
+   * (talk_to_init): until then a delete finds its directories from the
    * copy of config.json (cgroup_reclaim), as after a create killed before
    * any state. */
   if (!j->cgroup_unfinished && save_provisional_state(j, err) < 0)
