@@ -243,7 +243,14 @@ static void stage_state(struct create_job *j) {
   berth_error_free(ignored);
 }
 
-static int save_provisional_state(struct create_job *j, berth_error **err);
+/* A state with no init (pid 0 reads "stopped") but naming the cgroup, so
+ * that a create killed from here on leaves a container that `delete`
+ * finds and removes whole, the init included: it sits in that cgroup. */
+static int save_provisional_state(struct create_job *j, berth_error **err) {
+  if (j->cg != NULL)
+    container_cgroup_record(&j->st, j->cg);
+  return state_save(j->dirfd, &j->st, err);
+}
 
 /* The v1 directories and the resources left for after the clone (see
  * setup_cgroup). */
@@ -352,12 +359,12 @@ static bool hierarchy_in_rootfs(const cgroup *cg, const char *rootfs) {
   return false;
 }
 
-/* Making the v1 directories is most of the cgroup's cost (clone.c); they
- * and the resources wait until after the clone, made while the init
- * mounts, where the init can join them itself by path: it is root in the
- * host's user namespace and sees the host's hierarchies (no namespace
- * joined, none inside the rootfs). Otherwise, and with systemd or
- * rootless, all is made first. */
+/* Making the v1 directories is most of the cgroup's cost (clone.c): they
+ * are made beside the clone (a helper, or after GO) and the resources
+ * after GO, while the init mounts, where the init can join them itself by
+ * path: it is root in the host's user namespace and sees the host's
+ * hierarchies (no namespace joined, none inside the rootfs). Otherwise,
+ * on a cgroup2 host, and with systemd or rootless, all is made first. */
 static int setup_cgroup(struct create_job *j, berth_error **err) {
   bool later = !j->o->systemd_cgroup && !j->o->rootless &&
                ns_all_made_at_clone_without_user(j->spec);
@@ -374,14 +381,6 @@ static int setup_cgroup(struct create_job *j, berth_error **err) {
   return 0;
 }
 
-/* A state with no init (pid 0 reads "stopped") but naming the cgroup, so
- * that a create killed from here on leaves a container that `delete`
- * finds and removes whole, the init included: it sits in that cgroup. */
-static int save_provisional_state(struct create_job *j, berth_error **err) {
-  if (j->cg != NULL)
-    container_cgroup_record(&j->st, j->cg);
-  return state_save(j->dirfd, &j->st, err);
-}
 
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.state-dir");

@@ -46,8 +46,7 @@ void cg_mkdir_helper_start(cgroup *cg) {
   h->batch.parent = getpid();
   h->batch.n = (unsigned)cg->n_dirs;
   for (size_t i = 0; i < cg->n_dirs; i++) {
-    /* cgroup2 slots are skipped: the empty path fails at once. */
-    h->batch.path[i] = cg->dirs[i].unified ? "" : cg->dirs[i].path;
+    h->batch.path[i] = cg->dirs[i].unified ? NULL : cg->dirs[i].path;
     h->batch.result[i] = CG_MKDIR_NOT_TRIED;
   }
   /* No exit signal: waited for with __WALL, and never by a wait for any

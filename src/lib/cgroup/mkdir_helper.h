@@ -11,7 +11,8 @@
 struct cg_mkdir_batch {
   pid_t parent;                           /* the runtime, to notice its end */
   unsigned n;
-  const char *path[CG_MKDIR_HELPER_MAX];  /* the runtime's strings, shared */
+  const char *path[CG_MKDIR_HELPER_MAX];  /* the runtime's strings, shared;
+                                           * NULL: a cgroup2 slot, skipped */
   int result[CG_MKDIR_HELPER_MAX];        /* 0, -errno, or CG_MKDIR_NOT_TRIED */
 };
 

@@ -18,6 +18,7 @@ int cg_mkdir_helper_main(void *arg) {
   if (raw_syscall(SYS_getppid, 0, 0, 0, 0, 0) != b->parent)
     return 0;
   for (unsigned i = 0; i < b->n; i++)
-    b->result[i] = (int)raw_syscall(SYS_mkdirat, AT_FDCWD, b->path[i], 0755, 0, 0);
+    if (b->path[i] != 0)
+      b->result[i] = (int)raw_syscall(SYS_mkdirat, AT_FDCWD, b->path[i], 0755, 0, 0);
   return 0;
 }
