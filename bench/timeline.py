@@ -139,14 +139,18 @@ def berth_phases(path):
     run = Run(path)
     state_dir = run.syscall(run.pid, 'mkdirat', run.reexec)[0]
     go = run.syscall(run.child, 'read', run.clone_out, 'sys_exit')[0]
-    ready = run.syscall(run.pid, 'recvmsg', go, 'sys_exit')[0]
+    # The init's last read before the workload is of SAVED, right after it
+    # wrote READY: `run` sends SAVED ahead, so the parent's receipt of
+    # READY may come after the workload's execve.
+    ready = last(run.events, lambda e: e[1] == run.child and e[2] == 'sys_enter'
+                 and nr_of(e[3]) == NR['read'], run.work[0])[0]
     return run.phases(
         startup=[('start-up, read-only view of the binary', run.reexec - run.t0),
                  ('re-execution, start-up, spec, bundle checks', state_dir - run.reexec),
                  ('state dir, cgroups (mkdir, devices), state', run.clone_in - state_dir)],
         setup=[('the init joins its cgroups, GO', go - run.clone_out),
                ('init: mounts, devices, pivot, paths, caps, READY', ready - go),
-               ('state write, SAVED, start, fifo, execve', run.work[0] - ready)],
+               ('SAVED, RELEASED, startContainer hooks, execve', run.work[0] - ready)],
     ), run.counts()
 
 

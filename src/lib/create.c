@@ -59,6 +59,7 @@ struct create_job {
   bool completed;          /* st has the init's start time and final cgroup */
   bool cgroup_changed;     /* since the provisional state: cgroup.json too */
   bool staged;             /* the final state waits beside its files */
+  bool saved_early;        /* run: SAVED went before READY (saves_before_ready) */
 };
 
 static int resolve_bundle(struct create_job *j, berth_error **err) {
@@ -262,6 +263,51 @@ static int finish_cgroup(struct create_job *j, berth_error **err) {
   return container_cgroup_apply(j->cg, j->spec, err);
 }
 
+/* run: what start would bind before it releases the init. */
+static int listen_for_notify(struct create_job *j, berth_error **err) {
+  j->notify_fd = notify_listen(j->dirfd, j->state_dir, err);
+  return j->notify_fd < 0 && *err != NULL ? -1 : 0;
+}
+
+static int save_state(struct create_job *j, berth_error **err) {
+  if (j->staged)
+    return state_commit_staged(j->dirfd, &j->st, j->cgroup_changed, err);
+  if (complete_state(j, err) < 0)
+    return -1;
+  return (j->cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err);
+}
+
+/* run, where nothing but READY comes from the init after JOINED (no
+ * prestart or createRuntime hook, no seccomp listener to hand over): the
+ * state naming the init is saved and SAVED sent right after JOINED, while
+ * the init sets itself up, so the init finds SAVED waiting behind READY
+ * instead of waiting a round trip for it. SAVED still follows the save,
+ * so the init may outlive the runtime only once state.json names it;
+ * until the init's READY, readers see that init "running" instead of a
+ * provisional state with no init. create keeps SAVED after READY: its
+ * state says "created" only once the init is ready to start. */
+static bool saves_before_ready(const struct create_job *j) {
+  return j->o->start && !init_waits_for_runtime_hooks(j->spec) &&
+         (j->seccomp == NULL || !seccomp_prepared_uses_notify(j->seccomp));
+}
+
+/* The init dies with create until it hears SAVED (see container_init).
+ * `gone_ok`: sent before READY, a failure means the init is gone, and its
+ * error (or its end) is what the wait for READY reads next. */
+static int send_saved(struct create_job *j, bool gone_ok, berth_error **err) {
+  if (save_state(j, err) < 0)
+    return -1;
+  faultpoint("create.state-saved");
+  if (j->o->start && listen_for_notify(j, err) < 0)
+    return -1;
+  berth_error *gone = NULL;
+  if (sync_send(j->sock[0], SYNC_SAVED, j->o->start ? SYNC_SAVED_START : 0, -1,
+                gone_ok ? &gone : err) < 0 && !gone_ok)
+    return -1;
+  berth_error_free(gone);
+  return 0;
+}
+
 /* Drive the child through the protocol in sync.h until READY. */
 static int talk_to_init(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.cloned");
@@ -283,12 +329,19 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   berth_error *gone = NULL;
   if (sync_send(j->sock[0], SYNC_JOINED, 0, -1, &gone) < 0)
     berth_error_free(gone);
-  /* The first state of a cgroup made beside the clone, recording exactly
-   * what was made, written while the init goes on; it names no init yet. */
-  if (made_now && save_provisional_state(j, err) < 0)
-    return -1;
-  j->st.pid = j->pid;
-  stage_state(j);
+  if (saves_before_ready(j)) {
+    j->st.pid = j->pid;
+    if (send_saved(j, true, err) < 0)
+      return -1;
+    j->saved_early = true;
+  } else {
+    /* The first state of a cgroup made beside the clone, recording exactly
+     * what was made, written while the init goes on; it names no init yet. */
+    if (made_now && save_provisional_state(j, err) < 0)
+      return -1;
+    j->st.pid = j->pid;
+    stage_state(j);
+  }
   struct sync_msg m;
   int fd;
   enum sync_phase phase = PHASE_WAIT_READY;
@@ -312,32 +365,13 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   return 0;
 }
 
-/* run: what start would bind before it releases the init. */
-static int listen_for_notify(struct create_job *j, berth_error **err) {
-  j->notify_fd = notify_listen(j->dirfd, j->state_dir, err);
-  return j->notify_fd < 0 && *err != NULL ? -1 : 0;
-}
-
-static int save_state(struct create_job *j, berth_error **err) {
-  if (j->staged)
-    return state_commit_staged(j->dirfd, &j->st, j->cgroup_changed, err);
-  if (complete_state(j, err) < 0)
-    return -1;
-  return (j->cgroup_changed ? state_save : state_save_status)(j->dirfd, &j->st, err);
-}
-
 static int finish(struct create_job *j, berth_error **err) {
   faultpoint("create.init-ready");
-  if (save_state(j, err) < 0)
+  if (!j->saved_early && send_saved(j, false, err) < 0)
     return -1;
-  faultpoint("create.state-saved");
-  if (j->o->start && listen_for_notify(j, err) < 0)
-    return -1;
-  /* The init dies with create until it hears this (see container_init). */
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_RELEASED;
-  if (sync_send(j->sock[0], SYNC_SAVED, j->o->start ? SYNC_SAVED_START : 0, -1, err) < 0 ||
-      sync_expect(j->sock[0], &phase, &m, NULL, err) < 0)
+  if (sync_expect(j->sock[0], &phase, &m, NULL, err) < 0)
     return -1;
   faultpoint("create.init-on-its-own");
   if (j->o->pid_file && state_write_pid_file(j->o->pid_file, j->pid, err) < 0)

@@ -18,7 +18,11 @@
  * `run` sends SAVED with SYNC_SAVED_START instead: the init keeps its end
  * of the socket, runs the startContainer hooks and execs the program, and
  * the parent, which never made an exec.fifo, reads end-of-file when the
- * program runs (or the init died), as `start` does on the fifo.
+ * program runs (or the init died), as `start` does on the fifo. Where the
+ * init sends nothing after JOINED that waits for an answer (no HOOKS, no
+ * SECCOMP), `run` saves the state and sends SAVED right after JOINED: the
+ * init reads it behind its READY without waiting (create.c,
+ * saves_before_ready).
  *
  * Where the clone could prepare it (cgroup_clone3), the init is in its
  * cgroups before it does anything else: born in the cgroup2 one, joining
