@@ -4,6 +4,7 @@
 #include <linux/ioprio.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -286,8 +287,37 @@ static int child_affinity(const void *arg) {
   return 0;
 }
 
+/* The caller takes another task's CPUs, and gets its own back. */
+static int child_move_to_cpus_of(const void *arg) {
+  cpu_set_t before, own, now;
+  STEP(1, sched_getaffinity(0, sizeof(before), &before) == 0);
+  pid_t other = fork();
+  if (other == 0) {
+    pause();
+    _exit(0);
+  }
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(1, &one);
+  STEP(2, other > 0 && sched_setaffinity(other, sizeof(one), &one) == 0);
+  STEP(3, proc_move_to_cpus_of(other, &own) && CPU_EQUAL(&own, &before));
+  STEP(4, affinity_is("1") && sched_getcpu() == 1);
+  proc_restore_cpus(&own);
+  STEP(5, sched_getaffinity(0, sizeof(now), &now) == 0 && CPU_EQUAL(&now, &before));
+  kill(other, SIGKILL);
+  waitpid(other, NULL, 0);
+  /* A task that is gone: nothing changes. */
+  STEP(6, !proc_move_to_cpus_of(other, &own));
+  STEP(7, sched_getaffinity(0, sizeof(now), &now) == 0 && CPU_EQUAL(&now, &before));
+  return 0;
+}
+
 static void test_cpu_affinity(void) {
   CHECK(in_child(child_affinity, NULL) == 0);
+  if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+    CHECK(in_child(child_move_to_cpus_of, NULL) == 0);
+  else
+    printf("  proc_move_to_cpus_of: not checked (one CPU online: nowhere to move)\n");
   berth_error *e = NULL;
   spec_process p = {.exec_cpu_affinity_final = "2-1"};
   CHECK(proc_apply_exec_cpu_affinity_final(&p, &e) < 0);

@@ -69,12 +69,26 @@ bool cgroup_v1_in_background(const cgroup *cg) {
   return cg != NULL && cg->mkdir_helper != NULL;
 }
 
+/* A helper still at work (the memory directory, mostly) holds the CPU
+ * it was started on, and the runtime's child, cloned meanwhile, was
+ * queued on the runtime's: the runtime waits on the helper's CPU, which
+ * leaves its own to the child and wakes it where the helper ended,
+ * instead of behind the child (0.1 to 0.2 ms of `run`, traced). */
 void cg_mkdir_helper_wait(cgroup *cg) {
   struct cg_mkdir_helper *h = cg->mkdir_helper;
   if (h == NULL || h->pid <= 0)
     return;
-  while (waitpid(h->pid, NULL, __WALL) < 0 && errno == EINTR)
+  pid_t done;
+  while ((done = waitpid(h->pid, NULL, __WALL | WNOHANG)) < 0 && errno == EINTR)
     ;
+  if (done == 0) {
+    cpu_set_t own;
+    bool moved = proc_move_to_cpus_of(h->pid, &own);
+    while (waitpid(h->pid, NULL, __WALL) < 0 && errno == EINTR)
+      ;
+    if (moved)
+      proc_restore_cpus(&own);
+  }
   h->pid = 0;
 }
 

@@ -336,6 +336,17 @@ void proc_start_beside(pid_t pid) {
     sched_setaffinity(pid, sizeof(set), &set);
 }
 
+bool proc_move_to_cpus_of(pid_t pid, cpu_set_t *own) {
+  cpu_set_t theirs;
+  return sched_getaffinity(0, sizeof(*own), own) == 0 &&
+         sched_getaffinity(pid, sizeof(theirs), &theirs) == 0 &&
+         sched_setaffinity(0, sizeof(theirs), &theirs) == 0;
+}
+
+void proc_restore_cpus(const cpu_set_t *own) {
+  sched_setaffinity(0, sizeof(*own), own);
+}
+
 /* ---- memory policy ---- */
 
 /* Kernel values (include/uapi/linux/mempolicy.h); spelled out because the

@@ -14,6 +14,8 @@
 #ifndef BERTH_PROC_CONTROLS_H
 #define BERTH_PROC_CONTROLS_H
 
+#include <sched.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -73,6 +75,13 @@ int proc_reset_cpu_affinity(pid_t pid, berth_error **err);
  * For a child whose process setup resets its affinity before the user's
  * program runs (proc_reset_cpu_affinity, or execCPUAffinity). */
 void proc_start_beside(pid_t pid);
+/* Best effort: the calling thread takes pid's CPUs, its own saved in *own
+ * for proc_restore_cpus; false (nothing changed) where it cannot. For a
+ * parent about to wait for a helper started beside it (proc_start_beside),
+ * so that its own CPU is left to another child meanwhile and it wakes
+ * where the helper ends. */
+bool proc_move_to_cpus_of(pid_t pid, cpu_set_t *own);
+void proc_restore_cpus(const cpu_set_t *own);
 
 /* linux.memoryPolicy via set_mempolicy(2): MPOL_* mode, node list and
  * MPOL_F_* flags. */
