@@ -142,8 +142,13 @@ def berth_phases(path):
     # The init's last read before the workload is of SAVED, right after it
     # wrote READY: `run` sends SAVED ahead, so the parent's receipt of
     # READY may come after the workload's execve.
+    # (Where SAVED still follows READY, hooks or a seccomp listener or a
+    # terminal, this read also holds the parent's round trip.)
     ready = last(run.events, lambda e: e[1] == run.child and e[2] == 'sys_enter'
-                 and nr_of(e[3]) == NR['read'], run.work[0])[0]
+                 and nr_of(e[3]) == NR['read'], run.work[0])
+    if ready is None:
+        sys.exit(f'{path}: the init read nothing from the runtime before the workload')
+    ready = ready[0]
     return run.phases(
         startup=[('start-up, read-only view of the binary', run.reexec - run.t0),
                  ('re-execution, start-up, spec, bundle checks', state_dir - run.reexec),

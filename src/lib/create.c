@@ -278,34 +278,45 @@ static int save_state(struct create_job *j, berth_error **err) {
 }
 
 /* run, where nothing but READY comes from the init after JOINED (no
- * prestart or createRuntime hook, no seccomp listener to hand over): the
- * state naming the init is saved and SAVED sent right after JOINED, while
- * the init sets itself up, so the init finds SAVED waiting behind READY
- * instead of waiting a round trip for it. SAVED still follows the save,
- * so the init may outlive the runtime only once state.json names it;
- * until the init's READY, readers see that init "running" instead of a
- * provisional state with no init. create keeps SAVED after READY: its
- * state says "created" only once the init is ready to start. */
+ * prestart or createRuntime hook, no seccomp listener to hand over) and
+ * nothing but the program itself is left to fail after it (no console to
+ * pass on, which may fail after the program ran): the state naming the
+ * init is saved and SAVED sent right after JOINED, while the init sets
+ * itself up, so the init finds SAVED waiting behind READY instead of
+ * waiting a round trip for it. SAVED still follows the save, so the init
+ * may outlive the runtime only once state.json names it; until the init's
+ * READY, `list` sees that init "running" instead of a provisional state
+ * with no init. create keeps SAVED after READY: its state says "created"
+ * only once the init is ready to start. */
 static bool saves_before_ready(const struct create_job *j) {
   return j->o->start && !init_waits_for_runtime_hooks(j->spec) &&
+         (j->spec->process == NULL || !j->spec->process->terminal) &&
          (j->seccomp == NULL || !seccomp_prepared_uses_notify(j->seccomp));
 }
 
-/* The init dies with create until it hears SAVED (see container_init).
- * `gone_ok`: sent before READY, a failure means the init is gone, and its
- * error (or its end) is what the wait for READY reads next. */
-static int send_saved(struct create_job *j, bool gone_ok, berth_error **err) {
+/* What the init needs saved before it may outlive create (SAVED). */
+static int save_for_release(struct create_job *j, berth_error **err) {
   if (save_state(j, err) < 0)
     return -1;
   faultpoint("create.state-saved");
-  if (j->o->start && listen_for_notify(j, err) < 0)
-    return -1;
-  berth_error *gone = NULL;
-  if (sync_send(j->sock[0], SYNC_SAVED, j->o->start ? SYNC_SAVED_START : 0, -1,
-                gone_ok ? &gone : err) < 0 && !gone_ok)
-    return -1;
-  berth_error_free(gone);
-  return 0;
+  return j->o->start ? listen_for_notify(j, err) : 0;
+}
+
+/* A message the init may not live to read: a send that fails because it
+ * is gone sets *gone, and its error (or its end) is what the next read
+ * gets. Any other failure is the runtime's own. */
+static int send_unless_gone(struct create_job *j, enum sync_type type, int64_t value, bool *gone,
+                            berth_error **err) {
+  berth_error *e = NULL;
+  if (sync_send(j->sock[0], type, value, -1, &e) == 0)
+    return 0;
+  if (e != NULL && (e->code == EPIPE || e->code == ECONNRESET || e->code == ECONNREFUSED)) {
+    berth_error_free(e);
+    *gone = true;
+    return 0;
+  }
+  *err = e;
+  return -1;
 }
 
 /* Drive the child through the protocol in sync.h until READY. */
@@ -325,13 +336,13 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
   if (j->cg != NULL && j->cg_entry == CGROUP_ENTRY_BY_PARENT && cgroup_add_pid(j->cg, j->pid, err) < 0)
     return -1;
   faultpoint("create.in-cgroup");
-  /* Failing, the init is gone: its error, or its end, is what comes next. */
-  berth_error *gone = NULL;
-  if (sync_send(j->sock[0], SYNC_JOINED, 0, -1, &gone) < 0)
-    berth_error_free(gone);
-  if (saves_before_ready(j)) {
+  bool gone = false;
+  if (send_unless_gone(j, SYNC_JOINED, 0, &gone, err) < 0)
+    return -1;
+  if (!gone && saves_before_ready(j)) {
     j->st.pid = j->pid;
-    if (send_saved(j, true, err) < 0)
+    if (save_for_release(j, err) < 0 ||
+        send_unless_gone(j, SYNC_SAVED, SYNC_SAVED_START, &gone, err) < 0)
       return -1;
     j->saved_early = true;
   } else {
@@ -367,7 +378,10 @@ static int talk_to_init(struct create_job *j, struct create_result *res, berth_e
 
 static int finish(struct create_job *j, berth_error **err) {
   faultpoint("create.init-ready");
-  if (!j->saved_early && send_saved(j, false, err) < 0)
+  /* The init dies with create until it hears SAVED (see container_init). */
+  if (!j->saved_early &&
+      (save_for_release(j, err) < 0 ||
+       sync_send(j->sock[0], SYNC_SAVED, j->o->start ? SYNC_SAVED_START : 0, -1, err) < 0))
     return -1;
   struct sync_msg m;
   enum sync_phase phase = PHASE_WAIT_RELEASED;

@@ -20,9 +20,10 @@
  * the parent, which never made an exec.fifo, reads end-of-file when the
  * program runs (or the init died), as `start` does on the fifo. Where the
  * init sends nothing after JOINED that waits for an answer (no HOOKS, no
- * SECCOMP), `run` saves the state and sends SAVED right after JOINED: the
- * init reads it behind its READY without waiting (create.c,
- * saves_before_ready).
+ * SECCOMP) and has no console to pass on, `run` saves the state and sends
+ * SAVED right after JOINED, before READY: the init reads it behind its
+ * READY without waiting (create.c, saves_before_ready), and `list` shows
+ * the init "running" from then on rather than once it is ready.
  *
  * Where the clone could prepare it (cgroup_clone3), the init is in its
  * cgroups before it does anything else: born in the cgroup2 one, joining

@@ -47,6 +47,22 @@ wait_receiver() {
   grep -qE '^c.* /dev/console' <<<"$out" || fail "no /dev/console char device: $out"
 }
 
+@test "run --detach --console-socket: the state is saved after READY, as the console may still fail" {
+  skip_if_runc "berth's fault points name berth's own steps"
+  cfg '.process.terminal = true'
+  set_args true
+  start_receiver
+  new_id
+  BERTH_FAULT_TRACE=$TEST_DIR/steps rtc run --detach --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  wait_receiver
+  local saved ready
+  saved=$(awk '$2 == "create.state-saved" { print $1 }' "$TEST_DIR/steps")
+  ready=$(awk '$2 == "create.init-ready" { print $1 }' "$TEST_DIR/steps")
+  [ -n "$saved" ] && [ -n "$ready" ] || fail "steps missing: $(cat "$TEST_DIR/steps")"
+  [ "$ready" -lt "$saved" ]
+}
+
 @test "run --detach --console-socket: input written to the pty reaches the container" {
   cfg '.process.terminal = true'
   add_bind "$TEST_DIR/out" /out

@@ -173,6 +173,31 @@ load ../lib/helpers
   BERTH_FAULT_PAUSE=create.state-saved:500 rtc run --bundle "$BUNDLE" "$ID"
   [ "$status" -ne 0 ]
   assert_contains "$stderr" "/mnt"
-  ! assert_contains "$stderr" "send SAVED" 2>/dev/null
+  [[ "$stderr" != *"send SAVED"* ]] || fail "the send's error told instead of the init's"
   [ -z "$(rt list -q)" ]
+}
+
+# The order of berth's own steps in a run (BERTH_FAULT_TRACE): whether the
+# state naming the init was saved before or after the init said READY.
+saved_before_ready() {
+  local trace=$TEST_DIR/steps saved ready
+  saved=$(awk '$2 == "create.state-saved" { print $1 }' "$trace")
+  ready=$(awk '$2 == "create.init-ready" { print $1 }' "$trace")
+  [ -n "$saved" ] && [ -n "$ready" ] || fail "steps missing: $(cat "$trace")"
+  [ "$saved" -lt "$ready" ]
+}
+
+@test "run: SAVED goes ahead of READY only where the init waits for nothing else" {
+  skip_if_runc "berth's fault points name berth's own steps"
+  new_id
+  BERTH_FAULT_TRACE=$TEST_DIR/steps rtc run --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  saved_before_ready
+  # A prestart hook: the init waits for HOOKS_DONE after JOINED.
+  cfg '.hooks.prestart = [{"path": "/bin/true"}]'
+  rm -f "$TEST_DIR/steps"
+  new_id
+  BERTH_FAULT_TRACE=$TEST_DIR/steps rtc run --bundle "$BUNDLE" "$ID"
+  assert_status 0
+  ! saved_before_ready || fail "SAVED sent ahead with a prestart hook"
 }

@@ -69,11 +69,12 @@ bool cgroup_v1_in_background(const cgroup *cg) {
   return cg != NULL && cg->mkdir_helper != NULL;
 }
 
-/* A helper still at work (the memory directory, mostly) holds the CPU
- * it was started on, and the runtime's child, cloned meanwhile, was
- * queued on the runtime's: the runtime waits on the helper's CPU, which
- * leaves its own to the child and wakes it where the helper ended,
- * instead of behind the child (0.1 to 0.2 ms of `run`, traced). */
+/* A helper still at work (the memory directory, mostly) runs on a CPU
+ * other than the runtime's (proc_start_beside), and the runtime's child,
+ * cloned meanwhile, was queued on the runtime's: the runtime waits with
+ * the helper's CPUs (all but its own), which leaves its CPU to the child
+ * and wakes it on one of those, where the helper ends, instead of behind
+ * the child (0.1 to 0.2 ms of `run`, traced). */
 void cg_mkdir_helper_wait(cgroup *cg) {
   struct cg_mkdir_helper *h = cg->mkdir_helper;
   if (h == NULL || h->pid <= 0)

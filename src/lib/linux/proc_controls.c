@@ -344,7 +344,11 @@ bool proc_move_to_cpus_of(pid_t pid, cpu_set_t *own) {
 }
 
 void proc_restore_cpus(const cpu_set_t *own) {
-  sched_setaffinity(0, sizeof(*own), own);
+  /* The saved CPUs may be gone meanwhile (a cpuset changed, a CPU taken
+   * offline): every CPU then, narrowed by the kernel to the cpuset, rather
+   * than the helper's few for the hooks and children still to come. */
+  if (sched_setaffinity(0, sizeof(*own), own) < 0)
+    proc_reset_cpu_affinity(0, NULL);
 }
 
 /* ---- memory policy ---- */

@@ -81,6 +81,7 @@ void proc_start_beside(pid_t pid);
  * so that its own CPU is left to another child meanwhile and it wakes
  * where the helper ends. */
 bool proc_move_to_cpus_of(pid_t pid, cpu_set_t *own);
+/* Back to *own; where the kernel refuses them now, every CPU. */
 void proc_restore_cpus(const cpu_set_t *own);
 
 /* linux.memoryPolicy via set_mempolicy(2): MPOL_* mode, node list and
