@@ -253,8 +253,8 @@ static int save_provisional_state(struct create_job *j, berth_error **err) {
   return state_save(j->dirfd, &j->st, err);
 }
 
-/* The v1 directories and the resources left for after the clone (see
- * setup_cgroup). */
+/* The v1 directories and the resources: after the clone where
+ * setup_cgroup left them for then, else right there. */
 static int finish_cgroup(struct create_job *j, berth_error **err) {
   j->cgroup_unfinished = false;
   if (cgroup_make_v1(j->cg, err) < 0)
@@ -424,11 +424,10 @@ static int setup_cgroup(struct create_job *j, berth_error **err) {
   /* A cgroup2 host has nothing to make later; nor has one whose
    * hierarchies the init might not see. */
   if (!cgroup_v1_pending(j->cg) || hierarchy_in_rootfs(j->cg, j->rootfs))
-    return cgroup_make_v1(j->cg, err) < 0 ? -1 : container_cgroup_apply(j->cg, j->spec, err);
+    return finish_cgroup(j, err);
   j->cgroup_unfinished = true;
   return 0;
 }
-
 
 static int run_create(struct create_job *j, struct create_result *res, berth_error **err) {
   faultpoint("create.state-dir");

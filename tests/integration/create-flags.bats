@@ -56,11 +56,8 @@ wait_receiver() {
   BERTH_FAULT_TRACE=$TEST_DIR/steps rtc run --detach --console-socket "$SOCK" --bundle "$BUNDLE" "$ID"
   assert_status 0
   wait_receiver
-  local saved ready
-  saved=$(awk '$2 == "create.state-saved" { print $1 }' "$TEST_DIR/steps")
-  ready=$(awk '$2 == "create.init-ready" { print $1 }' "$TEST_DIR/steps")
-  [ -n "$saved" ] && [ -n "$ready" ] || fail "steps missing: $(cat "$TEST_DIR/steps")"
-  [ "$ready" -lt "$saved" ]
+  [ "$(step_order "$TEST_DIR/steps" create.state-saved create.init-ready)" = after ] ||
+    fail "steps: $(cat "$TEST_DIR/steps")"
 }
 
 @test "run --detach --console-socket: input written to the pty reaches the container" {

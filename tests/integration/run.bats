@@ -177,27 +177,19 @@ load ../lib/helpers
   [ -z "$(rt list -q)" ]
 }
 
-# The order of berth's own steps in a run (BERTH_FAULT_TRACE): whether the
-# state naming the init was saved before or after the init said READY.
-saved_before_ready() {
-  local trace=$TEST_DIR/steps saved ready
-  saved=$(awk '$2 == "create.state-saved" { print $1 }' "$trace")
-  ready=$(awk '$2 == "create.init-ready" { print $1 }' "$trace")
-  [ -n "$saved" ] && [ -n "$ready" ] || fail "steps missing: $(cat "$trace")"
-  [ "$saved" -lt "$ready" ]
-}
-
 @test "run: SAVED goes ahead of READY only where the init waits for nothing else" {
   skip_if_runc "berth's fault points name berth's own steps"
   new_id
   BERTH_FAULT_TRACE=$TEST_DIR/steps rtc run --bundle "$BUNDLE" "$ID"
   assert_status 0
-  saved_before_ready
+  [ "$(step_order "$TEST_DIR/steps" create.state-saved create.init-ready)" = before ] ||
+    fail "steps: $(cat "$TEST_DIR/steps")"
   # A prestart hook: the init waits for HOOKS_DONE after JOINED.
   cfg '.hooks.prestart = [{"path": "/bin/true"}]'
   rm -f "$TEST_DIR/steps"
   new_id
   BERTH_FAULT_TRACE=$TEST_DIR/steps rtc run --bundle "$BUNDLE" "$ID"
   assert_status 0
-  ! saved_before_ready || fail "SAVED sent ahead with a prestart hook"
+  [ "$(step_order "$TEST_DIR/steps" create.state-saved create.init-ready)" = after ] ||
+    fail "SAVED sent ahead with a prestart hook: $(cat "$TEST_DIR/steps")"
 }

@@ -48,6 +48,21 @@ fail() {
   return 1
 }
 
+# step_order TRACE A B: "before" or "after" by the numbers berth gave its
+# steps A and B in TRACE (BERTH_FAULT_TRACE), "missing" without either.
+step_order() {
+  local a b
+  a=$(awk -v s="$2" '$2 == s { print $1; exit }' "$1")
+  b=$(awk -v s="$3" '$2 == s { print $1; exit }' "$1")
+  if [ -z "$a" ] || [ -z "$b" ]; then
+    echo missing
+  elif [ "$a" -lt "$b" ]; then
+    echo before
+  else
+    echo after
+  fi
+}
+
 # rt ARGS...: the runtime with this test's state root. A time limit keeps a
 # hung runtime from hanging the whole suite.
 RT_TIMEOUT=${RT_TIMEOUT:-60}

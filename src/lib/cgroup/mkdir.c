@@ -102,6 +102,10 @@ static int fill_new_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   return rc < 0 ? -1 : 1;
 }
 
+static bool is_v1_cpuset(const cg_dir *d) {
+  return !d->unified && cg_list_has(d->controllers, "cpuset");
+}
+
 static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
   if (d->unified || mkdir(d->path, 0755) < 0)
     return 0;
@@ -111,12 +115,12 @@ static int make_leaf(cg_dir *d, bool cpuset, berth_error **err) {
 }
 
 int cg_fill_made_leaf(cg_dir *d, berth_error **err) {
-  return fill_new_leaf(d, !d->unified && cg_list_has(d->controllers, "cpuset"), err) < 0 ? -1 : 0;
+  return fill_new_leaf(d, is_v1_cpuset(d), err) < 0 ? -1 : 0;
 }
 
 int cg_make_dirs(cg_dir *d, berth_error **err) {
   size_t base = strlen(d->mountpoint);
-  bool cpuset = !d->unified && cg_list_has(d->controllers, "cpuset");
+  bool cpuset = is_v1_cpuset(d);
   int made = make_leaf(d, cpuset, err);
   if (made != 0)
     return made < 0 ? -1 : 0;
